@@ -1,0 +1,228 @@
+"""What a claim is: a verifiable statement from a paper, its expected value(s) and how to measure it.
+
+A :class:`Claim` names the statement, the expected value of each measured quantity as an
+:class:`Expectation` (:class:`Close`, :class:`AtMost`, :class:`AtLeast`, :class:`Between`), two
+problem sizes (``quick`` for the default suite and the tests, ``full`` for ``--full``), and a
+``measure(key, size)`` function that computes a :class:`Measurement` from a PRNG key. Judging is
+separate from measuring: :meth:`Claim.judge` compares every measured value with its expectation,
+and the outcome is a :class:`Verdict`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = [
+    "Expectation",
+    "Close",
+    "AtMost",
+    "AtLeast",
+    "Between",
+    "Measurement",
+    "Claim",
+    "Verdict",
+    "ClaimResult",
+]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+class Expectation:
+    """Base class of the expected outcome of one measured quantity."""
+
+    def judge(self, measured: float) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self, name: str) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": type(self).__name__, **dataclasses.asdict(self)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Close(Expectation):
+    """``|measured - value| <= atol``."""
+
+    value: float
+    atol: float
+
+    def __post_init__(self):
+        if not (math.isfinite(self.value) and self.atol > 0):
+            raise ValueError(f"Close needs a finite value and atol > 0, got {self.value!r} ± {self.atol!r}")
+
+    def judge(self, measured: float) -> bool:
+        return math.isfinite(measured) and abs(measured - self.value) <= self.atol
+
+    def describe(self, name: str) -> str:
+        return f"{name} = {_fmt(self.value)} ± {self.atol:.1g}"
+
+
+@dataclasses.dataclass(frozen=True)
+class AtMost(Expectation):
+    """``measured <= bound``."""
+
+    bound: float
+
+    def judge(self, measured: float) -> bool:
+        return math.isfinite(measured) and measured <= self.bound
+
+    def describe(self, name: str) -> str:
+        return f"{name} <= {_fmt(self.bound)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class AtLeast(Expectation):
+    """``measured >= bound``."""
+
+    bound: float
+
+    def judge(self, measured: float) -> bool:
+        return math.isfinite(measured) and measured >= self.bound
+
+    def describe(self, name: str) -> str:
+        return f"{name} >= {_fmt(self.bound)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Between(Expectation):
+    """``lower <= measured <= upper``."""
+
+    lower: float
+    upper: float
+
+    def __post_init__(self):
+        if not self.lower <= self.upper:
+            raise ValueError(f"Between needs lower <= upper, got [{self.lower!r}, {self.upper!r}]")
+
+    def judge(self, measured: float) -> bool:
+        return math.isfinite(measured) and self.lower <= measured <= self.upper
+
+    def describe(self, name: str) -> str:
+        return f"{name} in [{_fmt(self.lower)}, {_fmt(self.upper)}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    """What a claim's ``measure`` function returns.
+
+    ``values`` maps each expected quantity's name to a float; ``figure`` is an optional
+    matplotlib figure; ``notes`` is free text shown in the report (method, sizes, caveats).
+    """
+
+    values: Mapping[str, float]
+    figure: Any = None
+    notes: str = ""
+
+
+class Verdict(str, enum.Enum):
+    REPRODUCED = "reproduced"
+    NOT_REPRODUCED = "not_reproduced"
+    ERROR = "error"
+
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """One verifiable statement from a paper.
+
+    Attributes
+    ----------
+    id:
+        ``"<paper>.<name>"``, e.g. ``"ags.alpha_c_t0"``.
+    paper:
+        Paper id (a key of :data:`theorylab.claims.registry.PAPERS`).
+    statement:
+        The claim in words, as the paper makes it.
+    expected:
+        Quantity name -> :class:`Expectation`.
+    measure:
+        ``measure(key, **size) -> Measurement``.
+    sizes:
+        ``{"quick": {...}, "full": {...}}`` keyword arguments for ``measure``.
+    source:
+        Where the expected numbers come from (equation, table, figure, or an independent
+        computation when the paper gives only a plot).
+    """
+
+    id: str
+    paper: str
+    statement: str
+    expected: Mapping[str, Expectation]
+    measure: Callable[..., Measurement]
+    sizes: Mapping[str, Mapping[str, Any]] = dataclasses.field(
+        default_factory=lambda: {"quick": {}, "full": {}}
+    )
+    source: str = ""
+
+    def __post_init__(self):
+        if not _ID.match(self.id) or not self.id.startswith(self.paper + "."):
+            raise ValueError(f"claim id must look like '{self.paper}.<name>' (lowercase), got {self.id!r}")
+        if not self.expected:
+            raise ValueError(f"claim {self.id!r} must expect at least one quantity")
+        for name, exp in self.expected.items():
+            if not isinstance(exp, Expectation):
+                raise TypeError(f"claim {self.id!r}: expected[{name!r}] must be an Expectation, got {exp!r}")
+        missing = {"quick", "full"} - set(self.sizes)
+        if missing:
+            raise ValueError(f"claim {self.id!r}: sizes must define 'quick' and 'full' (missing {sorted(missing)})")
+
+    def judge(self, measurement: Measurement) -> Verdict:
+        """``REPRODUCED`` iff every expected quantity was measured and meets its expectation."""
+        missing = set(self.expected) - set(measurement.values)
+        if missing:
+            raise KeyError(f"claim {self.id!r}: the measurement lacks {sorted(missing)}")
+        ok = all(exp.judge(float(measurement.values[k])) for k, exp in self.expected.items())
+        return Verdict.REPRODUCED if ok else Verdict.NOT_REPRODUCED
+
+    def describe_expected(self) -> str:
+        return "; ".join(e.describe(k) for k, e in self.expected.items())
+
+
+@dataclasses.dataclass
+class ClaimResult:
+    """The outcome of running one claim."""
+
+    claim: Claim
+    verdict: Verdict
+    measured: dict[str, float]
+    seconds: float
+    size: str
+    notes: str = ""
+    error: str = ""
+    figure: Any = None
+
+    @property
+    def id(self) -> str:
+        return self.claim.id
+
+    def describe_measured(self) -> str:
+        if self.verdict is Verdict.ERROR:
+            return f"error: {self.error}"
+        return "; ".join(f"{k} = {_fmt(v)}" for k, v in self.measured.items())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.claim.id,
+            "paper": self.claim.paper,
+            "statement": self.claim.statement,
+            "expected": {k: e.to_json() for k, e in self.claim.expected.items()},
+            "expected_text": self.claim.describe_expected(),
+            "measured": {k: float(v) for k, v in self.measured.items()},
+            "measured_text": self.describe_measured(),
+            "verdict": self.verdict.value,
+            "seconds": round(self.seconds, 3),
+            "size": self.size,
+            "source": self.claim.source,
+            "notes": self.notes,
+            "error": self.error,
+        }

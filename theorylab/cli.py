@@ -1,0 +1,94 @@
+"""Command line: ``theorylab verify`` and ``theorylab list``.
+
+Exit codes of ``verify``: 0 when no claim errored (and, with ``--strict``, every claim was
+reproduced); 1 otherwise; 2 for a usage error (unknown paper or claim id, bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="theorylab",
+        description="Run and report the paper claims that theorylab checks numerically.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    verify = sub.add_parser("verify", help="run claims and print a table (and optionally write a report)")
+    verify.add_argument("--paper", action="append", metavar="P",
+                        help="only this paper's claims (repeatable), e.g. --paper ags")
+    verify.add_argument("--claim", action="append", metavar="ID",
+                        help="only this claim (repeatable), e.g. --claim ags.alpha_c_t0")
+    verify.add_argument("--full", action="store_true", help="use the full problem sizes instead of the quick ones")
+    verify.add_argument("--report", metavar="DIR", help="write report.md, results.json and figures/ to DIR")
+    verify.add_argument("--json", action="store_true",
+                        help="print one JSON array of results to stdout (the table goes to stderr)")
+    verify.add_argument("--strict", action="store_true", help="exit non-zero if any claim is not reproduced")
+    verify.add_argument("--seed", type=int, default=0, help="base PRNG seed (default 0)")
+    verify.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    lst = sub.add_parser("list", help="list papers and their claims")
+    lst.add_argument("--paper", action="append", metavar="P", help="only this paper (repeatable)")
+    return parser
+
+
+def _cmd_list(args) -> int:
+    from theorylab.claims import PAPERS, select_claims
+
+    papers = args.paper or list(PAPERS)
+    claims = select_claims(papers=papers)
+    for pid in papers:
+        mine = [c for c in claims if c.paper == pid]
+        print(f"{pid:13s} {PAPERS[pid].short}  [{len(mine)} claim{'s' if len(mine) != 1 else ''}]")
+        for c in mine:
+            print(f"  {c.id}")
+            print(f"      {c.statement}")
+            print(f"      expected: {c.describe_expected()}")
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from theorylab.claims import Verdict, format_table, results_to_json, run_claims, select_claims, write_report
+
+    claims = select_claims(papers=args.paper, ids=args.claim)
+    if not claims:
+        print("theorylab verify: no claims match the selection", file=sys.stderr)
+        return 2
+    size = "full" if args.full else "quick"
+    results = run_claims(claims, size=size, seed=args.seed, progress=not args.no_progress)
+    width = shutil.get_terminal_size((132, 24)).columns
+    table = format_table(results, width=max(width, 100))
+    if args.json:
+        print(table, file=sys.stderr)
+        print(results_to_json(results))
+    else:
+        print(table)
+    if args.report:
+        path = write_report(results, args.report)
+        print(f"report written to {os.path.abspath(path)}", file=sys.stderr)
+    failed = any(r.verdict is Verdict.ERROR for r in results)
+    if args.strict:
+        failed |= any(r.verdict is not Verdict.REPRODUCED for r in results)
+    return 1 if failed else 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return _cmd_list(args)
+        return _cmd_verify(args)
+    except ValueError as err:  # unknown paper / claim ids
+        print(f"theorylab {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

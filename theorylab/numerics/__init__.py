@@ -1,0 +1,35 @@
+"""Shared numerics for the theory areas: quadrature, fixed points, Newton, continuation.
+
+All routines are pure functions over JAX arrays, ``jit``/``vmap``-able, and return a
+:class:`Solution` with an explicit :class:`Status` where they iterate.
+"""
+
+from theorylab.numerics.continuation import Branch, FoldPoint, find_folds, locate_fold, pseudo_arclength
+from theorylab.numerics.fixed_point import fixed_point
+from theorylab.numerics.quadrature import (
+    QuadratureRule,
+    gauss_hermite,
+    gauss_legendre,
+    gaussian_expectation,
+    kinked_gaussian_rule,
+)
+from theorylab.numerics.root import newton
+from theorylab.numerics.solution import ConvergenceError, Solution, Status
+
+__all__ = [
+    "Branch",
+    "ConvergenceError",
+    "FoldPoint",
+    "QuadratureRule",
+    "Solution",
+    "Status",
+    "find_folds",
+    "fixed_point",
+    "gauss_hermite",
+    "gauss_legendre",
+    "gaussian_expectation",
+    "kinked_gaussian_rule",
+    "locate_fold",
+    "newton",
+    "pseudo_arclength",
+]

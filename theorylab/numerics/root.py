@@ -1,0 +1,89 @@
+r"""Newton root finding :math:`F(x) = 0` through :mod:`optimistix`, with a theorylab status.
+
+:func:`newton` wraps ``optimistix.root_find(..., optimistix.Newton(rtol, atol), throw=False)``
+(Jacobians by forward-mode autodiff, dense LU solves) and converts its result into a
+:class:`~theorylab.numerics.solution.Solution`: the optimistix result code is mapped onto
+:class:`~theorylab.numerics.solution.Status`, and the max-norm residual :math:`\|F(x)\|_\infty` is
+evaluated at the returned point. A solve is reported converged only if optimistix says so *and*
+that residual is finite and at most ``residual_tol`` (default: no extra condition beyond
+finiteness), so a stalled Newton iteration cannot come back as a success.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import jax.numpy as jnp
+import optimistix as optx
+from jax.flatten_util import ravel_pytree
+
+from theorylab.numerics.solution import Solution, Status, maybe_throw
+from theorylab.validation import check_integer, check_positive
+
+__all__ = ["newton", "status_from_optimistix"]
+
+
+def status_from_optimistix(result) -> jnp.ndarray:
+    """Map an ``optimistix.RESULTS`` item onto an integer :class:`Status` code."""
+    R = optx.RESULTS
+    table = [
+        (R.successful, Status.SUCCESS),
+        (R.max_steps_reached, Status.MAX_STEPS),
+        (R.nonlinear_max_steps_reached, Status.MAX_STEPS),
+        (R.singular, Status.SINGULAR),
+        (R.nonfinite, Status.NONFINITE),
+        (R.nonfinite_input, Status.NONFINITE),
+        (R.nonlinear_divergence, Status.DIVERGED),
+    ]
+    status = jnp.asarray(int(Status.FAILED))
+    for item, code in reversed(table):
+        status = jnp.where(result == item, int(code), status)
+    return status
+
+
+def newton(
+    fn: Callable[[Any, Any], Any],
+    x0: Any,
+    args: Any = None,
+    *,
+    rtol: float = 1e-10,
+    atol: float = 1e-10,
+    max_steps: int = 100,
+    residual_tol: float | None = None,
+    throw: bool = False,
+) -> Solution:
+    """Solve ``fn(x, args) = 0`` by Newton's method (optimistix), returning a status.
+
+    Parameters
+    ----------
+    fn:
+        Residual function ``F(x, args)`` returning a pytree shaped like ``x``.
+    x0:
+        Initial guess (pytree of float arrays).
+    rtol, atol:
+        Optimistix Newton tolerances (on the step and on ``F``).
+    max_steps:
+        Maximum number of Newton steps.
+    residual_tol:
+        If given, also require ``max|F(x)| <= residual_tol`` for success.
+    throw:
+        Raise (also inside ``jit``) when the solve fails.
+    """
+    max_steps = check_integer(max_steps, "max_steps", minimum=1)
+    check_positive(rtol, "rtol")
+    check_positive(atol, "atol")
+    if residual_tol is not None:
+        check_positive(residual_tol, "residual_tol")
+    sol = optx.root_find(
+        fn, optx.Newton(rtol=rtol, atol=atol), x0, args=args, max_steps=max_steps, throw=False
+    )
+    residual = jnp.max(jnp.abs(ravel_pytree(fn(sol.value, args))[0]))
+    status = status_from_optimistix(sol.result)
+    bad = ~jnp.isfinite(residual)
+    status = jnp.where((status == int(Status.SUCCESS)) & bad, int(Status.NONFINITE), status)
+    if residual_tol is not None:
+        status = jnp.where(
+            (status == int(Status.SUCCESS)) & (residual > residual_tol), int(Status.FAILED), status
+        )
+    out = Solution(sol.value, status, residual, sol.stats["num_steps"])
+    return maybe_throw(out, throw, "newton")

@@ -1,0 +1,199 @@
+"""Input validation at the public boundary.
+
+Every public function of theorylab checks its arguments with these helpers, so that bad input
+raises a ``ValueError`` or ``TypeError`` that names the argument, says what was wrong and what was
+expected. Value checks (finiteness, ranges, simplex) need concrete numbers: when an argument is a
+JAX tracer (the function is being traced under ``jit``/``vmap``) they are skipped and only static
+properties (shape, dtype kind) are checked. Inside compiled code, solvers report a status instead.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = [
+    "is_traced",
+    "as_float_array",
+    "check_finite",
+    "check_positive",
+    "check_in_range",
+    "check_integer",
+    "check_choice",
+    "check_shape",
+    "check_simplex",
+    "check_spins",
+    "promote_float",
+]
+
+
+def is_traced(x: Any) -> bool:
+    """True when ``x`` is an abstract JAX value (inside ``jit``/``vmap``/``grad`` tracing)."""
+    return isinstance(x, jax.core.Tracer)
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, (np.ndarray, jax.Array)):
+        return f"an array of shape {tuple(x.shape)} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}"[:120]
+
+
+def as_float_array(x: Any, name: str, *, ndim: int | None = None, dtype=None):
+    """Convert ``x`` to a floating JAX array, checking it is numeric and has ``ndim`` dimensions.
+
+    Booleans, strings, objects and complex numbers raise ``TypeError``; integers are promoted to
+    the default float dtype (float64 when x64 is on, which importing theorylab enables).
+    """
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"`{name}` must be a real number or array of real numbers, got {_describe(x)}")
+    if not is_traced(x):
+        try:
+            arr = np.asarray(x)
+        except Exception as err:  # ragged lists and the like
+            raise TypeError(f"`{name}` could not be converted to a numeric array: {err}") from None
+        if arr.dtype == bool or arr.dtype.kind not in "iuf":
+            raise TypeError(
+                f"`{name}` must be real-valued (integer or float), got dtype {arr.dtype}"
+            )
+    out = jnp.asarray(x)
+    if not jnp.issubdtype(out.dtype, jnp.floating):
+        out = out.astype(dtype or jnp.result_type(float))
+    elif dtype is not None:
+        out = out.astype(dtype)
+    if ndim is not None and out.ndim != ndim:
+        raise ValueError(
+            f"`{name}` must have {ndim} dimension(s), got shape {tuple(out.shape)}"
+        )
+    return out
+
+
+def check_finite(x: Any, name: str):
+    """Raise ``ValueError`` if ``x`` holds a NaN or an infinity. Returns ``x``."""
+    if is_traced(x):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"`{name}` must be finite, but {n_bad} entr{'y is' if n_bad == 1 else 'ies are'} NaN or infinite")
+    return x
+
+
+def check_positive(x: Any, name: str, *, strict: bool = True, allow_inf: bool = False):
+    """Raise ``ValueError`` unless every entry of ``x`` is ``> 0`` (``>= 0`` if not strict)."""
+    if is_traced(x):
+        return x
+    arr = np.asarray(x, dtype=float)
+    if np.any(np.isnan(arr)) or (not allow_inf and np.any(np.isinf(arr))):
+        raise ValueError(f"`{name}` must be a finite number, got {_describe(x)}")
+    ok = arr > 0 if strict else arr >= 0
+    if not np.all(ok):
+        bound = "> 0" if strict else ">= 0"
+        raise ValueError(f"`{name}` must be {bound}, got {_describe(x)} (minimum {np.min(arr)!r})")
+    return x
+
+
+def check_in_range(
+    x: Any,
+    name: str,
+    lower: float | None = None,
+    upper: float | None = None,
+    *,
+    closed: tuple[bool, bool] = (True, True),
+):
+    """Raise ``ValueError`` unless ``lower (<)<= x (<)<= upper`` entrywise.
+
+    ``closed=(True, False)`` means the interval ``[lower, upper)``.
+    """
+    if is_traced(x):
+        return x
+    arr = np.asarray(x, dtype=float)
+    if np.any(np.isnan(arr)):
+        raise ValueError(f"`{name}` must not be NaN")
+    ok = np.ones(arr.shape, bool)
+    if lower is not None:
+        ok &= arr >= lower if closed[0] else arr > lower
+    if upper is not None:
+        ok &= arr <= upper if closed[1] else arr < upper
+    if not np.all(ok):
+        lo = "-inf" if lower is None else repr(lower)
+        hi = "inf" if upper is None else repr(upper)
+        interval = f"{'[' if closed[0] else '('}{lo}, {hi}{']' if closed[1] else ')'}"
+        raise ValueError(f"`{name}` must lie in {interval}, got {_describe(x)}")
+    return x
+
+
+def check_integer(x: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``x`` as a Python ``int``; ``TypeError`` for non-integers, ``ValueError`` out of range.
+
+    Accepts Python and NumPy integers and integral floats such as ``3.0``; rejects ``True``.
+    """
+    if isinstance(x, bool) or isinstance(x, np.bool_):
+        raise TypeError(f"`{name}` must be an integer, got bool {x!r}")
+    if isinstance(x, numbers.Integral):
+        value = int(x)
+    elif isinstance(x, numbers.Real) and float(x).is_integer():
+        value = int(x)
+    elif isinstance(x, (np.ndarray, jax.Array)) and np.ndim(x) == 0 and not is_traced(x):
+        return check_integer(np.asarray(x).item(), name, minimum=minimum, maximum=maximum)
+    else:
+        raise TypeError(f"`{name}` must be an integer, got {_describe(x)}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"`{name}` must be <= {maximum}, got {value}")
+    return value
+
+
+def check_choice(x: Any, name: str, choices: Iterable[Any]):
+    """Raise ``ValueError`` unless ``x`` is one of ``choices``. Returns ``x``."""
+    choices = tuple(choices)
+    if x not in choices:
+        raise ValueError(f"`{name}` must be one of {', '.join(map(repr, choices))}; got {x!r}")
+    return x
+
+
+def check_shape(x: Any, name: str, expected: Sequence[int | None]):
+    """Raise ``ValueError`` unless ``x.shape`` matches ``expected`` (``None`` = any length)."""
+    shape = tuple(np.shape(x))
+    if len(shape) != len(expected) or any(e is not None and s != e for s, e in zip(shape, expected)):
+        pretty = "(" + ", ".join("*" if e is None else str(e) for e in expected) + (",)" if len(expected) == 1 else ")")
+        raise ValueError(f"`{name}` must have shape {pretty}, got {shape}")
+    return x
+
+
+def check_simplex(p: Any, name: str, *, axis: int = -1, atol: float = 1e-8):
+    """Raise ``ValueError`` unless ``p`` is non-negative and sums to one along ``axis``."""
+    if is_traced(p):
+        return p
+    arr = np.asarray(p, dtype=float)
+    check_finite(arr, name)
+    if np.any(arr < 0):
+        raise ValueError(f"`{name}` must be a probability vector: it has negative entries (minimum {arr.min()!r})")
+    sums = arr.sum(axis=axis)
+    if not np.allclose(sums, 1.0, rtol=0.0, atol=atol):
+        worst = float(np.max(np.abs(sums - 1.0)))
+        raise ValueError(
+            f"`{name}` must sum to 1 along axis {axis} (tolerance {atol:g}); the worst sum is off by {worst:.3e}"
+        )
+    return p
+
+
+def check_spins(s: Any, name: str):
+    """Raise ``ValueError`` unless every entry of ``s`` is ``+1`` or ``-1``."""
+    if is_traced(s):
+        return s
+    arr = np.asarray(s)
+    if not np.all((arr == 1) | (arr == -1)):
+        raise ValueError(f"`{name}` must contain only +1 and -1 entries")
+    return s
+
+
+def promote_float(*arrays: Any):
+    """Convert arrays to one common floating dtype (at least the default float). Returns a tuple."""
+    dtype = jnp.result_type(float, *[jnp.asarray(a).dtype for a in arrays])
+    return tuple(jnp.asarray(a, dtype=dtype) for a in arrays)
