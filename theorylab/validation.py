@@ -194,6 +194,7 @@ def check_spins(s: Any, name: str):
 
 
 def promote_float(*arrays: Any):
-    """Convert arrays to one common floating dtype (at least the default float). Returns a tuple."""
-    dtype = jnp.result_type(float, *[jnp.asarray(a).dtype for a in arrays])
+    """Convert arrays to one common floating dtype, never narrower than the default float
+    (float64 under theorylab). Returns a tuple."""
+    dtype = jnp.promote_types(jnp.result_type(*[jnp.asarray(a).dtype for a in arrays]), jnp.dtype(float))
     return tuple(jnp.asarray(a, dtype=dtype) for a in arrays)

@@ -1,0 +1,21 @@
+"""Every registered claim, at its quick size, must be reproduced."""
+
+import pytest
+
+from theorylab.claims import Verdict, all_claims, run_claim
+
+
+@pytest.mark.parametrize("claim", all_claims(), ids=lambda c: c.id)
+def test_quick_claim_is_reproduced(claim):
+    result = run_claim(claim, size="quick")
+    assert result.verdict is Verdict.REPRODUCED, (
+        f"{claim.id}: {result.verdict.value}; expected {claim.describe_expected()}; "
+        f"measured {result.describe_measured()}\n{result.notes}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim", all_claims(), ids=lambda c: c.id)
+def test_full_claim_is_reproduced(claim):
+    result = run_claim(claim, size="full")
+    assert result.verdict is Verdict.REPRODUCED, f"{claim.id}: measured {result.describe_measured()}"
