@@ -21,7 +21,7 @@ from theorylab.claims.base import (
     Verdict,
 )
 from theorylab.claims.registry import PAPERS, Paper, all_claims, get_claim, select_claims
-from theorylab.claims.report import format_table, results_to_json, summary_line, write_report
+from theorylab.claims.report import format_markdown_table, format_table, results_to_json, summary_line, write_report
 from theorylab.claims.runner import claim_key, run_claim, run_claims
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Verdict",
     "all_claims",
     "claim_key",
+    "format_markdown_table",
     "format_table",
     "get_claim",
     "results_to_json",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from theorylab.claims.base import ClaimResult, Verdict
 from theorylab.claims.registry import PAPERS
 
-__all__ = ["format_table", "results_to_json", "summary_line", "write_report"]
+__all__ = ["format_table", "format_markdown_table", "results_to_json", "summary_line", "write_report"]
 
 _VERDICT_TEXT = {
     Verdict.REPRODUCED: "reproduced",
@@ -71,6 +71,16 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def format_markdown_table(results: Sequence[ClaimResult]) -> str:
+    """The results as a Markdown table (claim, statement, expected, measured, verdict, seconds)."""
+    lines = ["| claim | statement | expected | measured | verdict | s |", "|---|---|---|---|---|---:|"]
+    for r in results:
+        lines.append("| " + " | ".join(_md_cell(x) for x in [
+            f"`{r.id}`", r.claim.statement, r.claim.describe_expected(), r.describe_measured(),
+            _VERDICT_TEXT[r.verdict], f"{r.seconds:.1f}"]) + " |")
+    return "\n".join(lines)
+
+
 def write_report(results: Sequence[ClaimResult], directory: str | os.PathLike) -> str:
     """Write ``report.md``, ``results.json`` and ``figures/<claim>.png``; return the Markdown path."""
     import matplotlib
@@ -106,14 +116,9 @@ def write_report(results: Sequence[ClaimResult], directory: str | os.PathLike) -
         "",
         f"**{summary_line(results)}**",
         "",
-        "| claim | statement | expected | measured | verdict | s |",
-        "|---|---|---|---|---|---:|",
+        format_markdown_table(results),
+        "",
     ]
-    for r in results:
-        lines.append("| " + " | ".join(_md_cell(x) for x in [
-            f"`{r.id}`", r.claim.statement, r.claim.describe_expected(), r.describe_measured(),
-            _VERDICT_TEXT[r.verdict], f"{r.seconds:.1f}"]) + " |")
-    lines.append("")
     for pid in dict.fromkeys(r.claim.paper for r in results):
         paper = PAPERS[pid]
         lines += [f"## {paper.short} (`{pid}`)", "", paper.citation, ""]

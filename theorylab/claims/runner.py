@@ -42,7 +42,7 @@ def run_claim(claim: Claim, *, size: str = "quick", seed: int = 0) -> ClaimResul
 
 def run_claims(claims: Iterable[Claim], *, size: str = "quick", seed: int = 0, progress: bool = True) -> list[ClaimResult]:
     """Run claims in order with a progress bar on stderr."""
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm  # plain text bar: no notebook-widget dependency
 
     claims = list(claims)
     results = []

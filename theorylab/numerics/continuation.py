@@ -142,7 +142,7 @@ def pseudo_arclength(
     x0, lam0:
         Starting guess; ``x0`` is first corrected at fixed ``lam0``.
     step, min_step, max_step:
-        Initial, minimum and maximum arclength step (``max_step`` defaults to ``16 * step``).
+        Initial, minimum and maximum arclength step (``max_step`` defaults to ``4 * step``).
     max_points:
         Number of points stored (including the start).
     lam_bounds:
@@ -159,7 +159,7 @@ def pseudo_arclength(
     corrector_steps = check_integer(corrector_steps, "corrector_steps", minimum=1)
     for name, value in (("step", step), ("min_step", min_step), ("tol", tol)):
         check_positive(value, name)
-    max_step = 16.0 * step if max_step is None else max_step
+    max_step = 4.0 * step if max_step is None else max_step
     check_positive(max_step, "max_step")
     if direction not in (1, -1, 1.0, -1.0):
         raise ValueError(f"`direction` must be +1 or -1, got {direction!r}")
