@@ -125,6 +125,16 @@ def test_critical_line_is_decreasing_and_converged():
             assert np.max(np.abs(np.asarray(ags_residual(jnp.array([m, q, np.log(r)]), a, 1 / t)))) < 1e-9
 
 
+def test_critical_load_zero_and_very_low_temperature():
+    zero = ags_critical_load(0.0)
+    assert float(zero.alpha_c) == pytest.approx(0.137905566, abs=1e-9) and bool(zero.converged)
+    both = ags_critical_load([0.01, 0.0])  # below the ladder start, unsorted
+    assert np.all(np.asarray(both.converged))
+    assert float(both.alpha_c[1]) == float(zero.alpha_c)
+    # RS re-entrance: alpha_c(T = 0.01) is slightly above alpha_c(0) (hebbian spec 1.5: 0.13810)
+    assert float(both.alpha_c[0]) == pytest.approx(0.13810, abs=3e-5)
+
+
 def test_t0_equation_vanishes_on_branch():
     y = jnp.linspace(0.5, 3.0, 7)
     np.testing.assert_allclose(np.asarray(ags_t0_equation(y, ags_alpha_of_y(y))), 0.0, atol=1e-14)

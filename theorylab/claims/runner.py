@@ -41,14 +41,22 @@ def run_claim(claim: Claim, *, size: str = "quick", seed: int = 0) -> ClaimResul
 
 
 def run_claims(claims: Iterable[Claim], *, size: str = "quick", seed: int = 0, progress: bool = True) -> list[ClaimResult]:
-    """Run claims in order with a progress bar on stderr."""
+    """Run claims in order, showing progress on stderr.
+
+    On a terminal the progress is a bar; otherwise (logs, CI) one line per finished claim.
+    """
     from tqdm.std import tqdm  # plain text bar: no notebook-widget dependency
 
     claims = list(claims)
+    interactive = progress and sys.stderr.isatty()
+    bar = tqdm(total=len(claims), desc="claims", unit="claim", file=sys.stderr, disable=not interactive, leave=False)
     results = []
-    bar = tqdm(claims, desc="claims", unit="claim", file=sys.stderr, disable=not progress, leave=False)
-    for claim in bar:
+    for i, claim in enumerate(claims, 1):
         bar.set_postfix_str(claim.id)
-        results.append(run_claim(claim, size=size, seed=seed))
+        result = run_claim(claim, size=size, seed=seed)
+        results.append(result)
+        bar.update()
+        if progress and not interactive:
+            print(f"[{i}/{len(claims)}] {claim.id}: {result.verdict.value} ({result.seconds:.1f} s)", file=sys.stderr, flush=True)
     bar.close()
     return results

@@ -243,6 +243,10 @@ def ags_critical_load(temperatures, *, order: int = 64, max_temperature_step: fl
     fold at :math:`T = 0.02` and never steps more than ``max_temperature_step``. ``T = 0``
     entries use :func:`ags_critical_load_t0`.
 
+    The ladder depends on the values of ``temperatures``, so this function takes concrete
+    numbers (it is not itself ``jit``-traceable); the fold solves inside are compiled once per
+    call as one ``lax.scan``.
+
     Parameters
     ----------
     temperatures:
@@ -260,23 +264,20 @@ def ags_critical_load(temperatures, *, order: int = 64, max_temperature_step: fl
 
     t0 = ags_critical_load_t0()
     T_np = np.asarray(T)
-    positive = np.unique(T_np[T_np > 0])
-    start = 0.02
-    ladder = np.unique(np.concatenate([np.arange(start, positive.max() if positive.size else start, max_temperature_step), positive]))
-    ladder = ladder[ladder >= min(start, positive.min())] if positive.size else ladder
-    x0 = jnp.stack([t0.m, 1.0 - 0.8 * start, jnp.log(t0.r)])
-    sols = _trace_fold(jnp.asarray(ladder), x0, jnp.log(t0.alpha_c), order)
-
-    index = np.searchsorted(ladder, T_np)
-    pick = lambda a: jnp.where(T == 0, 0.0, a[np.clip(index, 0, ladder.size - 1)])
-    out = CriticalLoad(
-        T,
-        jnp.where(T == 0, t0.alpha_c, pick(sols[0])),
-        jnp.where(T == 0, t0.m, pick(sols[1])),
-        jnp.where(T == 0, t0.q, pick(sols[2])),
-        jnp.where(T == 0, t0.r, pick(sols[3])),
-        jnp.where(T == 0, t0.status, pick(sols[4])).astype(int),
-    )
+    zero = T_np == 0
+    fields = [np.full(T_np.shape, np.nan) for _ in range(4)] + [np.zeros(T_np.shape, int)]
+    if not zero.all():
+        # warm-start ladder: 0.02, 0.07, ... below the largest T, plus every requested T (sorted)
+        positive = np.unique(T_np[~zero])
+        ladder = np.union1d(np.arange(0.02, positive.max(), max_temperature_step), positive)
+        x0 = jnp.stack([t0.m, 1.0 - 0.8 * ladder[0], jnp.log(t0.r)])  # 1 - q ~ C T with C < 1
+        traced = _trace_fold(jnp.asarray(ladder), x0, jnp.log(t0.alpha_c), order)
+        index = np.searchsorted(ladder, T_np[~zero])
+        for field, values in zip(fields, traced):
+            field[~zero] = np.asarray(values)[index]
+    for field, value in zip(fields, (t0.alpha_c, t0.m, t0.q, t0.r, t0.status)):
+        field[zero] = np.asarray(value)
+    out = CriticalLoad(T, *(jnp.asarray(f) for f in fields))
     if scalar:
         out = CriticalLoad(*(a[0] for a in out))
     return out
