@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 .PHONY: verify test test-slow docs bench clean help
 
 help:
-	@echo "make verify   create $(VENV), install theorylab, run every claim (quick size), write $(REPORT)/"
+	@echo "make verify   create $(VENV), install theorylab (+ the peers claims compare with), run every claim, write $(REPORT)/"
 	@echo "make test     create $(VENV), install with test extras, run pytest (slow tests excluded)"
 	@echo "make docs     build the documentation (tutorials executed, warnings are errors)"
 	@echo "make bench    run the peer comparisons in benchmarks/ (installs the bench extra)"
@@ -18,8 +18,8 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 # One stamp per extra: re-install when pyproject.toml changes.
-$(VENV)/.stamp-base: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+$(VENV)/.stamp-verify: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[verify]"
 	@touch $@
 $(VENV)/.stamp-test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
@@ -31,7 +31,7 @@ $(VENV)/.stamp-bench: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	@touch $@
 
-verify: $(VENV)/.stamp-base
+verify: $(VENV)/.stamp-verify
 	$(VENV)/bin/theorylab verify --report $(REPORT)
 
 test: $(VENV)/.stamp-test

@@ -5,13 +5,15 @@ An :class:`ExpFamily` holds the sufficient statistic :math:`t`, the log-partitio
 for families without a closed normaliser), the log base measure and a natural-parameter domain
 check. Everything downstream (cumulants, MLE, risk expansion) is autodiff of :math:`\psi`.
 
-Constructors: :func:`normal`, :func:`exponential`, :func:`gamma`, :func:`poisson`,
+Constructors (cached: the same arguments return the same object, so compiled functions taking a
+family are reused across calls): :func:`normal`, :func:`exponential`, :func:`gamma`, :func:`poisson`,
 :func:`bernoulli`, :func:`mvn`, :func:`polynomial_on_interval`, :func:`from_quadrature`; and
 :func:`reparametrize` for an affine change :math:`t \to A t + b` of the statistic.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import equinox as eqx
@@ -103,6 +105,7 @@ class ExpFamily(eqx.Module):
         return out.reshape(x.shape[: x.ndim - nd])
 
 
+@functools.lru_cache(maxsize=None)
 def normal() -> ExpFamily:
     r"""Normal, :math:`t = (x, x^2)`, :math:`\psi = -\theta_1^2/(4\theta_2) + \tfrac12\log(\pi/(-\theta_2))`, :math:`\theta_2 < 0`."""
     return ExpFamily(
@@ -117,6 +120,7 @@ def normal() -> ExpFamily:
     )
 
 
+@functools.lru_cache(maxsize=None)
 def exponential() -> ExpFamily:
     r"""Exponential, :math:`t = x` on :math:`x > 0`, :math:`\psi = -\log(-\theta)`, :math:`\theta < 0`."""
     return ExpFamily(
@@ -131,6 +135,7 @@ def exponential() -> ExpFamily:
     )
 
 
+@functools.lru_cache(maxsize=None)
 def gamma() -> ExpFamily:
     r"""Gamma, :math:`t = (\log x, x)`, :math:`\psi = \log\Gamma(\theta_1+1) - (\theta_1+1)\log(-\theta_2)`."""
     return ExpFamily(
@@ -145,6 +150,7 @@ def gamma() -> ExpFamily:
     )
 
 
+@functools.lru_cache(maxsize=None)
 def poisson() -> ExpFamily:
     r"""Poisson, :math:`t = x`, :math:`h = 1/x!`, :math:`\psi = e^\theta`."""
     return ExpFamily(
@@ -159,6 +165,7 @@ def poisson() -> ExpFamily:
     )
 
 
+@functools.lru_cache(maxsize=None)
 def bernoulli() -> ExpFamily:
     r"""Bernoulli, :math:`t = x \in \{0, 1\}`, :math:`\psi = \log(1 + e^\theta)`."""
     return ExpFamily(
@@ -173,6 +180,7 @@ def bernoulli() -> ExpFamily:
     )
 
 
+@functools.lru_cache(maxsize=None)
 def mvn(d: int) -> ExpFamily:
     r"""Multivariate normal in ``d`` dimensions, ``p = d (d + 3) / 2``.
 
@@ -246,6 +254,7 @@ def from_quadrature(suff_stat: Callable, nodes, log_weights, *, name: str = "qua
     )
 
 
+@functools.lru_cache(maxsize=None)
 def polynomial_on_interval(degree: int, lower: float = 0.0, upper: float = 1.0, *, n_nodes: int = 96) -> ExpFamily:
     r"""The family :math:`g(x;\theta) \propto \exp(\sum_{k=1}^{K}\theta_k x^k)` on ``[lower, upper]``.
 
