@@ -280,3 +280,15 @@ def test_bad_input():
                           theta_star=jnp.zeros(2))
     with pytest.raises(ValueError, match=r"`raw_moments` must list"):
         truth_from_raw_moments([1.0, 0.0, 1.0], [1, 2])
+
+
+@given(st.floats(-3, 3), st.floats(0.2, 5))
+def test_location_scale_invariance_of_the_normal_model(loc, scale):
+    # data x -> scale * x + loc: raw moments transform binomially; C1, C2 of the normal model are unchanged
+    raw = LAPLACE
+    moved = [sum(factorial(j) // (factorial(i) * factorial(j - i)) * raw[i] * scale**i * loc ** (j - i) for i in range(j + 1))
+             for j in range(7)]
+    a = risk_coefficients(normal(), truth_from_raw_moments(raw, [1, 2]))
+    b = risk_coefficients(normal(), truth_from_raw_moments(moved, [1, 2]))
+    assert float(b.C1) == pytest.approx(float(a.C1), rel=1e-8)
+    assert float(b.C2) == pytest.approx(float(a.C2), rel=1e-6)  # moments up to order 6 of a shifted variable lose digits

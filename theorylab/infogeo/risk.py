@@ -120,7 +120,9 @@ def risk_coefficients(family: ExpFamily, truth: TruthCumulants, theta_star=None,
                 f"the Fisher information of {family.name} at theta* is singular or ill-conditioned "
                 f"(condition number {cond:.3g} > {max_condition:g}): is the sufficient statistic minimal?")
     fn = _coefficients_full if mode == "full" else _coefficients_matrix_free
-    use_k3 = truth.k3 is not None and (mode == "full" or family.dim <= 60)
+    # the (p, p, p) third cumulant is cheap next to the p^4 tensor that matrix-free avoids: use it when
+    # given; otherwise the third-order term is a sample mean over the centred statistics
+    use_k3 = truth.k3 is not None
     return fn(family, theta_star, truth.cov, truth.k3 if use_k3 else None, None if use_k3 else truth.residuals)
 
 
