@@ -167,3 +167,16 @@ def test_cli_list_and_report(synthetic_registry, capsys, tmp_path):
     assert "ags.good" in out and "franz_parisi" in out
     assert cli.main(["verify", "--claim", "ags.good", "--report", str(tmp_path / "r"), "--no-progress"]) == 0
     assert (tmp_path / "r" / "report.md").exists()
+
+
+def test_full_only_claims_are_skipped_in_the_quick_run(monkeypatch, capsys):
+    heavy = Claim(id="ags.heavy", paper="ags", statement="heavy", expected={"x": Close(1.0, 0.1)},
+                  measure=lambda k, n: Measurement({"x": 1.0}), sizes={"quick": {"n": 1}, "full": {"n": 2}},
+                  source="test", full_only=True)
+    monkeypatch.setattr(registry, "all_claims", lambda: [heavy, _claim(lambda k, n: Measurement({"x": 1.0}))])
+    assert cli.main(["verify", "--no-progress", "--json"]) == 0
+    out = capsys.readouterr()
+    assert [d["id"] for d in json.loads(out.out)] == ["ags.synthetic"] and "only with --full: ags.heavy" in out.err
+    assert cli.main(["verify", "--no-progress", "--json", "--full"]) == 0
+    assert {d["id"] for d in json.loads(capsys.readouterr().out)} == {"ags.heavy", "ags.synthetic"}
+    assert cli.main(["list"]) == 0 and "ags.heavy  [--full only]" in capsys.readouterr().out

@@ -48,7 +48,7 @@ def _cmd_list(args) -> int:
         mine = [c for c in claims if c.paper == pid]
         print(f"{pid:13s} {PAPERS[pid].short}  [{len(mine)} claim{'s' if len(mine) != 1 else ''}]")
         for c in mine:
-            print(f"  {c.id}")
+            print(f"  {c.id}{'  [--full only]' if c.full_only else ''}")
             print(f"      {c.statement}")
             print(f"      expected: {c.describe_expected()}")
     return 0
@@ -58,10 +58,14 @@ def _cmd_verify(args) -> int:
     from theorylab.claims import Verdict, format_table, results_to_json, run_claims, select_claims, write_report
 
     claims = select_claims(papers=args.paper, ids=args.claim)
+    size = "full" if args.full else "quick"
+    skipped = [c.id for c in claims if c.full_only and size == "quick"]
+    claims = [c for c in claims if not (c.full_only and size == "quick")]
+    if skipped:
+        print(f"skipping {len(skipped)} claim(s) that run only with --full: {', '.join(skipped)}", file=sys.stderr)
     if not claims:
         print("theorylab verify: no claims match the selection", file=sys.stderr)
         return 2
-    size = "full" if args.full else "quick"
     results = run_claims(claims, size=size, seed=args.seed, progress=not args.no_progress)
     width = shutil.get_terminal_size((132, 24)).columns
     table = format_table(results, width=max(width, 100))

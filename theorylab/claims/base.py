@@ -152,6 +152,8 @@ class Claim:
     source:
         Where the expected numbers come from (equation, table, figure, or an independent
         computation when the paper gives only a plot).
+    full_only:
+        Run only at the full size (GPU-sized or long checks); the quick suite lists but skips it.
     """
 
     id: str
@@ -163,6 +165,7 @@ class Claim:
         default_factory=lambda: {"quick": {}, "full": {}}
     )
     source: str = ""
+    full_only: bool = False  #: too heavy for the default run: only ``--full`` (and the slow tests) run it
 
     def __post_init__(self):
         if not _ID.match(self.id) or not self.id.startswith(self.paper + "."):
