@@ -292,3 +292,14 @@ def test_location_scale_invariance_of_the_normal_model(loc, scale):
     b = risk_coefficients(normal(), truth_from_raw_moments(moved, [1, 2]))
     assert float(b.C1) == pytest.approx(float(a.C1), rel=1e-8)
     assert float(b.C2) == pytest.approx(float(a.C2), rel=1e-6)  # moments up to order 6 of a shifted variable lose digits
+
+
+def test_float32_mode_is_refused():
+    jax.config.update("jax_enable_x64", False)
+    try:
+        with pytest.raises(RuntimeError, match="needs float64"):
+            mle(normal(), np.array([0.0, 1.0]))
+        with pytest.raises(RuntimeError, match="needs float64"):
+            risk_coefficients(normal(), truth_from_raw_moments(LAPLACE, [1, 2]))
+    finally:
+        jax.config.update("jax_enable_x64", True)

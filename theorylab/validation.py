@@ -29,6 +29,7 @@ __all__ = [
     "check_simplex",
     "check_spins",
     "promote_float",
+    "require_x64",
 ]
 
 
@@ -198,3 +199,15 @@ def promote_float(*arrays: Any):
     (float64 under theorylab). Returns a tuple."""
     dtype = jnp.promote_types(jnp.result_type(*[jnp.asarray(a).dtype for a in arrays]), jnp.dtype(float))
     return tuple(jnp.asarray(a, dtype=dtype) for a in arrays)
+
+
+def require_x64(what: str) -> None:
+    """Raise ``RuntimeError`` if JAX's 64-bit mode is off (``what`` names the computation that needs it).
+
+    Importing theorylab turns float64 on; this catches code that turned it off again.
+    """
+    if not jax.config.jax_enable_x64:
+        raise RuntimeError(
+            f"{what} needs float64, but jax_enable_x64 is off; call "
+            "jax.config.update('jax_enable_x64', True) (importing theorylab does this)"
+        )

@@ -24,7 +24,7 @@ import numpy as np
 
 from theorylab.infogeo.families import ExpFamily
 from theorylab.numerics.solution import Solution, Status, maybe_throw
-from theorylab.validation import as_float_array, check_finite, check_integer, check_positive, is_traced
+from theorylab.validation import as_float_array, check_finite, check_integer, check_positive, is_traced, require_x64
 
 __all__ = [
     "cumulant",
@@ -87,6 +87,7 @@ def mle(family: ExpFamily, tbar, theta0=None, *, tol: float = 1e-10, max_steps: 
     step does not, so an MLE that does not exist is never reported as found). ``jit``/``vmap``-able
     over ``tbar``. Returns a :class:`~theorylab.numerics.Solution`; ``residual`` is that max-norm.
     """
+    require_x64("mle")
     tbar = as_float_array(tbar, "tbar", ndim=1)
     if tbar.shape != (family.dim,):
         raise ValueError(f"`tbar` must have shape ({family.dim},) for {family.name}, got {tuple(tbar.shape)}")

@@ -46,7 +46,7 @@ from jax.scipy.special import digamma
 from theorylab.infogeo.core import TruthCumulants, _validate_truth, information_projection, kl_divergence, mle
 from theorylab.infogeo.families import ExpFamily
 from theorylab.numerics.solution import ConvergenceError, Status
-from theorylab.validation import as_float_array, check_choice, check_integer, check_positive, is_traced
+from theorylab.validation import as_float_array, check_choice, check_integer, check_positive, is_traced, require_x64
 
 __all__ = [
     "RiskCoefficients",
@@ -96,6 +96,7 @@ def risk_coefficients(family: ExpFamily, truth: TruthCumulants, theta_star=None,
         Raise ``ValueError`` when the Fisher information is worse conditioned than this (a
         non-minimal statistic, e.g. duplicated features).
     """
+    require_x64("risk_coefficients (fourth derivatives of the log-partition)")
     check_choice(mode, "mode", ("auto", "full", "matrix_free"))
     truth = _validate_truth(truth, family.dim)
     if mode == "auto":
@@ -205,6 +206,7 @@ def risk_monte_carlo(family: ExpFamily, sampler: Callable, n: int, reps: int, ke
     used as a control variate: the estimate is :math:`\overline{D - Q} + C_1/n`, with a much smaller
     standard error because :math:`D - Q = O_p(n^{-3/2})`.
     """
+    require_x64("risk_monte_carlo")
     n = check_integer(n, "n", minimum=1)
     reps = check_integer(reps, "reps", minimum=2)
     batch = check_integer(batch, "batch", minimum=1)
