@@ -1,6 +1,5 @@
 """Exponential families, MLE, KL and the risk expansion against independent truth."""
 
-from fractions import Fraction
 from math import factorial
 
 import jax

@@ -94,7 +94,7 @@ def _claims_of(paper_id: str) -> list[Claim]:
     name = f"theorylab.claims.{paper_id}"
     if importlib.util.find_spec(name) is None:
         return []
-    claims = list(getattr(importlib.import_module(name), "CLAIMS"))
+    claims = list(importlib.import_module(name).CLAIMS)
     for c in claims:
         if c.paper != paper_id:
             raise ValueError(f"{name} registers claim {c.id!r} under paper {c.paper!r}")

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import jax.numpy as jnp
 import numpy as np
 
-from theorylab.infogeo.core import mle, truth_from_samples
+from theorylab.infogeo.core import fisher_information, mle, truth_from_samples
 from theorylab.infogeo.families import ExpFamily
 from theorylab.infogeo.risk import RiskCoefficients, risk_coefficients, risk_expansion
 from theorylab.numerics.solution import ConvergenceError, Status
@@ -118,7 +118,5 @@ def tic_penalty(family: ExpFamily, x) -> float:
     """Takeuchi's penalty ``2 tr(J^-1 I)`` at the MLE, which for an exponential family equals ``4 C1_hat``."""
     truth = truth_from_samples(family, x, third_order_tensor=False)
     sol = mle(family, truth.mean).raise_if_failed(f"mle({family.name})")
-    from theorylab.infogeo.core import fisher_information
-
     G = fisher_information(family, sol.value)
     return float(2.0 * jnp.trace(jnp.linalg.solve(G, truth.cov)))
