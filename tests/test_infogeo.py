@@ -302,3 +302,11 @@ def test_float32_mode_is_refused():
             risk_coefficients(normal(), truth_from_raw_moments(LAPLACE, [1, 2]))
     finally:
         jax.config.update("jax_enable_x64", True)
+
+
+def test_sequential_and_vectorized_monte_carlo_agree():
+    tr = truth_from_raw_moments(LAPLACE, [1, 2])
+    sampler = lambda key, shape: dist.Laplace(0.0, 1.0).sample(key, shape)
+    a = risk_monte_carlo(normal(), sampler, 20, 500, jax.random.key(3), truth=tr, vectorize=True)
+    b = risk_monte_carlo(normal(), sampler, 20, 500, jax.random.key(3), truth=tr, vectorize=False)
+    assert a.mean == pytest.approx(b.mean, rel=1e-10) and a.n_failed == b.n_failed == 0
