@@ -15,17 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Claim, Close, Measurement
 from theorylab.statmech.ags import ags_alpha_of_y, ags_critical_load, ags_critical_load_t0, ags_solve
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def measure_alpha_c_t0(key, *, curve_points: int):
@@ -33,7 +25,7 @@ def measure_alpha_c_t0(key, *, curve_points: int):
     crit = ags_critical_load_t0()
     if not bool(crit.converged):
         raise RuntimeError(f"the T = 0 fold solve did not converge (status {int(crit.status)})")
-    plt = _plt()
+    plt = pyplot()
     y = np.linspace(0.35, 4.0, curve_points)
     alpha = np.asarray(ags_alpha_of_y(jnp.asarray(y)))
     from scipy.special import erf
@@ -70,7 +62,7 @@ def measure_retrieval_line(key, *, order: int, step: float):
     alpha_c = np.asarray(line.alpha_c)
     at = {t: float(alpha_c[np.argmin(np.abs(T_all - t))]) for t in T_claim}
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.8))
     a_g = np.linspace(0, 0.16, 100)
     ax.plot(alpha_c[ok], T_all[ok], "C0-", label=r"retrieval line $T_M(\alpha)$")
@@ -107,7 +99,7 @@ def measure_spin_glass_onset(key, *, curve_points: int):
     del key
     values = {}
     dropped = 0
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for alpha, color in ((0.05, "C0"), (0.1, "C1")):
         t_g = 1.0 + np.sqrt(alpha)

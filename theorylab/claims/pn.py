@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Claim, Close, Measurement
 from theorylab.infogeo import (
     exact_risk_exponential_gamma,
@@ -89,15 +90,6 @@ def normal_c2_closed_form(raw):
     var = central[2]
     g1, b2, m6 = central[3] / var**1.5, central[4] / var**2, central[6] / var**3
     return (b2 + 1) / 4, 9 * b2**2 / 8 - 3 * b2 / 4 + 3 * g1**2 - m6 / 3 + 53 / 24
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 # ----------------------------------------------------------------- measurements
@@ -177,7 +169,7 @@ def measure_second_order(key, *, reps: int, ns=(20, 40)):
             rows[(name, n)] = mc
     margin = min(abs(errs1[key_]) - abs(errs2[key_]) for key_ in errs1)
     worst40 = max(abs(errs2[(name, 40)]) for name in NORMAL_TRUTHS)
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     for j, name in enumerate(NORMAL_TRUTHS):
         ax.plot(ns, [100 * errs1[(name, n)] for n in ns], "o--", color=f"C{j}", label=f"{name}: C1/n")

@@ -10,6 +10,7 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 
+from theorylab.claims._figures import pyplot
 from theorylab.claims.base import ClaimResult, Verdict
 from theorylab.claims.registry import PAPERS
 
@@ -83,11 +84,7 @@ def format_markdown_table(results: Sequence[ClaimResult]) -> str:
 
 def write_report(results: Sequence[ClaimResult], directory: str | os.PathLike) -> str:
     """Write ``report.md``, ``results.json`` and ``figures/<claim>.png``; return the Markdown path."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     directory = os.fspath(directory)
     fig_dir = os.path.join(directory, "figures")
     os.makedirs(fig_dir, exist_ok=True)
