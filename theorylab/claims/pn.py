@@ -9,6 +9,7 @@ moment formulas, statsmodels' TIC, and Monte Carlo with stated standard errors.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from math import factorial
 
@@ -19,6 +20,7 @@ import numpy as np
 from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Claim, Close, Measurement
 from theorylab.infogeo import (
+    TruthCumulants,
     exact_risk_exponential_gamma,
     exact_risk_mvn,
     exact_risk_normal,
@@ -71,15 +73,15 @@ NORMAL_TRUTHS = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _sampler(name):
+    """``sampler(key, shape)`` for a named truth; cached, so compiled Monte Carlo batches are reused."""
     import numpyro.distributions as dist
 
     d = {"normal": dist.Normal(0.0, 1.0), "laplace": dist.Laplace(0.0, 1.0), "student_t10": dist.StudentT(float(NU)),
-         "gamma3": dist.Gamma(3.0, 1.0), "uniform": dist.Uniform(-1.0, 1.0), "gamma2": dist.Gamma(2.0, 1.0)}[name]
-    return _SAMPLERS.setdefault(name, lambda key, shape: d.sample(key, shape))
-
-
-_SAMPLERS: dict = {}
+         "gamma3": dist.Gamma(3.0, 1.0), "uniform": dist.Uniform(-1.0, 1.0), "gamma2": dist.Gamma(2.0, 1.0),
+         "beta25": dist.Beta(2.0, 5.0)}[name]
+    return lambda key, shape: d.sample(key, shape)
 
 
 def normal_c2_closed_form(raw):
@@ -201,8 +203,6 @@ def measure_invariances(key):
     A = jnp.array([[2.0, 0.5], [-0.3, 1.5]])
     b = jnp.array([0.7, -1.1])
     fam2 = reparametrize(normal(), A, b)
-    from theorylab.infogeo import TruthCumulants
-
     truth2 = TruthCumulants(A @ truth.mean + b, A @ truth.cov @ A.T, jnp.einsum("abc,ia,jb,kc->ijk", truth.k3, A, A, A))
     moved = risk_coefficients(fam2, truth2)
     # location-scale change of the data: x -> 3 x - 2 leaves C1, C2 of the normal model unchanged
@@ -441,14 +441,11 @@ CLAIMS.append(
 
 
 def measure_polynomial_degree5(key, *, reps: int, n: int):
-    import numpyro.distributions as dist
-
     degree = 5
     fam = polynomial_on_interval(degree)
     truth = truth_from_raw_moments(_beta_moments(2, 5, 3 * degree), list(range(1, degree + 1)))
     co = risk_coefficients(fam, truth)
-    beta25 = dist.Beta(2.0, 5.0)
-    mc = risk_monte_carlo(fam, lambda k, shape: beta25.sample(k, shape), n, reps, key, truth=truth, batch=50000)
+    mc = risk_monte_carlo(fam, _sampler("beta25"), n, reps, key, truth=truth, batch=50000)
     err1 = abs(float(risk_expansion(co, n, order=1)) / mc.mean - 1)
     err2 = abs(float(risk_expansion(co, n, order=2)) / mc.mean - 1)
     return Measurement({"|err1| - |err2|": err1 - err2, "|err2|": err2, "|C2| / (n C1)": abs(float(co.C2)) / (n * float(co.C1))},

@@ -71,9 +71,8 @@ def _check_theta(family: ExpFamily, theta, name: str):
     check_finite(theta, name)
     if not is_traced(theta):
         with jax.ensure_compile_time_eval():  # a constant inside someone's jit: still check it eagerly
-            inside = bool(family.in_domain(theta))
-    if not is_traced(theta) and not inside:
-        raise ValueError(f"`{name}` = {np.asarray(theta)} is outside the natural parameter space of {family.name}")
+            if not bool(family.in_domain(theta)):
+                raise ValueError(f"`{name}` = {np.asarray(theta)} is outside the natural parameter space of {family.name}")
     return theta
 
 
