@@ -1,10 +1,12 @@
-"""Shared numerics for the theory areas: quadrature, fixed points, Newton, continuation.
+"""Shared numerics for the theory areas: quadrature, fixed points, Newton, continuation,
+line and power-law fits.
 
 All routines are pure functions over JAX arrays, ``jit``/``vmap``-able, and return a
 :class:`Solution` with an explicit :class:`Status` where they iterate.
 """
 
 from theorylab.numerics.continuation import Branch, FoldPoint, find_folds, locate_fold, pseudo_arclength
+from theorylab.numerics.fits import LinearFit, fit_line, fit_power_law
 from theorylab.numerics.fixed_point import fixed_point
 from theorylab.numerics.quadrature import (
     QuadratureRule,
@@ -20,10 +22,13 @@ __all__ = [
     "Branch",
     "ConvergenceError",
     "FoldPoint",
+    "LinearFit",
     "QuadratureRule",
     "Solution",
     "Status",
     "find_folds",
+    "fit_line",
+    "fit_power_law",
     "fixed_point",
     "gauss_hermite",
     "gauss_legendre",
