@@ -8,7 +8,7 @@ algorithm, its confidence radius) are theorylab's documented reconstructions (``
 * :class:`TallyingBandit` - the environment as a pure ``init`` / ``step`` kernel;
 * loss models :class:`LinearLoss`, :class:`ThresholdLoss`, :class:`TabulatedLoss`, :class:`CallableLoss`;
 * policies :func:`se_wtb`, :func:`successive_elimination`, :class:`UCB1`, :class:`EXP3`,
-  :class:`EpsilonGreedy`;
+  :class:`EpsilonGreedy`, :class:`FixedSequence`;
 * :func:`simulate` / :func:`simulate_seeds` (one ``lax.scan`` per run);
 * :func:`check_reo`, :func:`optimal_costs` (exact DP), :func:`complete_policy_regret`.
 """
@@ -21,6 +21,7 @@ from theorylab.bandits.policies import (
     UCB1,
     EliminationState,
     EpsilonGreedy,
+    FixedSequence,
     SuccessiveElimination,
     confidence_radius,
     se_wtb,
@@ -42,6 +43,7 @@ __all__ = [
     "EliminationState",
     "EnvState",
     "EpsilonGreedy",
+    "FixedSequence",
     "LinearLoss",
     "LossModel",
     "REOResult",

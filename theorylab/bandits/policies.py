@@ -33,6 +33,7 @@ __all__ = [
     "EpsilonGreedy",
     "MeanState",
     "EXP3State",
+    "FixedSequence",
 ]
 
 
@@ -80,7 +81,9 @@ class SuccessiveElimination(eqx.Module):
     block are discarded, so with ``warmup >= m`` every kept loss was drawn at the full tally ``W``
     and is an unbiased sample of ``f_a(W)``. After a full pass, every arm whose lower confidence
     bound exceeds the smallest upper bound among active arms is eliminated
-    (:func:`confidence_radius`). Once one arm is left it is played for ever.
+    (:func:`confidence_radius`). Once one arm is left it is played for ever. Blocks run in index
+    order, so relabelling the arms can move the regret by at most ``(m - 1)(max f - min f)`` per
+    pass (which arm opens a pass and pays a fresh warm-up), never the elimination decisions.
 
     This is theorylab's reconstruction of the algorithm of Malik et al. (ICML 2023), whose body we
     could not read (spec B1 [R]): the block schedule, the discarding rule and the radius are our
@@ -290,3 +293,34 @@ class EXP3(eqx.Module):
     def update(self, state: EXP3State, arm, loss) -> EXP3State:
         p = self.probabilities(state)[arm]
         return EXP3State(state.estimated_loss.at[arm].add(loss / p))
+
+
+class FixedSequence(eqx.Module):
+    """Plays a given action sequence, cycling when the run is longer (evaluates any fixed
+    sequence, e.g. a candidate optimum, through the same simulator)."""
+
+    num_arms: int = eqx.field(static=True)
+    actions: jax.Array
+
+    def __init__(self, num_arms, actions):
+        self.num_arms = _arms(num_arms)
+        actions = jnp.asarray(actions)
+        if actions.ndim != 1 or actions.shape[0] < 1 or not jnp.issubdtype(actions.dtype, jnp.integer):
+            raise ValueError(f"`actions` must be a non-empty 1-D integer array, got shape {tuple(actions.shape)} "
+                             f"and dtype {actions.dtype}")
+        if int(actions.min()) < 0 or int(actions.max()) >= self.num_arms:
+            raise ValueError(f"`actions` must lie in [0, {self.num_arms - 1}], got range "
+                             f"[{int(actions.min())}, {int(actions.max())}]")
+        self.actions = actions.astype(jnp.int32)
+
+    name = "fixed sequence"
+
+    def init(self):
+        return jnp.zeros((), jnp.int32)
+
+    def select(self, state, key):
+        del key
+        return self.actions[state % self.actions.shape[0]]
+
+    def update(self, state, arm, loss):
+        return state + 1
