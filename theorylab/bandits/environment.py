@@ -156,13 +156,29 @@ class TallyingBandit(eqx.Module):
 
     def step(self, state: EnvState, arm, key) -> tuple[EnvState, StepOutcome]:
         """Play ``arm``: its tally, mean loss and noisy loss; the history shifts by one."""
+        return self.step_with_noise(state, arm, self.draw_noise(key))
+
+    def draw_noise(self, key, shape=()):
+        """Standard draws that :meth:`step_with_noise` turns into observation noise: uniforms on
+        [0, 1) for Bernoulli losses, standard normals for Gaussian ones (zeros for ``"none"``).
+        Drawing a block of them at once is much cheaper than one key per round."""
+        dtype = self.weights.dtype
+        if self.noise == "bernoulli":
+            return jax.random.uniform(key, shape, dtype)
+        if self.noise == "gaussian":
+            return jax.random.normal(key, shape, dtype)
+        return jnp.zeros(shape, dtype)
+
+    def step_with_noise(self, state: EnvState, arm, noise) -> tuple[EnvState, StepOutcome]:
+        """:meth:`step` with a pre-drawn standard ``noise`` (see :meth:`draw_noise`): the Bernoulli
+        loss is ``1[u < f]``, the Gaussian one ``f + noise_scale * z``."""
         arm = jnp.asarray(arm, jnp.int32)
         tau = self.tally(state.history, arm)
         mean = self.mean_loss(arm, tau)
         if self.noise == "bernoulli":
-            observed = jax.random.bernoulli(key, jnp.clip(mean, 0.0, 1.0)).astype(mean.dtype)
+            observed = (noise < mean).astype(mean.dtype)
         elif self.noise == "gaussian":
-            observed = mean + self.noise_scale * jax.random.normal(key, (), mean.dtype)
+            observed = mean + self.noise_scale * noise
         else:
             observed = mean
         history = jnp.concatenate([arm[None], state.history[:-1]]) if self.memory > 1 else state.history

@@ -37,6 +37,14 @@ __all__ = [
 ]
 
 
+def first_argmin(values):
+    """Index of the first smallest entry: ``argmin`` as two plain reductions, which XLA on CPU
+    vectorises (its variadic arg-reduction is several times slower inside a vmapped scan)."""
+    n = values.shape[-1]
+    smallest = jnp.min(values, axis=-1, keepdims=True)
+    return jnp.min(jnp.where(values == smallest, jnp.arange(n), n), axis=-1).astype(jnp.int32)
+
+
 def _arms(num_arms) -> int:
     return check_integer(num_arms, "num_arms", minimum=1)
 
@@ -71,6 +79,8 @@ class EliminationState(NamedTuple):
     phase: jax.Array  #: completed passes over the active set
     sums: jax.Array  #: (K,) sum of kept losses
     counts: jax.Array  #: (K,) number of kept losses
+    means: jax.Array  #: (K,) mean kept loss (0 before the first kept sample)
+    radii: jax.Array  #: (K,) confidence radius (+inf before the first kept sample)
 
 
 class SuccessiveElimination(eqx.Module):
@@ -127,6 +137,8 @@ class SuccessiveElimination(eqx.Module):
             phase=jnp.zeros((), jnp.int32),
             sums=zeros,
             counts=zeros,
+            means=zeros,
+            radii=jnp.full((self.num_arms,), jnp.inf, zeros.dtype),
         )
 
     def select(self, state: EliminationState, key):
@@ -142,8 +154,12 @@ class SuccessiveElimination(eqx.Module):
 
     def update(self, state: EliminationState, arm, loss) -> EliminationState:
         keep = state.position >= self.warmup
-        sums = state.sums.at[arm].add(jnp.where(keep, loss, 0.0))
-        counts = state.counts.at[arm].add(jnp.where(keep, 1.0, 0.0))
+        total = state.sums[arm] + jnp.where(keep, loss, 0.0)
+        count = state.counts[arm] + jnp.where(keep, 1.0, 0.0)
+        sums = state.sums.at[arm].set(total)  # in-place scalar updates: cheap inside a vmapped scan
+        counts = state.counts.at[arm].set(count)
+        mean = state.means.at[arm].set(total / jnp.maximum(count, 1.0))
+        rad = state.radii.at[arm].set(self.radius(count))
         position = state.position + 1
         end_block = position >= self.block_length(state.phase)
 
@@ -151,8 +167,6 @@ class SuccessiveElimination(eqx.Module):
         later = jnp.min(jnp.where(state.active & (idx > arm), idx, self.num_arms))
         end_pass = end_block & (later >= self.num_arms)
 
-        mean = sums / jnp.maximum(counts, 1.0)
-        rad = self.radius(counts)
         best_upper = jnp.min(jnp.where(state.active, mean + rad, jnp.inf))
         survivors = state.active & ~(mean - rad > best_upper)
         active = jnp.where(end_pass, survivors, state.active)
@@ -165,6 +179,8 @@ class SuccessiveElimination(eqx.Module):
             phase=(state.phase + end_pass).astype(jnp.int32),
             sums=sums,
             counts=counts,
+            means=mean,
+            radii=rad,
         )
 
 
@@ -188,18 +204,30 @@ def successive_elimination(num_arms, horizon, *, delta=None, scale=0.5) -> Succe
 
 
 class MeanState(NamedTuple):
-    sums: jax.Array
-    counts: jax.Array
+    sums: jax.Array  #: (K,) summed losses
+    counts: jax.Array  #: (K,) plays
+    means: jax.Array  #: (K,) sums / counts, 0 for unplayed arms
+    inv_sqrt_counts: jax.Array  #: (K,) 1 / sqrt(counts), +inf for unplayed arms
     t: jax.Array
 
 
 def _mean_init(num_arms) -> MeanState:
     dtype = jnp.result_type(float)
-    return MeanState(jnp.zeros((num_arms,), dtype), jnp.zeros((num_arms,), dtype), jnp.zeros((), jnp.int32))
+    zeros = jnp.zeros((num_arms,), dtype)
+    return MeanState(zeros, zeros, zeros, jnp.full((num_arms,), jnp.inf, dtype), jnp.zeros((), jnp.int32))
 
 
 def _mean_update(state: MeanState, arm, loss) -> MeanState:
-    return MeanState(state.sums.at[arm].add(loss), state.counts.at[arm].add(1.0), state.t + 1)
+    """Only the played arm's statistics change: one scalar division and square root per round."""
+    n = state.counts[arm] + 1.0
+    total = state.sums[arm] + loss
+    return MeanState(
+        sums=state.sums.at[arm].set(total),
+        counts=state.counts.at[arm].set(n),
+        means=state.means.at[arm].set(total / n),
+        inv_sqrt_counts=state.inv_sqrt_counts.at[arm].set(jax.lax.rsqrt(n)),
+        t=state.t + 1,
+    )
 
 
 class UCB1(eqx.Module):
@@ -222,11 +250,10 @@ class UCB1(eqx.Module):
 
     def select(self, state: MeanState, key):
         del key
-        n = jnp.maximum(state.counts, 1.0)
-        t = jnp.maximum(state.t, 1).astype(n.dtype)
-        index = state.sums / n - jnp.sqrt(self.exploration * jnp.log(t) / n)
-        index = jnp.where(state.counts > 0, index, -jnp.inf)
-        return jnp.argmin(index).astype(jnp.int32)
+        t = jnp.maximum(state.t, 1).astype(state.means.dtype)
+        bonus = jnp.sqrt(self.exploration * jnp.log(t))  # one scalar per round; 1/sqrt(n) is kept per arm
+        index = jnp.where(state.counts > 0, state.means - bonus * state.inv_sqrt_counts, -jnp.inf)
+        return first_argmin(index)
 
     update = staticmethod(_mean_update)
 
@@ -251,7 +278,7 @@ class EpsilonGreedy(eqx.Module):
 
     def select(self, state: MeanState, key):
         k_explore, k_arm = jax.random.split(key)
-        greedy = jnp.argmin(jnp.where(state.counts > 0, state.sums / jnp.maximum(state.counts, 1.0), -jnp.inf))
+        greedy = first_argmin(jnp.where(state.counts > 0, state.means, -jnp.inf))
         uniform = jax.random.randint(k_arm, (), 0, self.num_arms)
         return jnp.where(jax.random.bernoulli(k_explore, self.epsilon), uniform, greedy).astype(jnp.int32)
 

@@ -57,22 +57,41 @@ def _check_pair(env: TallyingBandit, policy) -> None:
         )
 
 
+#: Rounds per block of pre-drawn randomness (one vectorised draw per block instead of one per round).
+CHUNK = 1024
+
+
 @functools.partial(jax.jit, static_argnames=("horizon", "trace"))
 def _run(key, env: TallyingBandit, policy, horizon: int, trace: bool):
-    def step(carry, t):
+    def step(carry, inputs):
         env_state, pol_state, plays, total_mean, total_obs = carry
-        k_policy, k_env = jax.random.split(jax.random.fold_in(key, t))
+        k_policy, noise = inputs
         arm = policy.select(pol_state, k_policy)
-        env_state, out = env.step(env_state, arm, k_env)
+        env_state, out = env.step_with_noise(env_state, arm, noise)
         pol_state = policy.update(pol_state, arm, out.loss)
-        carry = (env_state, pol_state, plays.at[arm].add(1), total_mean + out.mean_loss, total_obs + out.loss)
+        plays = plays + (jnp.arange(env.num_arms) == arm)
+        carry = (env_state, pol_state, plays, total_mean + out.mean_loss, total_obs + out.loss)
         return carry, ((arm, out.mean_loss, out.loss, out.tally) if trace else None)
 
+    def block(carry, index, length):
+        k_policy, k_env = jax.random.split(jax.random.fold_in(key, index))
+        return jax.lax.scan(step, carry, (jax.random.split(k_policy, length), env.draw_noise(k_env, (length,))))
+
     dtype = env.weights.dtype
-    init = (env.init(), policy.init(), jnp.zeros((env.num_arms,), jnp.int32), jnp.zeros((), dtype), jnp.zeros((), dtype))
-    (_, _, plays, total_mean, total_obs), record = jax.lax.scan(step, init, jnp.arange(horizon))
+    carry = (env.init(), policy.init(), jnp.zeros((env.num_arms,), jnp.int32), jnp.zeros((), dtype), jnp.zeros((), dtype))
+    full, rest = divmod(horizon, CHUNK)
+    records = []
+    if full:
+        carry, rec = jax.lax.scan(lambda c, i: block(c, i, CHUNK), carry, jnp.arange(full))
+        if trace:
+            records.append(jax.tree.map(lambda x: x.reshape((full * CHUNK,) + x.shape[2:]), rec))
+    if rest:
+        carry, rec = block(carry, full, rest)
+        if trace:
+            records.append(rec)
+    _, _, plays, total_mean, total_obs = carry
     if trace:
-        return Trajectory(*record)
+        return Trajectory(*(jnp.concatenate(parts) for parts in zip(*records)))
     return RunTotals(total_mean, total_obs, plays)
 
 
@@ -82,7 +101,9 @@ def simulate(key, env: TallyingBandit, policy, horizon: int, *, trace: bool = Tr
 
     ``policy`` is any object with ``num_arms``, ``init()``, ``select(state, key)`` and
     ``update(state, arm, loss)`` whose states are pytrees (see :mod:`theorylab.bandits.policies`).
-    Round ``t`` uses the keys ``split(fold_in(key, t))`` for the policy and the noise.
+    Randomness is drawn in blocks of :data:`CHUNK` rounds: block ``b`` splits ``fold_in(key, b)``
+    into one key for the policy (split again per round) and one for a vectorised draw of the
+    observation noise (:meth:`TallyingBandit.draw_noise`).
     """
     _check_pair(env, policy)
     horizon = check_integer(horizon, "horizon", minimum=1)
