@@ -95,7 +95,7 @@ def main(T=100_000, seeds=64, python_steps=20_000):
             policy = wtb.UCB1(K)
             key = jax.random.PRNGKey(0)
 
-            def run():
+            def run(env=env, policy=policy, key=key):
                 out = wtb.simulate_seeds(key, env, policy, T, seeds, trace=False)
                 return jax.block_until_ready(out.total_loss)
 
@@ -103,7 +103,7 @@ def main(T=100_000, seeds=64, python_steps=20_000):
             run()
             first = time.perf_counter() - t0
             t_jax, totals = best_of(run, 3)
-            t_py, _ = best_of(lambda: python_run(K, m, python_steps), 2)
+            t_py, _ = best_of(lambda K=K, m=m: python_run(K, m, python_steps), 2)
             jax_rate = seeds * T / t_jax
             py_rate = python_steps / t_py
             rows.append((K, m, jax_rate, py_rate))

@@ -138,11 +138,13 @@ def test_other_bad_input():
         wtb.simulate(jax.random.PRNGKey(0), env, wtb.UCB1(4), 0)
     with pytest.warns(UserWarning, match="M < m"):
         wtb.simulate(jax.random.PRNGKey(0), env, wtb.se_wtb(4, 100, 3), 100)
+    boredom = wtb.TallyingBandit([1.0, 0.5, 0.25], wtb.LinearLoss([0.2, 0.3], [0.6, 0.5]))
+    with pytest.warns(UserWarning, match="repeated exposure optimality fails"):
+        wtb.simulate(jax.random.PRNGKey(0), boredom, wtb.se_wtb(2, 100, 3), 100)
     with pytest.raises(ValueError, match="max_states"):
         wtb.optimal_costs(wtb.TallyingBandit(np.ones(12), wtb.LinearLoss([0.5] * 4, [0.0] * 4)), 5)
     with pytest.raises(ValueError, match="max_count"):
         wtb.check_reo(wtb.TallyingBandit(np.ones(30), wtb.LinearLoss([0.5, 0.4], [0.0, 0.0])))
-    boredom = wtb.TallyingBandit([1.0, 0.5, 0.25], wtb.LinearLoss([0.2, 0.3], [0.6, 0.5]))
     with pytest.raises(ValueError, match="repeated exposure optimality"):
         wtb.complete_policy_regret(jnp.ones(5), boredom, benchmark="reo")
     with pytest.raises(ValueError, match="`actions` must lie"):

@@ -55,6 +55,18 @@ def _check_pair(env: TallyingBandit, policy) -> None:
             UserWarning,
             stacklevel=3,
         )
+    if doubling and not is_traced(env.weights) and env.memory <= 17:
+        from theorylab.bandits.regret import check_reo
+
+        reo = check_reo(env)
+        if not reo.holds:
+            warnings.warn(
+                f"successive elimination converges to one arm, but repeated exposure optimality fails on this "
+                f"environment (arm {reo.worst_pair[0]} at tally {reo.worst_pair[1]:.4g} undercuts f*(W) = "
+                f"{reo.f_star:.4g}): its complete policy regret can grow linearly",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 #: Rounds per block of pre-drawn randomness (one vectorised draw per block instead of one per round).
