@@ -146,6 +146,10 @@ class TallyingBandit(eqx.Module):
         """Tally of ``arm`` if it is played now, given the last ``m - 1`` actions ``history``."""
         return self.weights[0] + jnp.sum(self.weights[1:] * (history == arm))
 
+    def loss_table(self, tallies):
+        """``(K, n)`` mean losses ``f_a(tau)`` of every arm at each of the ``n`` given tallies."""
+        return self.mean_loss(jnp.arange(self.num_arms)[:, None], jnp.asarray(tallies)[None, :])
+
     def all_tallies(self, history):
         """``(K,)`` tallies each arm would have if played now."""
         arms = jnp.arange(self.num_arms)
@@ -195,15 +199,14 @@ class TallyingBandit(eqx.Module):
         else:
             taus = np.linspace(w[0], w.sum(), 4097)
             where = "on the exposure grid"
-        arms = np.repeat(np.arange(self.num_arms), taus.size)
-        values = np.asarray(self.mean_loss(jnp.asarray(arms), jnp.asarray(np.tile(taus, self.num_arms))))
+        values = np.asarray(self.loss_table(taus))
         if not np.all(np.isfinite(values)):
             raise ValueError(f"`loss` returns a non-finite mean loss {where}")
         if self.noise == "bernoulli" and (values.min() < 0.0 or values.max() > 1.0):
-            bad = int(np.argmax((values < 0) | (values > 1)))
+            arm, bad = np.unravel_index(np.argmax((values < 0) | (values > 1)), values.shape)
             raise ValueError(
-                f"`loss` must return mean losses in [0, 1] under Bernoulli noise; arm {int(arms[bad])} has "
-                f"f(tau = {float(np.tile(taus, self.num_arms)[bad]):.6g}) = {float(values[bad]):.6g} "
+                f"`loss` must return mean losses in [0, 1] under Bernoulli noise; arm {int(arm)} has "
+                f"f(tau = {float(taus[bad]):.6g}) = {float(values[arm, bad]):.6g} "
                 f"(range over feasible tallies: [{values.min():.6g}, {values.max():.6g}]); use noise='gaussian' "
                 f"for unbounded losses"
             )

@@ -41,7 +41,7 @@ class LossModel(eqx.Module):
     """Base class: ``model(arm, exposure)`` is the mean loss ``g_arm(exposure)``.
 
     Subclasses define :attr:`num_arms` and :meth:`__call__`; ``arm`` is an integer array and
-    ``exposure`` a float array of the same shape (any shape).
+    ``exposure`` a float array, broadcast against each other (any shapes).
     """
 
     @property
@@ -143,8 +143,7 @@ class TabulatedLoss(LossModel):
         def one(a, x):
             return jnp.interp(x, self.exposures, self.values[a])
 
-        arm = jnp.asarray(arm)
-        exposure = jnp.broadcast_to(jnp.asarray(exposure, self.values.dtype), arm.shape)
+        arm, exposure = jnp.broadcast_arrays(jnp.asarray(arm), jnp.asarray(exposure, self.values.dtype))
         flat = jax.vmap(one)(arm.reshape(-1), exposure.reshape(-1))
         return flat.reshape(arm.shape)
 
@@ -152,7 +151,7 @@ class TabulatedLoss(LossModel):
 class CallableLoss(LossModel):
     """Wrap a user function ``fn(arm, exposure) -> mean loss`` written with ``jax.numpy``.
 
-    ``fn`` must accept integer ``arm`` and float ``exposure`` arrays of any (common) shape. It is
+    ``fn`` must accept integer ``arm`` and float ``exposure`` arrays and broadcast them. It is
     a static part of the environment, so two environments built on different functions compile
     separately and cannot be stacked for ``vmap`` (use the array-parametrised models for that).
     """

@@ -51,11 +51,10 @@ class REOResult(NamedTuple):
 
 
 def _tally_grid(env: TallyingBandit, max_count: int):
+    """Flattened (arm, tally, f_arm(tally)) over every arm and feasible tally, arm-major."""
     taus = feasible_tallies(np.asarray(env.weights), max_count=max_count)
-    arms = np.repeat(np.arange(env.num_arms), taus.size)
-    grid = np.tile(taus, env.num_arms)
-    values = np.asarray(env.mean_loss(jnp.asarray(arms), jnp.asarray(grid)), dtype=float)
-    return arms, grid, values
+    values = np.asarray(env.loss_table(taus), dtype=float).ravel()
+    return np.repeat(np.arange(env.num_arms), taus.size), np.tile(taus, env.num_arms), values
 
 
 def check_reo(env: TallyingBandit, *, max_count: int = 2**20, tol: float = 1e-12) -> REOResult:
@@ -96,19 +95,18 @@ def _dp_tables(env: TallyingBandit, max_states: int):
         )
     digits = np.array(list(itertools.product(range(K + 1), repeat=m - 1)), dtype=np.int64).reshape(n_states, m - 1)
     powers = (K + 1) ** np.arange(m - 2, -1, -1, dtype=np.int64) if m > 1 else np.zeros(0, np.int64)
-    history = digits - 1  # -1 = none
-    w = np.asarray(env.weights, dtype=float)
+    history = jnp.asarray(digits - 1, jnp.int32)  # -1 = none
     arms = np.arange(K)
-    tally = w[0] + (history[:, :, None] == arms[None, None, :]).astype(float).transpose(0, 2, 1) @ w[1:]  # (S, K)
+    tally = jax.vmap(env.all_tallies)(history)  # (S, K)
     if m > 1:
         shifted = np.concatenate([np.broadcast_to(arms[None, :, None] + 1, (n_states, K, 1)),
                                   np.broadcast_to(digits[:, None, :-1], (n_states, K, m - 2))], axis=2)
         next_state = shifted @ powers
     else:
         next_state = np.zeros((n_states, K), np.int64)
-    cost = np.asarray(env.mean_loss(jnp.asarray(np.broadcast_to(arms, (n_states, K))), jnp.asarray(tally)), dtype=float)
+    cost = env.mean_loss(jnp.asarray(arms)[None, :], tally)
     start = int(np.zeros(m - 1, np.int64) @ powers) if m > 1 else 0
-    return jnp.asarray(cost), jnp.asarray(next_state), start
+    return cost, jnp.asarray(next_state), start
 
 
 @functools.partial(jax.jit, static_argnames=("horizon",))
