@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from theorylab.bandits.environment import TallyingBandit
+from theorylab.bandits.regret import check_reo
 from theorylab.validation import check_integer, is_traced
 
 __all__ = ["Trajectory", "RunTotals", "simulate", "simulate_seeds"]
@@ -56,8 +57,6 @@ def _check_pair(env: TallyingBandit, policy) -> None:
             stacklevel=3,
         )
     if doubling and not is_traced(env.weights) and env.memory <= 17:
-        from theorylab.bandits.regret import check_reo
-
         reo = check_reo(env)
         if not reo.holds:
             warnings.warn(
