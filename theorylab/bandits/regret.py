@@ -50,37 +50,24 @@ class REOResult(NamedTuple):
     worst_pair: tuple[int, float]  #: the (arm, tally) attaining the margin
 
 
-def _tally_grid(env: TallyingBandit, max_count: int):
-    """Flattened (arm, tally, f_arm(tally)) over every arm and feasible tally, arm-major."""
-    taus = feasible_tallies(np.asarray(env.weights), max_count=max_count)
-    values = np.asarray(env.loss_table(taus), dtype=float).ravel()
-    return np.repeat(np.arange(env.num_arms), taus.size), np.tile(taus, env.num_arms), values
-
-
 def check_reo(env: TallyingBandit, *, max_count: int = 2**20, tol: float = 1e-12) -> REOResult:
     """Check repeated exposure optimality by enumerating the ``2^(m-1)`` feasible tallies.
 
     Returns the best repeated arm ``a*``, ``f*(W)`` and the margin
     ``min_{(a, tau) != (a*, W)} f_a(tau) - f*(W)``; REO holds iff the margin is ``>= -tol``.
     """
-    arms, grid, values = _tally_grid(env, max_count)
-    W = float(np.asarray(env.total_weight))
-    full = np.isclose(grid, W, rtol=1e-12, atol=0.0)
-    f_full = values[full]  # one per arm, in arm order
-    best = int(np.argmin(f_full))
-    f_star = float(f_full[best])
-    others = ~((arms == best) & full)
-    if not np.any(others):  # one arm, memory one: nothing to compare with
-        return REOResult(True, best, f_star, float("inf"), (best, W))
-    gaps = values[others] - f_star
-    worst = int(np.argmin(gaps))
-    return REOResult(
-        holds=bool(gaps[worst] >= -tol),
-        best_arm=best,
-        f_star=f_star,
-        margin=float(gaps[worst]),
-        worst_pair=(int(arms[others][worst]), float(grid[others][worst])),
-    )
+    taus = feasible_tallies(np.asarray(env.weights), max_count=max_count)  # sorted: W is the last
+    table = np.asarray(env.loss_table(taus), dtype=float)  # (K, n)
+    best = int(np.argmin(table[:, -1]))
+    f_star = float(table[best, -1])
+    gaps = table - f_star
+    gaps[best, -1] = np.inf  # the pair (a*, W) itself
+    arm, col = np.unravel_index(int(np.argmin(gaps)), gaps.shape)
+    margin = float(gaps[arm, col])
+    if not np.isfinite(margin):  # one arm, memory one: nothing to compare with
+        return REOResult(True, best, f_star, float("inf"), (best, float(taus[-1])))
+    return REOResult(holds=bool(margin >= -tol), best_arm=best, f_star=f_star, margin=margin,
+                     worst_pair=(int(arm), float(taus[col])))
 
 
 def _dp_tables(env: TallyingBandit, max_states: int):

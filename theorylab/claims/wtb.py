@@ -111,11 +111,8 @@ def measure_additive_m(key, *, horizon: int, warmups, seeds: int):
     env = learning_curve_instance(0.9, -0.7, [0.6, 0.7, 0.8])  # f0(W) = 0.2, gaps 0.4, 0.5, 0.6
     policies = [se_wtb(4, horizon, M) for M in warmups]
     stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *policies)
-    keys = jax.random.split(key, seeds)
-    run = jax.vmap(jax.vmap(lambda pol, k: simulate_seeds(k, env, pol, horizon, 1, trace=False), in_axes=(None, 0)),
-                   in_axes=(0, None))
-    totals = run(stacked, keys)
-    cpr = np.asarray(totals.total_mean_loss)[..., 0] - horizon * 0.2  # (len(M), seeds)
+    totals = jax.vmap(lambda pol: simulate_seeds(key, env, pol, horizon, seeds, trace=False))(stacked)
+    cpr = np.asarray(totals.total_mean_loss) - horizon * 0.2  # (len(M), seeds)
     means = cpr.mean(axis=1)
     fit = fit_line(np.asarray(warmups, float), means)
     per_seed = fit_line(np.repeat(np.asarray(warmups, float), seeds), cpr.ravel())
