@@ -1,10 +1,11 @@
 """Shared numerics for the theory areas: quadrature, fixed points, Newton, continuation,
-line and power-law fits.
+line and power-law fits, and the Adam optimizer.
 
 All routines are pure functions over JAX arrays, ``jit``/``vmap``-able, and return a
 :class:`Solution` with an explicit :class:`Status` where they iterate.
 """
 
+from theorylab.numerics.adam import Adam, AdamState, cosine_schedule
 from theorylab.numerics.continuation import Branch, FoldPoint, find_folds, locate_fold, pseudo_arclength
 from theorylab.numerics.fits import LinearFit, fit_line, fit_power_law
 from theorylab.numerics.fixed_point import fixed_point
@@ -19,6 +20,8 @@ from theorylab.numerics.root import newton
 from theorylab.numerics.solution import ConvergenceError, Solution, Status
 
 __all__ = [
+    "Adam",
+    "AdamState",
     "Branch",
     "ConvergenceError",
     "FoldPoint",
@@ -26,6 +29,7 @@ __all__ = [
     "QuadratureRule",
     "Solution",
     "Status",
+    "cosine_schedule",
     "find_folds",
     "fit_line",
     "fit_power_law",

@@ -1,0 +1,302 @@
+"""Weighted ensembles of quantile models (Fakoor, Kim, Mueller, Smola & Tibshirani, JMLR 2023).
+
+Base predictions Z[i, j, k] = g_j(x_i; tau_k) for p models and m levels are combined as
+
+* coarse:  q(x; tau_k) = sum_j w_j Z[., j, k],                      sum_j w_j = 1;
+* medium:  q(x; tau_k) = sum_j w_jk Z[., j, k],                     sum_j w_jk = 1 for each k;
+* fine:    q(x; tau_k) = sum_{j, l} w_{k, j l} Z[., j, l],          sum_{j, l} w_{k, j l} = 1 for each k
+
+with the simplex enforced by a softmax over logits. *Global* weights are free parameters;
+*local* weights are an MLP of the features x (DQA = local-fine). Fits minimise the mean
+pinball loss (plus an optional crossing penalty) with Adam and a cosine schedule, full batch
+or in minibatches, with optional validation-based selection of the best step. Coarse and
+medium global fits have an exact LP reference in :mod:`estimators.quantile.lp`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from estimators.quantile import _checks
+from estimators.quantile.monotone import crossing_penalty
+from theorylab.numerics.adam import Adam
+from theorylab.validation import as_float_array, check_choice, check_finite, check_integer, check_positive
+
+__all__ = [
+    "AggregatorConfig",
+    "AggregatorFit",
+    "init_aggregator",
+    "aggregator_weights",
+    "apply_aggregator",
+    "aggregator_loss",
+    "fit_aggregator",
+]
+
+GRANULARITIES = ("coarse", "medium", "fine")
+ACTIVATIONS = {"elu": jax.nn.elu, "relu": jax.nn.relu, "tanh": jnp.tanh, "gelu": jax.nn.gelu}
+FINE_OFF_LEVEL_MASS = 0.05  # initial share of a fine output level taken by the other input levels
+
+
+@dataclasses.dataclass(frozen=True)
+class AggregatorConfig:
+    """Which aggregator: ``granularity`` in {coarse, medium, fine}; ``local`` makes the weights an
+    MLP of x with ``hidden`` layer widths and ``activation``."""
+
+    granularity: str = "coarse"
+    local: bool = False
+    hidden: tuple[int, ...] = (64, 64)
+    activation: str = "elu"
+
+    def __post_init__(self):
+        check_choice(self.granularity, "granularity", GRANULARITIES)
+        check_choice(self.activation, "activation", tuple(ACTIVATIONS))
+        if not isinstance(self.local, bool):
+            raise TypeError(f"`local` must be a bool, got {self.local!r}")
+        object.__setattr__(self, "hidden", tuple(check_integer(h, "hidden", minimum=1) for h in self.hidden))
+
+
+def _logit_shape(cfg: AggregatorConfig, p: int, m: int) -> tuple[int, ...]:
+    return {"coarse": (p,), "medium": (p, m), "fine": (m, p, m)}[cfg.granularity]
+
+
+def _initial_logits(cfg: AggregatorConfig, p: int, m: int):
+    """Equal weights over models; for fine, each output level starts mostly on its own input level."""
+    if cfg.granularity != "fine":
+        return jnp.zeros(_logit_shape(cfg, p, m))
+    if m == 1:
+        return jnp.zeros((1, p, 1))
+    off = np.log(FINE_OFF_LEVEL_MASS / (1 - FINE_OFF_LEVEL_MASS) / (m - 1))
+    same_level = np.eye(m, dtype=bool)[:, None, :]
+    return jnp.asarray(np.where(same_level, 0.0, off) * np.ones((m, p, m)))
+
+
+def init_aggregator(key, cfg: AggregatorConfig, n_models: int, n_levels: int, n_features: int | None = None):
+    """Parameters of an aggregator (a pytree). Global: ``{"logits"}``; local: an MLP whose last layer
+    starts at zero with bias equal to the global initial logits, so every aggregator starts from
+    equal weights over models."""
+    p = check_integer(n_models, "n_models", minimum=1)
+    m = check_integer(n_levels, "n_levels", minimum=1)
+    base = _initial_logits(cfg, p, m)
+    if not cfg.local:
+        return {"logits": base}
+    d = check_integer(n_features, "n_features (a local aggregator needs the feature count)", minimum=1)
+    layers = []
+    widths = (d, *cfg.hidden)
+    keys = jax.random.split(key, len(cfg.hidden))
+    for k, (a, b) in zip(keys, zip(widths[:-1], widths[1:])):
+        layers.append({"w": jax.random.normal(k, (a, b)) * jnp.sqrt(2.0 / a), "b": jnp.zeros(b)})
+    head = {"w": jnp.zeros((widths[-1], base.size)), "b": base.ravel()}
+    return {"layers": layers, "head": head}
+
+
+def _logits(params, cfg: AggregatorConfig, p: int, m: int, x):
+    if not cfg.local:
+        return params["logits"]
+    h = x
+    act = ACTIVATIONS[cfg.activation]
+    for layer in params["layers"]:
+        h = act(h @ layer["w"] + layer["b"])
+    out = h @ params["head"]["w"] + params["head"]["b"]
+    return out.reshape(x.shape[:-1] + _logit_shape(cfg, p, m))
+
+
+def _softmax_weights(logits, cfg: AggregatorConfig):
+    if cfg.granularity == "coarse":
+        return jax.nn.softmax(logits, axis=-1)
+    if cfg.granularity == "medium":
+        return jax.nn.softmax(logits, axis=-2)
+    flat = logits.reshape(logits.shape[:-2] + (-1,))  # (.., m_out, p * m_in)
+    return jax.nn.softmax(flat, axis=-1).reshape(logits.shape)
+
+
+def aggregator_weights(params, cfg: AggregatorConfig, n_models: int, n_levels: int, x=None):
+    """Simplex weights: coarse ``(p,)``, medium ``(p, m)``, fine ``(m_out, p, m_in)``; local
+    aggregators prepend the sample axis of ``x``."""
+    if cfg.local:
+        x = _features(x, None)
+    return _softmax_weights(_logits(params, cfg, n_models, n_levels, x), cfg)
+
+
+def _features(x, n):
+    if x is None:
+        raise ValueError("a local aggregator needs the features `x` (n, d)")
+    x = as_float_array(x, "x", ndim=2)
+    check_finite(x, "x")
+    if n is not None and x.shape[0] != n:
+        raise ValueError(f"`x` has {x.shape[0]} rows but the predictions `Z` have {n}")
+    return x
+
+
+def _combine(Z, w, cfg: AggregatorConfig):
+    if cfg.granularity == "coarse":
+        return jnp.einsum("...pm,...p->...m", Z, w)
+    if cfg.granularity == "medium":
+        return jnp.einsum("...pm,...pm->...m", Z, w)
+    return jnp.einsum("...pl,...kpl->...k", Z, w)
+
+
+def _predictions(Z, name: str = "Z"):
+    Z = as_float_array(Z, name, ndim=3)
+    check_finite(Z, name)
+    return Z
+
+
+def apply_aggregator(params, cfg: AggregatorConfig, Z, x=None):
+    """Aggregated quantiles ``(n, m)`` from base predictions ``Z (n, p, m)`` (and ``x`` if local)."""
+    Z = _predictions(Z)
+    n, p, m = Z.shape
+    if cfg.local:
+        x = _features(x, n)
+    return _combine(Z, _softmax_weights(_logits(params, cfg, p, m, x), cfg), cfg)
+
+
+def aggregator_loss(params, cfg: AggregatorConfig, Z, y, taus, x=None, *, crossing_weight=0.0, margin=0.0):
+    """Mean pinball loss of the aggregate, plus ``crossing_weight * crossing_penalty`` (jit-able)."""
+    n, p, m = Z.shape
+    q = _combine(Z, _softmax_weights(_logits(params, cfg, p, m, x), cfg), cfg)
+    u = y[:, None] - q
+    loss = jnp.mean(jnp.maximum(taus * u, (taus - 1.0) * u))
+    if m > 1:
+        loss = loss + crossing_weight * crossing_penalty(q, margin)
+    return loss
+
+
+class AggregatorFit(NamedTuple):
+    """Outcome of :func:`fit_aggregator`.
+
+    ``params`` are those of ``best_step`` (the last step, or the step with the lowest validation
+    loss when validation data were given); ``train_loss``/``valid_loss`` are per-step traces
+    (``valid_loss`` is NaN-free only with validation data); ``final_loss`` is the training
+    objective at ``params``.
+    """
+
+    params: Any
+    config: AggregatorConfig
+    n_models: int
+    n_levels: int
+    train_loss: jax.Array
+    valid_loss: jax.Array | None
+    best_step: int
+    final_loss: float
+
+    def predict(self, Z, x=None):
+        return apply_aggregator(self.params, self.config, Z, x)
+
+    def weights(self, x=None):
+        """The fitted simplex weights (see :func:`aggregator_weights`)."""
+        return aggregator_weights(self.params, self.config, self.n_models, self.n_levels, x)
+
+
+def fit_aggregator(Z, y, taus, cfg: AggregatorConfig | None = None, *, x=None, key=None, steps: int = 3000,
+                   learning_rate: float = 5e-2, weight_decay: float = 0.0, batch_size: int | None = None,
+                   crossing_weight: float = 0.0, margin=0.0, valid=None) -> AggregatorFit:
+    """Fit aggregator weights by minimising the mean pinball loss with Adam (cosine decay to 0).
+
+    Parameters
+    ----------
+    Z, y, taus:
+        Out-of-fold base predictions ``(n, p, m)``, targets ``(n,)``, levels ``(m,)``.
+    cfg:
+        :class:`AggregatorConfig` (default: global coarse).
+    x:
+        Features ``(n, d)``; required by local aggregators.
+    key:
+        PRNG key for the MLP initialisation and minibatches (required when either is used).
+    batch_size:
+        ``None`` for full-batch steps, else minibatches drawn with replacement.
+    crossing_weight, margin:
+        Weight and margin of :func:`~estimators.quantile.monotone.crossing_penalty` in the loss.
+    valid:
+        ``(Z_valid, y_valid)`` or ``(Z_valid, y_valid, x_valid)``: the returned parameters are
+        those of the step with the lowest validation pinball loss.
+    """
+    cfg = AggregatorConfig() if cfg is None else cfg
+    taus = _checks.levels(taus)
+    Z = _predictions(Z)
+    n, p, m = Z.shape
+    if m != taus.shape[0]:
+        raise ValueError(f"`Z` has {m} levels on its last axis but `taus` has {taus.shape[0]}")
+    y = _checks.observations(y)
+    if y.shape != (n,):
+        raise ValueError(f"`y` must have shape ({n},) to match `Z`, got {tuple(y.shape)}")
+    steps = check_integer(steps, "steps", minimum=1)
+    check_positive(crossing_weight, "crossing_weight", strict=False)
+    if cfg.local:
+        x = _features(x, n)
+    elif x is not None:
+        raise ValueError("`x` was given but the aggregator is global (set local=True to use features)")
+    if batch_size is not None:
+        batch_size = check_integer(batch_size, "batch_size", minimum=1)
+    needs_key = cfg.local or batch_size is not None
+    if needs_key and key is None:
+        raise ValueError("`key` is required for local aggregators and minibatch fits")
+    key = jax.random.key(0) if key is None else key
+    init_key, batch_key = jax.random.split(key)
+    params = init_aggregator(init_key, cfg, p, m, None if x is None else x.shape[1])
+    valid_data = _valid_data(valid, cfg, p, m)
+    optimizer = Adam(learning_rate=learning_rate, total_steps=steps, weight_decay=weight_decay).validate()
+    margin = as_float_array(margin, "margin")
+    train_loss, valid_loss, best_params, best_step = _run(
+        params, optimizer, cfg, Z, y, taus, x, valid_data, batch_key, steps, batch_size,
+        crossing_weight, margin,
+    )
+    final = float(aggregator_loss(best_params, cfg, Z, y, taus, x, crossing_weight=crossing_weight, margin=margin))
+    return AggregatorFit(best_params, cfg, p, m, train_loss, valid_loss if valid_data is not None else None,
+                         int(best_step), final)
+
+
+def _valid_data(valid, cfg, p, m):
+    if valid is None:
+        return None
+    if not isinstance(valid, (tuple, list)) or len(valid) not in (2, 3):
+        raise ValueError("`valid` must be (Z_valid, y_valid) or (Z_valid, y_valid, x_valid)")
+    Zv = _predictions(valid[0], "valid[0]")
+    if Zv.shape[1:] != (p, m):
+        raise ValueError(f"`valid[0]` must have shape (n_valid, {p}, {m}), got {tuple(Zv.shape)}")
+    yv = _checks.observations(valid[1], "valid[1]")
+    if yv.shape != (Zv.shape[0],):
+        raise ValueError(f"`valid[1]` must have shape ({Zv.shape[0]},), got {tuple(yv.shape)}")
+    xv = None
+    if cfg.local:
+        if len(valid) != 3:
+            raise ValueError("a local aggregator needs validation features: valid=(Z_valid, y_valid, x_valid)")
+        xv = _features(valid[2], Zv.shape[0])
+    return Zv, yv, xv
+
+
+@functools.partial(jax.jit, static_argnames=("optimizer", "cfg", "steps", "batch_size"))
+def _run(params, optimizer, cfg, Z, y, taus, x, valid, key, steps, batch_size, crossing_weight, margin):
+    n = Z.shape[0]
+    value_and_grad = jax.value_and_grad(aggregator_loss)
+
+    def valid_loss_of(params):
+        if valid is None:
+            return jnp.nan
+        Zv, yv, xv = valid
+        return aggregator_loss(params, cfg, Zv, yv, taus, xv)
+
+    def step(carry, k):
+        params, state, best, best_loss, best_step, t = carry
+        if batch_size is None:
+            Zb, yb, xb = Z, y, x
+        else:
+            rows = jax.random.randint(k, (batch_size,), 0, n)
+            Zb, yb, xb = Z[rows], y[rows], None if x is None else x[rows]
+        loss, grads = value_and_grad(params, cfg, Zb, yb, taus, xb, crossing_weight=crossing_weight, margin=margin)
+        params, state = optimizer.update(state, params, grads)
+        vloss = valid_loss_of(params)
+        better = vloss < best_loss if valid is not None else jnp.asarray(True)
+        best = jax.tree.map(lambda new, old: jnp.where(better, new, old), params, best)
+        best_loss = jnp.where(better, vloss, best_loss)
+        best_step = jnp.where(better, t + 1, best_step)
+        return (params, state, best, best_loss, best_step, t + 1), (loss, vloss)
+
+    carry = (params, optimizer.init(params), params, jnp.inf, 0, 0)
+    (_, _, best, _, best_step, _), (losses, vlosses) = jax.lax.scan(step, carry, jax.random.split(key, steps))
+    return losses, vlosses, best, best_step
