@@ -11,12 +11,16 @@ SYMMETRY_ATOL = 1e-9
 
 
 def levels(taus, name: str = "taus"):
-    """Quantile levels as a 1-D float array, strictly increasing inside (0, 1)."""
+    """Quantile levels as a 1-D float array, strictly increasing inside (0, 1).
+
+    The checks run on the argument as given, so they also run on NumPy constants closed over by
+    a jitted function; traced levels are converted without checks.
+    """
     t = as_float_array(taus, name)
     if t.ndim != 1 or t.shape[0] == 0:
         raise ValueError(f"`{name}` must be a non-empty 1-D array of quantile levels, got shape {tuple(t.shape)}")
-    if not is_traced(t):
-        a = np.asarray(t)
+    if not is_traced(taus):
+        a = np.asarray(taus, dtype=float)
         check_finite(a, name)
         if np.any(a <= 0.0) or np.any(a >= 1.0):
             raise ValueError(f"`{name}` must lie strictly inside (0, 1), got min {a.min()!r} and max {a.max()!r}")
@@ -57,6 +61,7 @@ def symmetric_pairs(taus, name: str = "taus"):
     """
     if is_traced(taus):
         raise TypeError(f"`{name}` must be concrete (not traced) to pair the levels into intervals")
+    levels(taus, name)
     a = np.asarray(taus, dtype=float)
     m = a.shape[0]
     if not np.allclose(a + a[::-1], 1.0, rtol=0.0, atol=SYMMETRY_ATOL):

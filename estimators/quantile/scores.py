@@ -109,12 +109,14 @@ def weighted_interval_score(y, q, taus, *, normalization: str = "bracher", reduc
         (with no median level: (1 / K) sum_k alpha_k / 2 IS_alpha_k); equal to 2 * mean pinball.
         ``"sum"``: sum_k (alpha_k IS_alpha_k) + |y - median| = 2 * sum pinball (Fakoor et al.).
         ``"mean_pinball"``: mean pinball loss over levels.
-    Raises unless ``taus`` is symmetric (tau_k + tau_(m-1-k) = 1). Per-sample values with
-    ``reduction="none"``.
+    Raises unless ``taus`` is symmetric (tau_k + tau_(m-1-k) = 1; not checked when ``taus`` itself
+    is traced). Per-sample values with ``reduction="none"``.
     """
     check_choice(normalization, "normalization", WIS_NORMALIZATIONS)
+    if not is_traced(taus):  # traced levels cannot be checked; the formula itself needs no pairing
+        _checks.levels(taus)
+        _checks.symmetric_pairs(np.asarray(taus, dtype=float))
     taus = _checks.levels(taus)
-    _checks.symmetric_pairs(taus)
     q = _checks.quantiles(q, taus, nan_policy=nan_policy)
     y = _checks.observations(y, nan_policy=nan_policy)
     _check_broadcast(y, q)
