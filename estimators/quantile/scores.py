@@ -6,7 +6,7 @@ Conventions (docs/conventions.md, "Quantile aggregation"):
 * interval score IS_alpha(l, u; y) = (u - l) + (2/alpha)(l - y)_+ + (2/alpha)(y - u)_+
   (Gneiting & Raftery 2007, eq. 43);
 * weighted interval score, default normalisation ``"bracher"`` (Bracher et al. 2021, eq. 3):
-  WIS = (1 / (K + 1/2)) (|y - median| / 2 + sum_k (alpha_k / 2) IS_alpha_k), which for symmetric
+  WIS = (1 / (K + 1/2)) (abs(y - median) / 2 + sum_k (alpha_k / 2) IS_alpha_k), which for symmetric
   levels equals 2 * mean_tau psi_tau (proofs_checks/quantile.py); ``"sum"`` = 2 sum_tau psi_tau (the
   unnormalised form in Fakoor et al. 2023), ``"mean_pinball"`` = mean_tau psi_tau;
 * CRPS from quantiles = 2 * mean_tau psi_tau: the Riemann sum of CRPS = 2 int_0^1 psi_tau dtau
@@ -104,11 +104,13 @@ def weighted_interval_score(y, q, taus, *, normalization: str = "bracher", reduc
                             nan_policy: str = "raise"):
     """Weighted interval score of quantiles at levels symmetric about 1/2.
 
-    normalization:
-        ``"bracher"`` (default): (1 / (K + 1/2)) (|y - median| / 2 + sum_k alpha_k / 2 IS_alpha_k)
-        (with no median level: (1 / K) sum_k alpha_k / 2 IS_alpha_k); equal to 2 * mean pinball.
-        ``"sum"``: sum_k (alpha_k IS_alpha_k) + |y - median| = 2 * sum pinball (Fakoor et al.).
-        ``"mean_pinball"``: mean pinball loss over levels.
+    ``normalization``:
+
+    * ``"bracher"`` (default): (1 / (K + 1/2)) (abs(y - median) / 2 + sum_k alpha_k / 2 IS_alpha_k),
+      or (1 / K) sum_k alpha_k / 2 IS_alpha_k without a median level; equal to 2 * mean pinball;
+    * ``"sum"``: sum_k alpha_k IS_alpha_k + abs(y - median) = 2 * sum pinball (Fakoor et al.);
+    * ``"mean_pinball"``: the mean pinball loss over levels.
+
     Raises unless ``taus`` is symmetric (tau_k + tau_(m-1-k) = 1; not checked when ``taus`` itself
     is traced). Per-sample values with ``reduction="none"``.
     """
