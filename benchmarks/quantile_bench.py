@@ -107,9 +107,9 @@ def main():
             + np.sort(rng.normal(size=(1, p, m)), axis=2) * rng.uniform(0.7, 1.3, (1, p, 1))
         yy = truth + 0.8 * rng.normal(size=n)
         for g in ("coarse", "medium"):
-            t_lp, lp = best_of(lambda: fit_aggregator_lp(Z, yy, taus, g), 1)
+            t_lp, lp = best_of(lambda: fit_aggregator_lp(Z, yy, taus, g), 1)  # noqa: B023 (called at once)
             fit_aggregator(Z, yy, taus, AggregatorConfig(g), steps=3000)  # compile
-            t_adam, fit = best_of(lambda: fit_aggregator(Z, yy, taus, AggregatorConfig(g), steps=3000), 1)
+            t_adam, fit = best_of(lambda: fit_aggregator(Z, yy, taus, AggregatorConfig(g), steps=3000), 1)  # noqa: B023
             gap = (fit.final_loss - lp.objective) / lp.objective
             print(f"n={n:5d} p={p} m={m:3d} {g:6s}: LP {t_lp:6.2f} s | Adam {t_adam:6.2f} s (LP/Adam {t_lp / t_adam:5.2f}x) "
                   f"| relative gap {gap:.1e}")
@@ -130,10 +130,10 @@ def main():
                 warnings.simplefilter("ignore")
                 reg = ConformalizedQuantileRegressor(ests, confidence_level=1 - alpha, prefit=True)
                 reg.conformalize(Xc, yc)
-                return reg.predict_interval(Xt, symmetric_correction=symmetric)[1]
+                return reg.predict_interval(Xt, symmetric_correction=symmetric)[1]  # noqa: B023
 
         def run_ours():
-            lo, hi = cqr_offset(lo_c, hi_c, yc, alpha, correction="symmetric" if symmetric else "asymmetric")
+            lo, hi = cqr_offset(lo_c, hi_c, yc, alpha, correction="symmetric" if symmetric else "asymmetric")  # noqa: B023
             return np.stack([lo_t - float(lo), hi_t + float(hi)], axis=1)
 
         t_m, bounds = best_of(run_mapie, 3)

@@ -39,16 +39,16 @@ def check_pinball_decomposition() -> CheckResult:
 def check_interval_score_identity() -> CheckResult:
     """alpha IS = 2 (psi_{alpha/2}(y - l) + psi_{1 - alpha/2}(y - u)) below, inside and above [l, u];
     then the code's interval_score and pinball_loss agree with it at random points."""
-    l = sp.Symbol("l", real=True)
+    lo = sp.Symbol("l", real=True)
     w, d, s, c = sp.symbols("w d s c", positive=True)
-    u = l + w
+    up = lo + w
     alpha = c / (1 + c)
 
     def residual(y):
-        IS = (u - l) + 2 / alpha * sp.Max(l - y, 0) + 2 / alpha * sp.Max(y - u, 0)
-        return sp.simplify(alpha * IS - 2 * (_psi(alpha / 2, y - l) + _psi(1 - alpha / 2, y - u)))
+        IS = (up - lo) + 2 / alpha * sp.Max(lo - y, 0) + 2 / alpha * sp.Max(y - up, 0)
+        return sp.simplify(alpha * IS - 2 * (_psi(alpha / 2, y - lo) + _psi(1 - alpha / 2, y - up)))
 
-    regions = {"below": residual(l - d), "inside": residual(l + w * s / (1 + s)), "above": residual(u + d)}
+    regions = {"below": residual(lo - d), "inside": residual(lo + w * s / (1 + s)), "above": residual(up + d)}
     ok = all(r == 0 for r in regions.values())
 
     from estimators.quantile import interval_score, pinball_loss

@@ -23,6 +23,7 @@ from estimators.quantile import (
     GaussianLinearModel,
     NearestNeighbourModel,
     PerLevelModel,
+    aggregator_weights,
     apply_aggregator,
     conformal_rank,
     conformalize,
@@ -268,7 +269,25 @@ def test_fine_and_local_fits_improve_on_equal_weights():
                            valid=(Z[:50], y[:50], x[:50]))
     assert local.final_loss < equal
     assert 1 <= local.best_step <= 300
+    dqa = AggregatorConfig("fine", local=True, hidden=(8, 8))  # DQA = local-fine
+    params = init_aggregator(jax.random.key(2), dqa, 5, 19, 3)
+    w = np.asarray(aggregator_weights(params, dqa, 5, 19, x[:4]))
+    assert w.shape == (4, 19, 5, 19)
+    np.testing.assert_allclose(w.sum(axis=(2, 3)), 1.0, atol=1e-12)
+    # at initialisation each output level puts 95% of its mass on its own input level
+    np.testing.assert_allclose(np.einsum("nkpk->nk", w), 0.95, atol=1e-12)
     assert float(local.valid_loss[local.best_step - 1]) == pytest.approx(float(np.min(local.valid_loss)))
+
+
+def test_crossing_penalty_in_training_reduces_crossings():
+    Z, y = _synthetic_stack(seed=9)
+    Z = Z + 0.4 * np.random.default_rng(10).normal(size=Z.shape)  # members that cross
+    cfg = AggregatorConfig("fine")
+    plain = fit_aggregator(Z, y, TAUS19, cfg, steps=600)
+    penalised = fit_aggregator(Z, y, TAUS19, cfg, steps=600, crossing_weight=10.0, margin=1e-3)
+    before = float(crossing_penalty(plain.predict(Z)))
+    after = float(crossing_penalty(penalised.predict(Z)))
+    assert before > 0 and after < 0.5 * before
 
 
 @settings(deadline=None, max_examples=30)
@@ -366,7 +385,7 @@ def test_vincentize_and_linear_pool():
     q = np.stack([norm.ppf(taus, 0, 1), norm.ppf(taus, 2, 3)], axis=0)
     np.testing.assert_allclose(np.asarray(vincentize(q, axis=0)), norm.ppf(taus, 1, 2), atol=1e-12)
     pool = np.asarray(linear_pool_quantiles([numpyro_dist.Normal(0.0, 1.0), numpyro_dist.Normal(2.0, 3.0)], taus))
-    ref = [brentq(lambda z: 0.5 * norm.cdf(z) + 0.5 * norm.cdf(z, 2, 3) - t, -20, 20, xtol=1e-14) for t in taus]
+    ref = [brentq(lambda z, t=t: 0.5 * norm.cdf(z) + 0.5 * norm.cdf(z, 2, 3) - t, -20, 20, xtol=1e-14) for t in taus]
     np.testing.assert_allclose(pool, ref, atol=1e-10)
     np.testing.assert_allclose(pool, [-2.977347, -0.524499, 0.5, 2.126006, 6.934561], atol=1e-6)  # spec item 6
 

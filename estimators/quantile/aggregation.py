@@ -26,7 +26,13 @@ import numpy as np
 from estimators.quantile import _checks
 from estimators.quantile.monotone import crossing_penalty
 from theorylab.numerics.adam import Adam
-from theorylab.validation import as_float_array, check_choice, check_finite, check_integer, check_positive
+from theorylab.validation import (
+    as_float_array,
+    check_choice,
+    check_finite,
+    check_integer,
+    check_positive,
+)
 
 __all__ = [
     "AggregatorConfig",
@@ -171,8 +177,9 @@ class AggregatorFit(NamedTuple):
     """Outcome of :func:`fit_aggregator`.
 
     ``params`` are those of ``best_step`` (the last step, or the step with the lowest validation
-    loss when validation data were given); ``train_loss``/``valid_loss`` are per-step traces
-    (``valid_loss`` is NaN-free only with validation data); ``final_loss`` is the training
+    loss when validation data were given); ``train_loss`` is the per-step training objective
+    (of the minibatch when ``batch_size`` is set) and ``valid_loss`` the per-step validation
+    pinball loss (``None`` without validation data); ``final_loss`` is the full training
     objective at ``params``.
     """
 

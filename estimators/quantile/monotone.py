@@ -21,7 +21,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from theorylab.validation import as_float_array, check_choice, check_finite, check_integer, is_traced
+from theorylab.validation import (
+    as_float_array,
+    check_choice,
+    check_finite,
+    check_integer,
+    is_traced,
+)
 
 __all__ = ["monotonize", "isotonic_projection", "minmax_sweep", "crossing_penalty", "adaptive_margin"]
 

@@ -14,7 +14,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from estimators.quantile import _checks
-from theorylab.validation import as_float_array, check_finite, check_integer, check_simplex
+from theorylab.validation import (
+    as_float_array,
+    check_finite,
+    check_integer,
+    check_simplex,
+)
 
 __all__ = ["vincentize", "linear_pool_quantiles"]
 
