@@ -23,6 +23,7 @@ from estimators.quantile import (
     GaussianLinearModel,
     NearestNeighbourModel,
     PerLevelModel,
+    adaptive_margin,
     aggregator_weights,
     apply_aggregator,
     conformal_rank,
@@ -158,6 +159,11 @@ def test_crossing_penalty():
     assert float(crossing_penalty(q[:1], margin=1.5)) == pytest.approx((0.5 + 0.5 + 0.0) / 3)
     g = jax.grad(lambda v: crossing_penalty(v))(q)
     assert np.all(np.isfinite(g))
+    r = np.random.default_rng(11).standard_t(3, size=500)
+    taus = np.array([0.1, 0.5, 0.9])
+    qr = np.quantile(r, taus)
+    np.testing.assert_allclose(np.asarray(adaptive_margin(r, taus, scale=2.0)),
+                               2.0 * np.maximum(qr[None, :] - qr[:, None], 0.0), atol=1e-12)
 
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)

@@ -32,12 +32,12 @@ def levels(taus, name: str = "taus"):
     return t
 
 
-def quantiles(q, taus, name: str = "q", *, nan_policy: str = "raise", min_ndim: int = 1):
+def quantiles(q, taus, name: str = "q", *, nan_policy: str = "raise"):
     """Predicted quantiles ``(..., m)`` matching ``taus`` on the last axis."""
     check_choice(nan_policy, "nan_policy", NAN_POLICIES)
     arr = as_float_array(q, name)
-    if arr.ndim < min_ndim:
-        raise ValueError(f"`{name}` must have at least {min_ndim} dimension(s) (..., m), got shape {tuple(arr.shape)}")
+    if arr.ndim < 1:
+        raise ValueError(f"`{name}` must have shape (..., m), got a scalar")
     if arr.shape[-1] != taus.shape[0]:
         raise ValueError(
             f"`{name}` has {arr.shape[-1]} quantiles on its last axis but `taus` has {taus.shape[0]} levels"
