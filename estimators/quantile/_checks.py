@@ -58,10 +58,10 @@ def symmetric_pairs(taus, name: str = "taus"):
     """For levels symmetric about 1/2, ``(lower_index, upper_index, alpha)`` of each central interval.
 
     Raises unless tau_k + tau_{m-1-k} = 1 for every k; the median (if present) is not an interval.
+    Callers check the levels themselves with :func:`levels` first.
     """
     if is_traced(taus):
         raise TypeError(f"`{name}` must be concrete (not traced) to pair the levels into intervals")
-    levels(taus, name)
     a = np.asarray(taus, dtype=float)
     m = a.shape[0]
     if not np.allclose(a + a[::-1], 1.0, rtol=0.0, atol=SYMMETRY_ATOL):

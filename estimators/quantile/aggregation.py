@@ -25,6 +25,7 @@ import numpy as np
 
 from estimators.quantile import _checks
 from estimators.quantile.monotone import crossing_penalty
+from estimators.quantile.scores import _pinball
 from theorylab.numerics.adam import Adam
 from theorylab.validation import (
     as_float_array,
@@ -153,21 +154,24 @@ def _predictions(Z, name: str = "Z"):
     return Z
 
 
+def _aggregate(params, cfg: AggregatorConfig, Z, x):
+    n, p, m = Z.shape
+    return _combine(Z, _softmax_weights(_logits(params, cfg, p, m, x), cfg), cfg)
+
+
 def apply_aggregator(params, cfg: AggregatorConfig, Z, x=None):
     """Aggregated quantiles ``(n, m)`` from base predictions ``Z (n, p, m)`` (and ``x`` if local)."""
     Z = _predictions(Z)
-    n, p, m = Z.shape
     if cfg.local:
-        x = _features(x, n)
-    return _combine(Z, _softmax_weights(_logits(params, cfg, p, m, x), cfg), cfg)
+        x = _features(x, Z.shape[0])
+    return _aggregate(params, cfg, Z, x)
 
 
 def aggregator_loss(params, cfg: AggregatorConfig, Z, y, taus, x=None, *, crossing_weight=0.0, margin=0.0):
     """Mean pinball loss of the aggregate, plus ``crossing_weight * crossing_penalty`` (jit-able)."""
-    n, p, m = Z.shape
-    q = _combine(Z, _softmax_weights(_logits(params, cfg, p, m, x), cfg), cfg)
-    u = y[:, None] - q
-    loss = jnp.mean(jnp.maximum(taus * u, (taus - 1.0) * u))
+    q = _aggregate(params, cfg, Z, x)
+    m = q.shape[-1]
+    loss = jnp.mean(_pinball(y[:, None] - q, taus))
     if m > 1:
         loss = loss + crossing_weight * crossing_penalty(q, margin)
     return loss
@@ -289,7 +293,7 @@ def _run(params, optimizer, cfg, Z, y, taus, x, valid, key, steps, batch_size, c
         return aggregator_loss(params, cfg, Zv, yv, taus, xv)
 
     def step(carry, k):
-        params, state, best, best_loss, best_step, t = carry
+        params, state, best, best_loss, best_step = carry
         if batch_size is None:
             Zb, yb, xb = Z, y, x
         else:
@@ -301,9 +305,9 @@ def _run(params, optimizer, cfg, Z, y, taus, x, valid, key, steps, batch_size, c
         better = vloss < best_loss if valid is not None else jnp.asarray(True)
         best = jax.tree.map(lambda new, old: jnp.where(better, new, old), params, best)
         best_loss = jnp.where(better, vloss, best_loss)
-        best_step = jnp.where(better, t + 1, best_step)
-        return (params, state, best, best_loss, best_step, t + 1), (loss, vloss)
+        best_step = jnp.where(better, state.step, best_step)  # state.step counts the updates done
+        return (params, state, best, best_loss, best_step), (loss, vloss)
 
-    carry = (params, optimizer.init(params), params, jnp.inf, 0, 0)
-    (_, _, best, _, best_step, _), (losses, vlosses) = jax.lax.scan(step, carry, jax.random.split(key, steps))
+    carry = (params, optimizer.init(params), params, jnp.inf, 0)
+    (_, _, best, _, best_step), (losses, vlosses) = jax.lax.scan(step, carry, jax.random.split(key, steps))
     return losses, vlosses, best, best_step

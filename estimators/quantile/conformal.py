@@ -84,11 +84,11 @@ class ConformalOffsets(NamedTuple):
 
 def cqr_offsets(q_cal, y_cal, taus, *, correction: str = "symmetric") -> ConformalOffsets:
     """Calibrate every central interval (tau_k, 1 - tau_k) of ``q_cal (n, m)`` on ``y_cal (n,)``."""
+    levels = _checks.levels(taus)
     lo_idx, hi_idx, alphas = _checks.symmetric_pairs(taus)
-    taus = _checks.levels(taus)
     if lo_idx.size == 0:
         raise ValueError("`taus` has no central interval (a single median level): nothing to conformalize")
-    q = _checks.quantiles(q_cal, taus, "q_cal")
+    q = _checks.quantiles(q_cal, levels, "q_cal")
     y = _checks.observations(y_cal, "y_cal")
     if q.ndim != 2 or y.shape != (q.shape[0],):
         raise ValueError(f"`q_cal` must be (n, m) and `y_cal` (n,), got {tuple(q.shape)} and {tuple(y.shape)}")
@@ -104,9 +104,9 @@ def conformalize(q, offsets: ConformalOffsets, taus):
     Offsets can be negative (the raw intervals over-cover), so intervals may shrink; the result can
     cross between pairs, so sort it afterwards if a monotone set of quantiles is needed.
     """
+    levels = _checks.levels(taus)
     lo_idx, hi_idx, _ = _checks.symmetric_pairs(taus)
-    taus = _checks.levels(taus)
-    q = _checks.quantiles(q, taus)
+    q = _checks.quantiles(q, levels)
     if offsets.lower.shape != (lo_idx.size,):
         raise ValueError(f"`offsets` holds {offsets.lower.shape[0]} intervals but `taus` forms {lo_idx.size}")
     q = q.at[..., lo_idx].add(-offsets.lower)

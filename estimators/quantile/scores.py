@@ -52,6 +52,15 @@ def _pinball(u, taus):
     return jnp.maximum(taus * u, (taus - 1.0) * u)
 
 
+def _pinball_terms(y, q, taus, nan_policy: str):
+    """Checked ``psi_tau(y - q)`` of shape ``(..., m)``: the common core of the pinball-based scores."""
+    levels = _checks.levels(taus)
+    q = _checks.quantiles(q, levels, nan_policy=nan_policy)
+    y = _checks.observations(y, nan_policy=nan_policy)
+    _check_broadcast(y, q)
+    return _pinball(y[..., None] - q, levels)
+
+
 def pinball_loss(y, q, taus, *, reduction: str = "mean", nan_policy: str = "raise"):
     """Pinball (check) loss psi_tau(y - q_tau).
 
@@ -59,11 +68,7 @@ def pinball_loss(y, q, taus, *, reduction: str = "mean", nan_policy: str = "rais
     and levels (for one level this is scikit-learn's ``mean_pinball_loss``); ``"sum"`` sums.
     ``nan_policy="propagate"`` lets non-finite inputs through instead of raising.
     """
-    taus = _checks.levels(taus)
-    q = _checks.quantiles(q, taus, nan_policy=nan_policy)
-    y = _checks.observations(y, nan_policy=nan_policy)
-    _check_broadcast(y, q)
-    return _reduce(_pinball(y[..., None] - q, taus), reduction)
+    return _reduce(_pinball_terms(y, q, taus, nan_policy), reduction)
 
 
 def _check_broadcast(y, q):
@@ -115,14 +120,9 @@ def weighted_interval_score(y, q, taus, *, normalization: str = "bracher", reduc
     is traced). Per-sample values with ``reduction="none"``.
     """
     check_choice(normalization, "normalization", WIS_NORMALIZATIONS)
+    psi = _pinball_terms(y, q, taus, nan_policy)
     if not is_traced(taus):  # traced levels cannot be checked; the formula itself needs no pairing
-        _checks.levels(taus)
-        _checks.symmetric_pairs(np.asarray(taus, dtype=float))
-    taus = _checks.levels(taus)
-    q = _checks.quantiles(q, taus, nan_policy=nan_policy)
-    y = _checks.observations(y, nan_policy=nan_policy)
-    _check_broadcast(y, q)
-    psi = _pinball(y[..., None] - q, taus)
+        _checks.symmetric_pairs(taus)
     if normalization == "bracher":
         per_sample = 2.0 * jnp.mean(psi, axis=-1)
     elif normalization == "sum":
@@ -158,8 +158,4 @@ def crps_from_quantiles(y, q, taus, *, reduction: str = "mean", nan_policy: str 
     average over equally spaced levels tau_k = k / (m + 1) converges to it as m grows (see the
     ``quantile.crps_from_quantiles`` claim for a normal forecast).
     """
-    taus = _checks.levels(taus)
-    q = _checks.quantiles(q, taus, nan_policy=nan_policy)
-    y = _checks.observations(y, nan_policy=nan_policy)
-    _check_broadcast(y, q)
-    return _reduce(2.0 * jnp.mean(_pinball(y[..., None] - q, taus), axis=-1), reduction)
+    return _reduce(2.0 * jnp.mean(_pinball_terms(y, q, taus, nan_policy), axis=-1), reduction)
