@@ -1,0 +1,124 @@
+"""The output of every entropic OT solver: potentials, plan, status and certificate figures."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax.numpy as jnp
+
+from estimators.transport.potential import dual_value, log_plan, primal_value
+from theorylab.numerics.solution import ConvergenceError, Status
+
+__all__ = ["EntropicOTResult", "finalize"]
+
+
+class EntropicOTResult(NamedTuple):
+    r"""Solution of an entropic OT problem (a pytree: it passes through ``jit`` and ``vmap``).
+
+    Attributes
+    ----------
+    f, g:
+        Dual potentials, :math:`P_{ij} = \exp((f_i + g_j - C_{ij})/\varepsilon)`. Gauge: the
+        solution is unique up to ``(f + t, g - t)``; the output is shifted so that
+        :math:`\langle a, f\rangle = \langle b, g\rangle`.
+    plan:
+        The dense plan ``P`` (n, m).
+    converged:
+        True only when the final plan's L1 marginal error (both marginals) is at most ``tol`` and
+        every number is finite. Never set on a solve that stopped for any other reason.
+    status:
+        :class:`theorylab.numerics.Status` code (``SUCCESS``, ``MAX_STEPS``, ``NONFINITE``,
+        ``STEP_TOO_SMALL`` when the Newton line search could not make progress).
+    n_sinkhorn, n_newton:
+        Sinkhorn sweeps and Newton steps taken (``n_newton`` is 0 for plain Sinkhorn).
+    cg_iterations:
+        Conjugate-gradient iterations per Newton step (zeros for plain Sinkhorn / unused slots).
+    errors:
+        L1 marginal error (both marginals) after each iteration, Sinkhorn sweeps first and then
+        Newton steps, NaN after the last one.
+    marginal_error:
+        :math:`\lVert P1 - a\rVert_1 + \lVert P^\top 1 - b\rVert_1` of the returned plan.
+    transport_cost:
+        :math:`\langle C, P\rangle`.
+    primal_value, dual_value:
+        :math:`\langle C,P\rangle + \varepsilon\sum P\log P` and the Lyapunov potential
+        :math:`\Phi(f, g)`; they agree at the solution (strong duality).
+    eps:
+        The regularisation (:math:`\eta = 1/\varepsilon`).
+    """
+
+    f: Any
+    g: Any
+    plan: Any
+    converged: Any
+    status: Any
+    n_sinkhorn: Any
+    n_newton: Any
+    cg_iterations: Any
+    errors: Any
+    marginal_error: Any
+    transport_cost: Any
+    primal_value: Any
+    dual_value: Any
+    eps: Any
+
+    @property
+    def x(self):
+        """Tang et al.'s dual variable ``x = f + eps/2`` (with ``P = exp(eta (x + y - C) - 1)``)."""
+        return self.f + 0.5 * self.eps[..., None]
+
+    @property
+    def y(self):
+        """Tang et al.'s dual variable ``y = g + eps/2``."""
+        return self.g + 0.5 * self.eps[..., None]
+
+    @property
+    def n_iterations(self):
+        """Total iterations, Sinkhorn sweeps plus Newton steps (the paper's count)."""
+        return self.n_sinkhorn + self.n_newton
+
+    @property
+    def duality_gap(self):
+        """``primal_value - dual_value`` (tends to 0 with the marginal error)."""
+        return self.primal_value - self.dual_value
+
+    @property
+    def message(self) -> str:
+        """Human-readable status (unbatched results only)."""
+        return Status(int(self.status)).message
+
+    def raise_if_failed(self, what: str = "entropic OT solve") -> "EntropicOTResult":
+        """Raise :class:`~theorylab.numerics.ConvergenceError` unless every (batched) solve converged."""
+        conv = jnp.asarray(self.converged)
+        if not bool(jnp.all(conv)):
+            codes = jnp.asarray(self.status).reshape(-1)
+            first = Status(int(codes[jnp.argmin(jnp.asarray(conv).reshape(-1))]))
+            raise ConvergenceError(f"{what} did not converge: {first.message} "
+                                   f"(marginal error {jnp.max(jnp.asarray(self.marginal_error)):.3e})")
+        return self
+
+
+def finalize(f, g, cost, a, b, eps, tol, status, n_sinkhorn, n_newton, cg_iterations, errors):
+    """Build the result from final potentials: one dense pass for the plan and its figures.
+
+    ``status`` is the loop's verdict; it is overridden to ``NONFINITE`` when the plan is not
+    finite, and ``converged`` additionally requires the recomputed marginal error <= ``tol``.
+    """
+    shift = 0.5 * (jnp.dot(b, g) - jnp.dot(a, f)) / a.sum()
+    f = f + shift
+    g = g - shift
+    p = jnp.exp(log_plan(f, g, cost, eps))
+    err = jnp.abs(p.sum(1) - a).sum() + jnp.abs(p.sum(0) - b).sum()
+    finite = jnp.isfinite(err) & jnp.all(jnp.isfinite(f)) & jnp.all(jnp.isfinite(g))
+    status = jnp.where(finite, status, int(Status.NONFINITE))
+    ok = finite & (err <= tol)
+    status = jnp.where(ok, int(Status.SUCCESS), jnp.where(status == int(Status.SUCCESS), int(Status.FAILED), status))
+    return EntropicOTResult(
+        f=f, g=g, plan=p, converged=ok, status=status.astype(jnp.int32),
+        n_sinkhorn=jnp.asarray(n_sinkhorn, jnp.int32), n_newton=jnp.asarray(n_newton, jnp.int32),
+        cg_iterations=cg_iterations, errors=errors, marginal_error=err,
+        transport_cost=jnp.sum(p * cost), primal_value=primal_value(p, cost, eps),
+        dual_value=dual_value(f, g, cost, a, b, eps), eps=jnp.asarray(eps, cost.dtype),
+    )
+
+
