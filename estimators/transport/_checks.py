@@ -34,28 +34,29 @@ def validate_problem(cost, a, b, eps):
     if eps.ndim != 0:
         raise ValueError(f"`eps` must be a scalar, got shape {tuple(eps.shape)}")
     if not is_traced(raw_cost):
-        c = np.asarray(cost)
+        c = np.asarray(raw_cost, dtype=float)
         if np.isnan(c).any():
             raise ValueError(f"`cost` contains {int(np.isnan(c).sum())} NaN entries; expected finite costs")
         if not np.isfinite(c).all():
             raise ValueError("`cost` contains infinite entries; expected finite costs "
                              "(forbid a pair with a large finite cost instead)")
-    for raw, arr, name in ((raw_a, a, "a"), (raw_b, b, "b")):
+    for raw, name in ((raw_a, "a"), (raw_b, "b")):
         if raw is None or is_traced(raw):
             continue
-        w = np.asarray(arr)
+        w = np.asarray(raw, dtype=float)
         if not np.isfinite(w).all():
             raise ValueError(f"`{name}` must be finite, got {int((~np.isfinite(w)).sum())} non-finite entries")
         if (w <= 0).any():
             raise ValueError(f"`{name}` must be strictly positive, got {int((w <= 0).sum())} entries <= 0 "
                              f"(min {w.min():.3g}); drop zero-mass bins before solving")
-    if not (raw_a is None or is_traced(raw_a) or raw_b is None or is_traced(raw_b)):
-        sa, sb = float(np.sum(np.asarray(a))), float(np.sum(np.asarray(b)))
+    if not (is_traced(raw_a) or is_traced(raw_b)) and not (raw_a is None and raw_b is None):
+        sa = 1.0 if raw_a is None else float(np.sum(np.asarray(raw_a, dtype=float)))
+        sb = 1.0 if raw_b is None else float(np.sum(np.asarray(raw_b, dtype=float)))
         if abs(sa - sb) > 1e-8 * max(sa, sb):
             raise ValueError(f"`a` and `b` must have equal total mass (balanced OT), got sums {sa!r} and "
                              f"{sb!r}; rescale them yourself if that is what you mean")
     if not is_traced(raw_eps):
-        e = float(eps)
+        e = float(np.asarray(raw_eps, dtype=float))
         if not (np.isfinite(e) and e > 0):
             raise ValueError(f"`eps` must be a finite positive number, got {e!r}")
     return cost, a, b, eps
@@ -66,7 +67,7 @@ def check_tolerance(tol, dtype):
     tol = float(tol)
     if not (np.isfinite(tol) and tol > 0):
         raise ValueError(f"`tol` must be a finite positive number, got {tol!r}")
-    floor = 100 * float(jnp.finfo(dtype).eps)
+    floor = 20 * float(jnp.finfo(dtype).eps)
     if tol < floor:
         warnings.warn(f"tol={tol:g} is below what {jnp.dtype(dtype).name} can reach (about {floor:.1e}); "
                       "the solve will probably stop at max_iter with converged=False", stacklevel=3)

@@ -89,6 +89,8 @@ def sparsify(log_p, *, rule: str, delta=None, density=None, capacity: int) -> Sp
     if rule == "mass":
         def keep_more(t):  # dropping everything below t stays within budget
             return jnp.sum(jnp.where(log_p < t[:, None], p, 0.0), axis=1) <= delta
+
+        thresholds, overflow = _row_thresholds(log_p, p, keep_more, capacity)
     elif rule == "topk":
         target = jnp.ceil(density * n * m)
         top = jnp.max(log_p)
@@ -99,13 +101,15 @@ def sparsify(log_p, *, rule: str, delta=None, density=None, capacity: int) -> Sp
             up = jnp.sum(log_p >= mid) >= target
             return jnp.where(up, mid, lo), jnp.where(up, hi, mid)
 
-        t_global, _ = jax.lax.fori_loop(0, 2 * _BISECTIONS, gbody, (top - 2 * _LOG_RANGE, top))
-
-        def keep_more(t):
-            return t <= t_global
+        t_global, _ = jax.lax.fori_loop(0, 3 * _BISECTIONS, gbody, (top - 2 * _LOG_RANGE, top))
+        thresholds = jnp.full((n,), t_global)
+        overflow = jnp.zeros((n,), bool)
+        if capacity < m:  # rows holding more than `capacity` of the kept entries keep their largest
+            cap, over = _row_thresholds(log_p, p, lambda t: jnp.zeros(t.shape, bool), capacity)
+            overflow = over & (cap > t_global)
+            thresholds = jnp.maximum(thresholds, cap)
     else:  # pragma: no cover - checked at the public boundary
         raise ValueError(rule)
-    thresholds, overflow = _row_thresholds(log_p, p, keep_more, capacity)
     keep = log_p >= thresholds[:, None]
     if capacity >= m:
         values = jnp.where(keep, p, 0.0)
