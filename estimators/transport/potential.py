@@ -6,7 +6,7 @@ Convention (one for the whole package): the regularised primal is
 
 with :math:`\varepsilon = 1/\eta` (Tang et al. 2024 write :math:`\eta`). Potentials ``(f, g)`` give
 the plan :math:`P_{ij} = \exp((f_i + g_j - C_{ij})/\varepsilon)` (OTT-JAX's convention); the paper's
-variables are :math:`x = f + \varepsilon/2,\ y = g + \varepsilon/2` (for unit mass), for which
+variables are :math:`x = f + \varepsilon/2,\ y = g + \varepsilon/2`, for which
 :math:`P = \exp(\eta(x_i + y_j - C_{ij}) - 1)`. The dual potential is
 
 .. math:: \Phi(f, g) = \langle a, f\rangle + \langle b, g\rangle - \varepsilon\sum_{ij} P_{ij} + \varepsilon \sum_i a_i,
