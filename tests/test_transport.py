@@ -177,7 +177,7 @@ def test_sparsified_operator_properties():
     np.testing.assert_allclose(Ms, Ms.T, atol=1e-16)
     assert np.linalg.eigvalsh(Ms).min() > -1e-14  # -H_sparse is PSD
     assert int(sp.nnz) < int(full.nnz)
-    assert np.all(np.asarray(sp.dropped_rows) <= delta * (1 + 1e-12))
+    assert np.all(np.asarray(sp.dropped_rows) <= delta * (1 + 1e-5))  # budget judged in float32
     np.testing.assert_allclose(np.diag(Ms), np.diag(exact), atol=1e-15)  # diagonals exact
     cap = T.sparsify(lp, rule="mass", delta=0.0, capacity=3)
     assert int(cap.overflow) == n and int(jnp.max(jnp.sum(cap.values > 0, 1))) == 3
