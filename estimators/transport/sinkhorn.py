@@ -55,11 +55,14 @@ def _col_error(g, lse_cols, b, eps):
 
 
 def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_iter, momentum=None, momentum_start=100,
-                    window=10, errors_length=None, offset=0):
+                    window=10, errors_length=None, offset=0, errors=None, extend=0):
     """Run up to ``max_iter`` sweeps from ``(f, g)`` (jit-able core; no validation).
 
     Returns the final :class:`SinkhornState`; ``errors`` has ``errors_length`` slots (default
-    ``max_iter``) and sweep ``k`` writes slot ``offset + k``.
+    ``max_iter``) and sweep ``k`` writes slot ``offset + k`` (pass ``errors`` to continue a trace).
+    With ``extend > 0`` sweeping continues past ``max_iter`` for up to ``extend`` more sweeps as
+    long as the linear rate of the last ``window`` sweeps projects convergence within the sweeps
+    left (re-checked every sweep).
     """
     log_a, log_b = jnp.log(a), jnp.log(b)
     length = max_iter if errors_length is None else errors_length
@@ -67,11 +70,21 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_iter, momentum=None, mome
     rows0 = jnp.abs(jnp.exp(f / eps + _lse_over_cols(g, cost, eps)) - a).sum()
     err0 = _col_error(g, lse_cols, b, eps) + rows0
     fixed = 1.0 if momentum is None or momentum == "adaptive" else float(momentum)
-    state = SinkhornState(f, g, lse_cols, err0, jnp.asarray(0), jnp.asarray(fixed, cost.dtype),
-                          jnp.full((length,), jnp.nan, cost.dtype))
+    trace = jnp.full((length,), jnp.nan, cost.dtype) if errors is None else errors
+    state = SinkhornState(f, g, lse_cols, err0, jnp.asarray(0), jnp.asarray(fixed, cost.dtype), trace)
+    def projected_ok(s):
+        k = s.iteration
+        last = s.errors[jnp.clip(offset + k - 1, 0, length - 1)]
+        past = s.errors[jnp.clip(offset + k - 1 - window, 0, length - 1)]
+        rate = (last / past) ** (1.0 / window)
+        needed = jnp.log(tol / last) / jnp.log(jnp.where(rate < 1.0, rate, 0.5))
+        return (k > window) & (rate < 1.0) & (needed <= max_iter + extend - k)
 
     def cond(s):
-        return (s.error > tol) & (s.iteration < max_iter) & jnp.isfinite(s.error)
+        go = s.iteration < max_iter
+        if extend > 0:
+            go = go | ((s.iteration < max_iter + extend) & projected_ok(s))
+        return (s.error > tol) & go & jnp.isfinite(s.error)
 
     def body(s):
         w = s.omega

@@ -1,7 +1,12 @@
 r"""Sinkhorn-Newton-Sparse (Tang et al., ICLR 2024) with the safeguards of SSNS (Tang & Qiu, 2024).
 
-Stage 1 runs ``n_sinkhorn`` log-domain Sinkhorn sweeps (stopping early at ``tol``). Stage 2 takes
-Newton steps on the concave dual potential :math:`\Phi(f, g)`:
+Stage 1 runs ``n_sinkhorn`` log-domain Sinkhorn sweeps (stopping early at ``tol``). If the linear
+rate of the last ten sweeps projects convergence within the ``sinkhorn_extend`` sweeps allowed
+beyond ``N1``, Sinkhorn simply continues (re-checked every sweep; it stops as soon as the projection
+overshoots): where the plan is spread out (large ``eps``) Sinkhorn
+converges in a few hundred cheap sweeps and Newton would only add work. ``sinkhorn_extend=0`` is
+the paper's fixed ``N1``. Stage 2 takes Newton steps on the concave dual potential
+:math:`\Phi(f, g)`:
 
 1. sparsify the Newton matrix :math:`M = -\varepsilon\nabla^2\Phi` (exact diagonals,
    :mod:`~estimators.transport.sparsify`);
@@ -180,7 +185,8 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
 
 def sns(cost, a=None, b=None, *, eps, n_sinkhorn: int = 20, max_newton: int = 50, tol: float = 1e-8,
         sparsify: str = "mass", mass_tol: float = 0.01, density: float | None = None,
-        max_row_nnz: int | None = None, shift: float | None = 1.0, pin: bool = False, cg_tol: float | None = None,
+        max_row_nnz: int | None = None, shift: float | None = 1.0, pin: bool = False,
+        sinkhorn_extend: int = 300, cg_tol: float | None = None,
         cg_maxiter: int = 1000, init=None) -> EntropicOTResult:
     r"""Solve entropic OT by Sinkhorn-Newton-Sparse (safe SSNS-style defaults).
 
@@ -190,6 +196,9 @@ def sns(cost, a=None, b=None, *, eps, n_sinkhorn: int = 20, max_newton: int = 50
         The problem, as in :func:`~estimators.transport.sinkhorn` (:math:`\eta = 1/\varepsilon`).
     n_sinkhorn:
         Stage-1 Sinkhorn sweeps (the paper's ``N1``; 0 starts Newton from ``init`` or zeros).
+    sinkhorn_extend:
+        Continue Sinkhorn for up to this many extra sweeps while its measured rate projects
+        convergence within them (needs ``n_sinkhorn >= 11``); 0 disables (the paper's algorithm).
     max_newton:
         Newton-step budget (``N2``).
     tol:
@@ -224,6 +233,7 @@ def sns(cost, a=None, b=None, *, eps, n_sinkhorn: int = 20, max_newton: int = 50
     tol = check_tolerance(tol, cost.dtype)
     n, m = cost.shape
     n_sinkhorn = check_integer(n_sinkhorn, "n_sinkhorn", minimum=0)
+    sinkhorn_extend = check_integer(sinkhorn_extend, "sinkhorn_extend", minimum=0) if n_sinkhorn > 10 else 0
     max_newton = check_integer(max_newton, "max_newton", minimum=1)
     check_choice(sparsify, "sparsify", ("mass", "topk"))
     if sparsify == "topk":
@@ -243,16 +253,17 @@ def sns(cost, a=None, b=None, *, eps, n_sinkhorn: int = 20, max_newton: int = 50
     f0, g0 = _initial(init, cost)
     return _sns_jit(cost, a, b, eps, f0, g0, tol=tol, n_sinkhorn=n_sinkhorn, max_newton=max_newton,
                     rule=sparsify, mass_tol=mass_tol, density=density, capacity=capacity, shift=shift,
-                    pin=bool(pin), cg_tol=cg_tol, cg_maxiter=cg_maxiter)
+                    pin=bool(pin), extend=sinkhorn_extend, cg_tol=cg_tol, cg_maxiter=cg_maxiter)
 
 
 @jax.jit(static_argnames=("tol", "n_sinkhorn", "max_newton", "rule", "mass_tol", "density", "capacity",
-                          "shift", "pin", "cg_tol", "cg_maxiter"))
+                          "shift", "pin", "extend", "cg_tol", "cg_maxiter"))
 def _sns_jit(cost, a, b, eps, f0, g0, *, tol, n_sinkhorn, max_newton, rule, mass_tol, density, capacity,
-             shift, pin, cg_tol, cg_maxiter):
-    length = n_sinkhorn + max_newton
+             shift, pin, extend, cg_tol, cg_maxiter):
+    length = n_sinkhorn + extend + max_newton
     if n_sinkhorn > 0:
-        s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_iter=n_sinkhorn, errors_length=length)
+        s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_iter=n_sinkhorn, errors_length=length,
+                            extend=extend)
         f, g, errors, n_sweeps = s.f, s.g, s.errors, s.iteration
     else:
         f, g, errors, n_sweeps = f0, g0, jnp.full((length,), jnp.nan, cost.dtype), jnp.asarray(0)

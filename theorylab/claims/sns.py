@@ -40,7 +40,7 @@ def measure_iterations(key, *, n: int, max_iter: int):
     inst = T.datasets.random_assignment(n)
     eps = 1.0 / ETA
     plain = T.sinkhorn(inst.cost, eps=eps, tol=1e-8, max_iter=max_iter)
-    paper = T.sns(inst.cost, eps=eps, n_sinkhorn=20, sparsify="topk", density=5.0 / n, shift=None)
+    paper = T.sns(inst.cost, eps=eps, n_sinkhorn=20, sparsify="topk", density=5.0 / n, shift=None, sinkhorn_extend=0)
     safe = T.sns(inst.cost, eps=eps, n_sinkhorn=20)
     total = int(paper.n_iterations)
     sweeps = int(plain.n_sinkhorn) if bool(plain.converged) else float("inf")
@@ -158,7 +158,8 @@ def measure_certificate(key, *, n: int):
 def measure_safety(key, *, max_newton: int):
     inst = T.datasets.digits_pair()
     eps = 1.0 / ETA
-    bare = T.sns(inst.cost, inst.a, inst.b, eps=eps, shift=None, sparsify="topk", density=5.0 / 64, max_newton=max_newton)
+    bare = T.sns(inst.cost, inst.a, inst.b, eps=eps, shift=None, sparsify="topk", density=5.0 / 64, max_newton=max_newton,
+                 sinkhorn_extend=0)
     safe = T.sns(inst.cost, inst.a, inst.b, eps=eps, max_newton=max_newton)
     return Measurement(
         {"no shift: converged flag": float(bool(bare.converged)),
