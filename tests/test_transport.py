@@ -267,7 +267,7 @@ def test_float32_agrees_with_float64():
 def test_digits_l1_without_shift_reports_failure_and_shift_converges():
     inst = T.datasets.digits_pair()
     bare = T.sns(inst.cost, inst.a, inst.b, eps=1 / 1200, shift=None, max_newton=50)
-    assert not bool(bare.converged) and int(bare.status) != int(Status.SUCCESS)
+    assert not bool(bare.converged) and int(bare.status) == int(Status.LINE_SEARCH_FAILED)
     assert float(bare.marginal_error) > 1e-8
     safe = T.sns(inst.cost, inst.a, inst.b, eps=1 / 1200, max_newton=300)
     assert bool(safe.converged) and float(safe.marginal_error) <= 1e-8

@@ -28,7 +28,7 @@ class EntropicOTResult(NamedTuple):
         every number is finite. Never set on a solve that stopped for any other reason.
     status:
         :class:`theorylab.numerics.Status` code (``SUCCESS``, ``MAX_STEPS``, ``NONFINITE``,
-        ``STEP_TOO_SMALL`` when the Newton line search could not make progress).
+        ``LINE_SEARCH_FAILED`` when the Newton line search could not make progress).
     n_sinkhorn, n_newton:
         Sinkhorn sweeps and Newton steps taken (``n_newton`` is 0 for plain Sinkhorn).
     cg_iterations:

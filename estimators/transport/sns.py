@@ -26,7 +26,7 @@ the paper's fixed ``N1``. Stage 2 takes Newton steps on the concave dual potenti
    \max(\mu/2, 10^{-3})` (SSNS); a step that finds no ascent is rejected and the shift grows.
 
 ``shift=None`` gives the paper's plain SNS (no shift; a failed line search ends the solve with
-``status=STEP_TOO_SMALL``, never a silent answer). Every loop is a ``lax.while_loop`` with static
+``status=LINE_SEARCH_FAILED``, never a silent answer). Every loop is a ``lax.while_loop`` with static
 bounds, so the solver ``jit``-s and ``vmap``-s over batches of problems.
 """
 
@@ -136,15 +136,15 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
         def trial(alpha):
             return _evaluate(s.f + alpha * dx, s.g + alpha * dy, cost, a, b, eps)
 
+        noise = 64 * jnp.finfo(cost.dtype).eps * (jnp.abs(s.phi) + eps * a.sum())
+
         def accept(phi_new, err_new, alpha):
-            noise = 64 * jnp.finfo(cost.dtype).eps * (jnp.abs(s.phi) + eps * a.sum())
             armijo = phi_new >= s.phi + 1e-4 * alpha * slope
             flat = (phi_new >= s.phi - noise) & (err_new < s.error)
             return jnp.isfinite(phi_new) & jnp.isfinite(err_new) & (slope > 0) & (armijo | flat)
 
         phi1, gx1, gy1, err1 = trial(1.0)
         predicted = 0.5 * slope
-        noise = 64 * jnp.finfo(cost.dtype).eps * (jnp.abs(s.phi) + eps * a.sum())
         rho = jnp.where(predicted > noise, (phi1 - s.phi) / jnp.where(predicted > 0, predicted, 1.0),
                         jnp.where(err1 < s.error, 1.0, 0.0))
         rho = jnp.where(jnp.isfinite(phi1), rho, -1.0)
@@ -169,7 +169,7 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
             mu = jnp.where(rho < 0.25, 4.0 * s.mu, jnp.where(rho > 0.75, jnp.maximum(0.5 * s.mu, 1e-3), s.mu))
         rejected = jnp.where(ok, 0, s.rejected + 1)
         fail = (~ok) & ((shift is None) | (rejected >= max_rejected))
-        status = jnp.where(fail, int(Status.STEP_TOO_SMALL), int(Status.MAX_STEPS))
+        status = jnp.where(fail, int(Status.LINE_SEARCH_FAILED), int(Status.MAX_STEPS))
         new_err = jnp.where(ok, err_n, s.error)
         errs = s.errors.at[offset + s.iteration].set(new_err, mode="drop")
         return NewtonState(

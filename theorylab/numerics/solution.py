@@ -28,6 +28,7 @@ class Status(enum.IntEnum):
     DIVERGED = 4  #: the iteration moved away from any root
     STEP_TOO_SMALL = 5  #: continuation could not advance with the smallest allowed step
     FAILED = 6  #: any other failure reported by an underlying solver
+    LINE_SEARCH_FAILED = 7  #: no trial step of a line search improved the objective
 
     @property
     def message(self) -> str:
@@ -42,6 +43,7 @@ _MESSAGES = {
     Status.DIVERGED: "the iteration diverged",
     Status.STEP_TOO_SMALL: "the continuation step fell below its minimum",
     Status.FAILED: "the solver failed",
+    Status.LINE_SEARCH_FAILED: "the line search found no step that improves the objective",
 }
 
 
