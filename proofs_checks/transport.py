@@ -7,6 +7,7 @@
 * Duality identity Phi - primal(P) = <x, a - P1> + <y, b - P^T 1> with x = f + eps/2, y = g + eps/2.
 * The 2x2 closed form: P11 P22 / (P12 P21) = exp(-(C11 + C22 - C12 - C21)/eps).
 * The Schur-complement solve used by SNS equals the block solve.
+
 Each symbolic result is also compared with the numeric code at a random point.
 """
 

@@ -2,17 +2,17 @@
 
 * :mod:`~estimators.transport.geometry`: cost matrices from point clouds;
 * :mod:`~estimators.transport.potential`: the dual (Lyapunov) potential, gradient, Hessian products;
-* :mod:`~estimators.transport.sinkhorn`: log-domain Sinkhorn with optional adaptive momentum;
-* :mod:`~estimators.transport.sns`: Sinkhorn-Newton-Sparse with SSNS safeguards (mass rule, shift);
-* :mod:`~estimators.transport.sparsify`: sparsified Newton systems (ELL storage, Schur complement);
-* :mod:`~estimators.transport.certificate`: marginal errors, KKT residual, duality gap;
+* :mod:`~estimators.transport.sinkhorn_solver`: log-domain Sinkhorn with optional adaptive momentum;
+* :mod:`~estimators.transport.sns_solver`: Sinkhorn-Newton-Sparse with SSNS safeguards (mass rule, shift);
+* :mod:`~estimators.transport.sparse_newton`: sparsified Newton systems (ELL storage, Schur complement);
+* :mod:`~estimators.transport.certificates`: marginal errors, KKT residual, duality gap;
 * :mod:`~estimators.transport.exact`: EMD (assignment / HiGHS), the 1-D quantile formula, the entropic bias bound;
 * :mod:`~estimators.transport.datasets`: the benchmark instances.
 """
 
 import theorylab  # noqa: F401  (float64 on)
 from estimators.transport import datasets
-from estimators.transport.certificate import (
+from estimators.transport.certificates import (
     Certificate,
     certificate,
     kkt_residual,
@@ -36,9 +36,9 @@ from estimators.transport.potential import (
     plan,
     primal_value,
 )
-from estimators.transport.sinkhorn import sinkhorn
-from estimators.transport.sns import sns
-from estimators.transport.sparsify import SparseNewtonSystem, full_matvec, sparsify
+from estimators.transport.sinkhorn_solver import sinkhorn
+from estimators.transport.sns_solver import sns
+from estimators.transport.sparse_newton import SparseNewtonSystem, full_matvec, sparsify
 
 __all__ = [
     "datasets", "Certificate", "certificate", "kkt_residual", "plan_certificate", "ExactOT", "emd",

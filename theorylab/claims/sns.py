@@ -205,7 +205,7 @@ def measure_large(key, *, n: int, max_iter: int):
 def measure_bandwidth(key, *, n: int, sweeps: int):
     import jax
 
-    from estimators.transport.sinkhorn import sinkhorn_sweeps
+    from estimators.transport.sinkhorn_solver import sinkhorn_sweeps
 
     inst = T.datasets.random_assignment(n)
     C = jnp.asarray(inst.cost)

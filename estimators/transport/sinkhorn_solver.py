@@ -133,7 +133,7 @@ def sinkhorn(cost, a=None, b=None, *, eps, tol: float = 1e-8, max_iter: int = 10
 
     Returns
     -------
-    EntropicOTResult
+    estimators.transport.EntropicOTResult
     """
     cost, a, b, eps = validate_problem(cost, a, b, eps)
     tol = check_tolerance(tol, cost.dtype)
