@@ -72,11 +72,16 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_iter, momentum=None, mome
     fixed = 1.0 if momentum is None or momentum == "adaptive" else float(momentum)
     trace = jnp.full((length,), jnp.nan, cost.dtype) if errors is None else errors
     state = SinkhornState(f, g, lse_cols, err0, jnp.asarray(0), jnp.asarray(fixed, cost.dtype), trace)
-    def projected_ok(s):
+    def window_rate(s):
+        """Last error and the mean contraction per sweep over the last ``window`` sweeps."""
         k = s.iteration
         last = s.errors[jnp.clip(offset + k - 1, 0, length - 1)]
         past = s.errors[jnp.clip(offset + k - 1 - window, 0, length - 1)]
-        rate = (last / past) ** (1.0 / window)
+        return last, (last / past) ** (1.0 / window)
+
+    def projected_ok(s):
+        k = s.iteration
+        last, rate = window_rate(s)
         needed = jnp.log(tol / last) / jnp.log(jnp.where(rate < 1.0, rate, 0.5))
         return (k > window) & (rate < 1.0) & (needed <= max_iter + extend - k)
 
@@ -90,9 +95,7 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_iter, momentum=None, mome
         w = s.omega
         if momentum == "adaptive":
             k = s.iteration
-            prev = s.errors[jnp.clip(offset + k - 1, 0, length - 1)]
-            past = s.errors[jnp.clip(offset + k - 1 - window, 0, length - 1)]
-            rate = jnp.minimum((prev / past) ** (1.0 / window), 0.99)
+            rate = jnp.minimum(window_rate(s)[1], 0.99)
             w = jnp.where((k == momentum_start) & (k > window) & jnp.isfinite(rate), 2.0 / (1.0 + jnp.sqrt(1.0 - rate)), w)
         g_new = eps * (log_b - s.lse_cols)
         g_new = g_new if momentum is None else (1.0 - w) * s.g + w * g_new

@@ -41,7 +41,13 @@ from estimators.transport._checks import check_tolerance, validate_problem
 from estimators.transport.output import EntropicOTResult, finalize
 from estimators.transport.potential import log_plan
 from estimators.transport.sinkhorn_solver import _initial, sinkhorn_sweeps
-from estimators.transport.sparse_newton import schur_diagonal, schur_matvec, sparsify
+from estimators.transport.sparse_newton import (
+    offdiag_matvec,
+    offdiag_rmatvec,
+    schur_diagonal,
+    schur_matvec,
+    sparsify,
+)
 from theorylab.numerics.solution import Status
 from theorylab.validation import check_choice, check_in_range, check_integer
 
@@ -126,11 +132,10 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
         system = sparsify(lp, rule=rule, delta=mass_tol * gnorm, density=density, capacity=capacity)
         sh = eps * s.mu * gnorm
         rx, ry = eps * s.gx, eps * s.gy
-        rhs = ry - jax.ops.segment_sum((system.values * (rx / (system.row_sums + sh))[:, None]).reshape(-1),
-                                       system.columns.reshape(-1), num_segments=m)
+        rhs = ry - offdiag_rmatvec(system, rx / (system.row_sums + sh), m)
         rtol = cg_tol if cg_tol is not None else jnp.clip(jnp.sqrt(s.error), 1e-12, 1e-2)
         dy, k = _pcg(lambda v: schur_matvec(system, sh, v), rhs, schur_diagonal(system, sh), mask, rtol, cg_maxiter)
-        dx = (rx - jnp.sum(system.values * dy[system.columns], axis=1)) / (system.row_sums + sh)
+        dx = (rx - offdiag_matvec(system, dy)) / (system.row_sums + sh)
         slope = jnp.dot(s.gx, dx) + jnp.dot(s.gy, dy)  # > 0 for an ascent direction
 
         def trial(alpha):

@@ -32,7 +32,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-__all__ = ["SparseNewtonSystem", "sparsify", "schur_matvec", "schur_diagonal", "full_matvec"]
+__all__ = ["SparseNewtonSystem", "sparsify", "offdiag_matvec", "offdiag_rmatvec", "schur_matvec", "schur_diagonal",
+           "full_matvec"]
 
 _LOG_RANGE = 32.0  # entries below exp(-32) (1.3e-14) of the row maximum are always dropped
 _BISECTIONS = 8  # resolution 32 / 2^8 = 0.125 in log P: the budget always holds, a few more entries may be kept
@@ -131,11 +132,13 @@ def sparsify(log_p, *, rule: str, delta=None, density=None, capacity: int) -> Sp
     return SparseNewtonSystem(values, columns, rows, cols, dropped, jnp.sum(overflow))
 
 
-def _ps_matvec(sys, v):
+def offdiag_matvec(sys, v):
+    """``P_s v`` (row gather and sum)."""
     return jnp.sum(sys.values * v[sys.columns], axis=1)
 
 
-def _ps_rmatvec(sys, u, m):
+def offdiag_rmatvec(sys, u, m):
+    """``P_s^T u`` (segment sum over the stored columns)."""
     return jax.ops.segment_sum((sys.values * u[:, None]).reshape(-1), sys.columns.reshape(-1),
                                num_segments=m)
 
@@ -143,15 +146,15 @@ def _ps_rmatvec(sys, u, m):
 def full_matvec(sys, shift, u, v):
     """``(M_s + shift I) (u, v)`` (used by tests and the certificate of the sparsified operator)."""
     m = sys.col_sums.shape[0]
-    return ((sys.row_sums + shift) * u + _ps_matvec(sys, v),
-            _ps_rmatvec(sys, u, m) + (sys.col_sums + shift) * v)
+    return ((sys.row_sums + shift) * u + offdiag_matvec(sys, v),
+            offdiag_rmatvec(sys, u, m) + (sys.col_sums + shift) * v)
 
 
 def schur_matvec(sys, shift, v):
     r"""Schur complement on the column block: :math:`(D_2 + s)v - P_s^\top (D_1 + s)^{-1} P_s v`."""
     m = sys.col_sums.shape[0]
-    w = _ps_matvec(sys, v) / (sys.row_sums + shift)
-    return (sys.col_sums + shift) * v - _ps_rmatvec(sys, w, m)
+    w = offdiag_matvec(sys, v) / (sys.row_sums + shift)
+    return (sys.col_sums + shift) * v - offdiag_rmatvec(sys, w, m)
 
 
 def schur_diagonal(sys, shift):
