@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 
-from estimators.transport.potential import dual_value, log_plan, primal_value
+from estimators.transport.potential import dual_value_from_mass, log_plan, primal_value
 from theorylab.numerics.solution import ConvergenceError, Status
 
 __all__ = ["EntropicOTResult", "finalize"]
@@ -118,7 +118,7 @@ def finalize(f, g, cost, a, b, eps, tol, status, n_sinkhorn, n_newton, cg_iterat
         n_sinkhorn=jnp.asarray(n_sinkhorn, jnp.int32), n_newton=jnp.asarray(n_newton, jnp.int32),
         cg_iterations=cg_iterations, errors=errors, marginal_error=err,
         transport_cost=jnp.sum(p * cost), primal_value=primal_value(p, cost, eps),
-        dual_value=dual_value(f, g, cost, a, b, eps), eps=jnp.asarray(eps, cost.dtype),
+        dual_value=dual_value_from_mass(f, g, a, b, eps, p.sum()), eps=jnp.asarray(eps, cost.dtype),
     )
 
 

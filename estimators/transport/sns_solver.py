@@ -39,7 +39,7 @@ import jax.numpy as jnp
 
 from estimators.transport._checks import check_tolerance, validate_problem
 from estimators.transport.output import EntropicOTResult, finalize
-from estimators.transport.potential import log_plan
+from estimators.transport.potential import dual_value_from_mass, log_plan
 from estimators.transport.sinkhorn_solver import _initial, sinkhorn_sweeps
 from estimators.transport.sparse_newton import (
     offdiag_matvec,
@@ -76,7 +76,7 @@ def _evaluate(f, g, cost, a, b, eps):
     """Potential, gradient and L1 marginal error in one pass over the plan."""
     p = jnp.exp(log_plan(f, g, cost, eps))
     rows, cols = p.sum(1), p.sum(0)
-    phi = jnp.dot(a, f) + jnp.dot(b, g) - eps * rows.sum() + eps * a.sum()
+    phi = dual_value_from_mass(f, g, a, b, eps, rows.sum())
     gx, gy = a - rows, b - cols
     return phi, gx, gy, jnp.abs(gx).sum() + jnp.abs(gy).sum()
 
@@ -129,7 +129,8 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
     def body(s):
         gnorm = jnp.sqrt(jnp.sum(s.gx**2) + jnp.sum(s.gy**2))
         lp = log_plan(s.f, s.g, cost, eps)
-        system = sparsify(lp, rule=rule, delta=mass_tol * gnorm, density=density, capacity=capacity)
+        system = sparsify(lp, rule=rule, delta=mass_tol * gnorm, density=density, capacity=capacity,
+                          row_sums=a - s.gx, col_sums=b - s.gy)  # the marginals the last evaluation measured
         sh = eps * s.mu * gnorm
         rx, ry = eps * s.gx, eps * s.gy
         rhs = ry - offdiag_rmatvec(system, rx / (system.row_sums + sh), m)

@@ -54,7 +54,7 @@ class SparseNewtonSystem(NamedTuple):
         return jnp.sum(self.values > 0)
 
 
-def _row_thresholds(log_p, p, keep_more, capacity):
+def _row_thresholds(log_p, keep_more, capacity):
     """Largest per-row log threshold ``t`` such that ``keep_more(t)`` or the row overflows."""
     m = log_p.shape[1]
     hi = jnp.max(log_p, axis=1)
@@ -80,15 +80,19 @@ def _row_thresholds(log_p, p, keep_more, capacity):
     return lo, jnp.zeros(lo.shape, bool)
 
 
-def sparsify(log_p, *, rule: str, delta=None, density=None, capacity: int) -> SparseNewtonSystem:
+def sparsify(log_p, *, rule: str, delta=None, density=None, capacity: int, row_sums=None,
+             col_sums=None) -> SparseNewtonSystem:
     """Build the sparsified Newton system from the log plan (see the module docstring).
 
     ``delta`` (per-row dropped-mass budget) is used by ``rule="mass"``; ``density`` (fraction of
-    the n*m entries kept) by ``rule="topk"``.
+    the n*m entries kept) by ``rule="topk"``. ``row_sums`` / ``col_sums`` (the exact diagonals
+    ``P 1``, ``P^T 1``) are computed from ``log_p`` unless the caller already has them.
     """
     n, m = log_p.shape
-    p = jnp.exp(log_p)
-    rows, cols = p.sum(1), p.sum(0)
+    if row_sums is None or col_sums is None:
+        p = jnp.exp(log_p)
+        row_sums, col_sums = p.sum(1), p.sum(0)
+    rows, cols = row_sums, col_sums
     full_log_p = log_p
     log_p = log_p.astype(jnp.float32)  # threshold search only: one pass reads half the bytes
     p = jnp.exp(log_p)
@@ -97,7 +101,7 @@ def sparsify(log_p, *, rule: str, delta=None, density=None, capacity: int) -> Sp
         def keep_more(t):  # dropping everything below t stays within budget
             return jnp.sum(jnp.where(log_p < t[:, None], p, 0.0), axis=1) <= delta
 
-        thresholds, overflow = _row_thresholds(log_p, p, keep_more, capacity)
+        thresholds, overflow = _row_thresholds(log_p, keep_more, capacity)
     elif rule == "topk":
         target = jnp.ceil(density * n * m)
         top = jnp.max(log_p)
@@ -112,7 +116,7 @@ def sparsify(log_p, *, rule: str, delta=None, density=None, capacity: int) -> Sp
         thresholds = jnp.full((n,), t_global)
         overflow = jnp.zeros((n,), bool)
         if capacity < m:  # rows holding more than `capacity` of the kept entries keep their largest
-            cap, over = _row_thresholds(log_p, p, lambda t: jnp.zeros(t.shape, bool), capacity)
+            cap, over = _row_thresholds(log_p, lambda t: jnp.zeros(t.shape, bool), capacity)
             overflow = over & (cap > t_global)
             thresholds = jnp.maximum(thresholds, cap)
     else:  # pragma: no cover - checked at the public boundary
