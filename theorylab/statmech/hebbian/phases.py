@@ -1,0 +1,134 @@
+r"""Phase diagrams of the RS theory on a grid of loads and temperatures.
+
+At every grid point three RS states are computed (all ``vmap``-ed over the grid, one compile):
+
+* **retrieval**: :func:`~theorylab.statmech.hebbian.rs.rs_solve` from ``(n, q) = (1, 1)``; it counts
+  if it converged, is linearly stable and has :math:`n > 10^{-6}`;
+* **spin glass**: the ``n = 0`` branch from ``q = 1``; it counts if it converged with :math:`q > 10^{-6}`;
+* **paramagnet**: ``n = q = 0``, free entropy :math:`\ln 2 + \xi(1)/2` (``P >= 4``). Its RS entropy
+  :math:`\ln 2 - \xi(1)/2` turns negative at low temperature, where the paramagnet is unphysical
+  (it is replaced by a frozen, replica-symmetry-broken state); there it does not count.
+
+The label is the counted state with the highest free entropy: :data:`PARAMAGNET` (0),
+:data:`SPIN_GLASS` (1, including the frozen region), :data:`RETRIEVAL_METASTABLE` (2: retrieval
+exists and is stable but another state has a higher free entropy) or :data:`RETRIEVAL` (3). This is
+a replica-symmetric reading: the true low-temperature glass phase needs replica symmetry breaking
+(Albanese et al., arXiv 2312.09638), which shifts the capacity only slightly.
+
+The retrieval boundary drawn on the diagrams is not the grid edge but the fold line of
+:func:`~theorylab.statmech.hebbian.transitions.critical_load`, located to machine precision.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian
+from theorylab.statmech.hebbian.rs import RSState, paramagnet_free_entropy, solve_state
+from theorylab.validation import as_float_array, check_finite, check_integer, check_positive
+
+__all__ = ["PhaseDiagram", "phase_diagram", "plot_phase_diagram", "PARAMAGNET", "SPIN_GLASS", "RETRIEVAL_METASTABLE", "RETRIEVAL"]
+
+PARAMAGNET, SPIN_GLASS, RETRIEVAL_METASTABLE, RETRIEVAL = 0, 1, 2, 3
+LABEL_NAMES = ("paramagnet", "spin glass", "retrieval (metastable)", "retrieval")
+
+
+class PhaseDiagram(NamedTuple):
+    """Labels and RS states on an ``(alphas, betas)`` grid (arrays of shape ``(len(alphas), len(betas))``)."""
+
+    alphas: np.ndarray
+    betas: np.ndarray
+    labels: np.ndarray
+    retrieval: RSState
+    spin_glass: RSState
+    paramagnet_free_entropy: np.ndarray
+
+    def fraction(self, label: int) -> float:
+        """Fraction of grid points with ``label``."""
+        return float(np.mean(self.labels == label))
+
+
+def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, order: int = 32, warmup: int = 30) -> PhaseDiagram:
+    """RS phase diagram over ``alphas x betas`` (every point solved, ``vmap`` over the flattened grid)."""
+    if not isinstance(model, DenseHebbian):
+        raise TypeError(f"`model` must be a DenseHebbian, got {type(model).__name__}")
+    if not isinstance(data, DatasetParams):
+        raise TypeError(f"`data` must be a DatasetParams, got {type(data).__name__}")
+    alphas = np.asarray(as_float_array(alphas, "alphas", ndim=1))
+    betas = np.asarray(as_float_array(betas, "betas", ndim=1))
+    check_finite(alphas, "alphas")
+    check_positive(alphas, "alphas", strict=False)
+    check_finite(betas, "betas")
+    check_positive(betas, "betas")
+    order = check_integer(order, "order", minimum=2)
+    warmup = check_integer(warmup, "warmup", minimum=0)
+    A, B = np.meshgrid(alphas, betas, indexing="ij")
+    ret, sg, para, labels = _grid(model, data.site_law(), jnp.asarray(A.ravel()), jnp.asarray(B.ravel()), order, warmup)
+    shape = A.shape
+    reshape = lambda s: RSState(*(np.asarray(f).reshape(shape) for f in s))
+    return PhaseDiagram(alphas, betas, np.asarray(labels).reshape(shape), reshape(ret), reshape(sg), np.asarray(para).reshape(shape))
+
+
+@functools.partial(jax.jit, static_argnums=(0, 4, 5))
+def _grid(model, law, alphas, betas, order, warmup):
+    size = 3 if model.P == 2 else 2
+    x_ret = jnp.asarray([1.0, 1.0, 0.0][:size])
+    x_sg = jnp.asarray([0.0, 1.0, 0.0][:size])
+
+    def point(alpha, beta):
+        ret = solve_state(model, law, alpha, beta, x_ret, warmup=warmup, order=order, tol=1e-10, max_steps=40)
+        sg = solve_state(model, law, alpha, beta, x_sg, warmup=warmup, order=order, tol=1e-10, max_steps=40)
+        A_para = paramagnet_free_entropy(alpha, beta, model)
+        if model.P == 2:
+            para_ok = model.reduced_beta(beta) * (1.0 + jnp.sqrt(alpha)) < 1.0  # above T_g = 1 + sqrt(alpha)
+        else:
+            b = beta * model.scale
+            para_ok = jnp.log(2.0) - 0.5 * b * b * alpha * model.noise_covariance(1.0) >= 0.0
+        ret_ok = ret.converged & ret.stable & (ret.n > 1e-6)
+        sg_ok = sg.converged & (sg.q > 1e-6) & (jnp.abs(sg.n) < 1e-8)
+        neg = -jnp.inf
+        A_r = jnp.where(ret_ok, ret.free_entropy, neg)
+        A_s = jnp.where(sg_ok, sg.free_entropy, neg)
+        A_p = jnp.where(para_ok, A_para, neg)
+        other = jnp.maximum(A_s, A_p)
+        label = jnp.where(
+            ret_ok,
+            jnp.where(A_r >= other, RETRIEVAL, RETRIEVAL_METASTABLE),
+            jnp.where(A_p >= A_s, PARAMAGNET, SPIN_GLASS),
+        )
+        # no paramagnet and no glass solution found: the frozen region of the RS paramagnet
+        label = jnp.where(~ret_ok & ~para_ok & ~sg_ok, SPIN_GLASS, label)
+        return ret, sg, A_para, label
+
+    return jax.vmap(point)(alphas, betas)
+
+
+def plot_phase_diagram(diagram: PhaseDiagram, model: DenseHebbian, *, line=None, ax=None):
+    """Draw the labels against load and reduced temperature :math:`T' = 1/(2\\beta\\kappa)`.
+
+    ``line`` (optional) is a :class:`~theorylab.statmech.hebbian.transitions.CriticalLine` drawn on top.
+    Returns the matplotlib axes.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4))
+    T = 1.0 / np.asarray(model.reduced_beta(diagram.betas))
+    cmap = ListedColormap(["#f2f2f2", "#c6dbef", "#fdd0a2", "#a1d99b"])
+    ax.pcolormesh(diagram.alphas, T, diagram.labels.T, cmap=cmap, vmin=-0.5, vmax=3.5, shading="nearest")
+    for k, name in enumerate(LABEL_NAMES):
+        ax.plot([], [], "s", color=cmap(k), label=name, ms=8)
+    if line is not None:
+        ok = np.asarray(line.converged)
+        T_line = 1.0 / np.asarray(model.reduced_beta(np.asarray(line.beta)))
+        ax.plot(np.asarray(line.alpha_c)[ok], T_line[ok], "k-", lw=1.5, label=r"fold $\alpha_c(T)$")
+    ax.set_xlabel(r"load $\alpha$" + (r" $= K/N$" if model.P == 2 else rf" $= K/N^{{{model.P - 1}}}$"))
+    ax.set_ylabel(r"reduced temperature $T' = 1/(2\beta\kappa)$")
+    ax.legend(fontsize=7, loc="upper right")
+    return ax
