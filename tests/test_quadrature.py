@@ -91,7 +91,7 @@ def test_kinked_rule_recovers_zero_temperature_limit_where_hermite_fails():
 
 def test_kinked_rule_is_jit_and_vmap_compatible():
     def mean_tanh(m):
-        rule = kinked_gaussian_rule(-m, 0.1, order=32)
+        rule = kinked_gaussian_rule(-m, 20.0 / 50.0, order=32)  # the documented width 20/(beta s)
         return rule.expect(lambda z: jnp.tanh(50.0 * (m + z)))
 
     ms = jnp.linspace(-1, 1, 5)
