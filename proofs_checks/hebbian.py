@@ -82,7 +82,12 @@ def check_free_entropy_stationarity() -> CheckResult:
     import jax.numpy as jnp
     import numpy as np
 
-    from theorylab.statmech.hebbian import DatasetParams, DenseHebbian, rs_free_entropy, site_averages
+    from theorylab.statmech.hebbian import (
+        DatasetParams,
+        DenseHebbian,
+        rs_free_entropy,
+        site_averages,
+    )
 
     z, t = sp.symbols("z t", real=True)
     phi = sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi)

@@ -144,8 +144,8 @@ def test_t0_closed_forms_match_scipy_quadrature():
     mu, sd = 1 / np.sqrt(1 + rho), np.sqrt(rho / (1 + rho))
     u = 2.3
     pdf = lambda lam: np.exp(-lam * lam / 2) / np.sqrt(2 * np.pi)
-    e_yerf = integrate.quad(lambda l: (mu + sd * l) * special.erf(u * (mu + sd * l)) * pdf(l), -12, 12, points=[-mu / sd])[0]
-    e_erf = integrate.quad(lambda l: special.erf(u * (mu + sd * l)) * pdf(l), -12, 12, points=[-mu / sd])[0]
+    e_yerf = integrate.quad(lambda v: (mu + sd * v) * special.erf(u * (mu + sd * v)) * pdf(v), -12, 12, points=[-mu / sd])[0]
+    e_erf = integrate.quad(lambda v: special.erf(u * (mu + sd * v)) * pdf(v), -12, 12, points=[-mu / sd])[0]
     got = H.t0_averages(jnp.asarray(u), law)
     assert float(got[0]) == pytest.approx(e_yerf, abs=1e-12)
     assert float(got[1]) == pytest.approx(e_erf, abs=1e-12)

@@ -46,7 +46,13 @@ import numpy as np
 from jax.scipy.special import gammaln
 from numpy.polynomial import hermite_e
 
-from theorylab.validation import check_choice, check_finite, check_in_range, check_integer, check_positive
+from theorylab.validation import (
+    check_choice,
+    check_finite,
+    check_in_range,
+    check_integer,
+    check_positive,
+)
 
 __all__ = ["DenseHebbian", "DatasetParams", "SiteLaw", "hermite_coefficients_of_power", "double_factorial"]
 

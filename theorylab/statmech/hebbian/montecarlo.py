@@ -30,7 +30,13 @@ import numpyro.distributions as dist
 
 from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian, SiteLaw
 from theorylab.statmech.hebbian.rs import RSState, solve_state
-from theorylab.validation import as_float_array, check_integer, check_positive, check_spins, is_traced
+from theorylab.validation import (
+    as_float_array,
+    check_integer,
+    check_positive,
+    check_spins,
+    is_traced,
+)
 
 __all__ = [
     "HebbianDataset",

@@ -30,7 +30,12 @@ import numpy as np
 
 from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian
 from theorylab.statmech.hebbian.rs import RSState, paramagnet_free_entropy, solve_state
-from theorylab.validation import as_float_array, check_finite, check_integer, check_positive
+from theorylab.validation import (
+    as_float_array,
+    check_finite,
+    check_integer,
+    check_positive,
+)
 
 __all__ = ["PhaseDiagram", "phase_diagram", "plot_phase_diagram", "PARAMAGNET", "SPIN_GLASS", "RETRIEVAL_METASTABLE", "RETRIEVAL"]
 

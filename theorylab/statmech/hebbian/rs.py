@@ -41,7 +41,13 @@ from theorylab.numerics.quadrature import kinked_gaussian_rule
 from theorylab.numerics.root import newton
 from theorylab.numerics.solution import Status
 from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian, SiteLaw
-from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_positive
+from theorylab.validation import (
+    as_float_array,
+    check_finite,
+    check_in_range,
+    check_integer,
+    check_positive,
+)
 
 __all__ = [
     "RSState",

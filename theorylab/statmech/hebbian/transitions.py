@@ -24,9 +24,18 @@ from theorylab.numerics.continuation import locate_fold
 from theorylab.numerics.root import newton
 from theorylab.numerics.solution import Status
 from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian
-from theorylab.statmech.hebbian.rs import rs_free_entropy, rs_residual, site_averages, _field
+from theorylab.statmech.hebbian.rs import (
+    _field,
+    rs_free_entropy,
+    rs_residual,
+    site_averages,
+)
 from theorylab.statmech.hebbian.zero_temperature import critical_load_t0
-from theorylab.validation import as_float_array, check_finite, check_integer, check_positive
+from theorylab.validation import (
+    check_finite,
+    check_integer,
+    check_positive,
+)
 
 __all__ = ["CriticalLine", "LowLoadTransition", "critical_load", "spinodal_low_load", "retrieval_transition_low_load"]
 

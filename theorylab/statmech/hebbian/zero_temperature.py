@@ -39,8 +39,18 @@ from jax.scipy.special import erf
 from theorylab.numerics.continuation import locate_fold
 from theorylab.numerics.root import newton
 from theorylab.numerics.solution import Status
-from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian, SiteLaw, site_law_clt
-from theorylab.validation import as_float_array, check_finite, check_integer, check_positive
+from theorylab.statmech.hebbian.model import (
+    DatasetParams,
+    DenseHebbian,
+    SiteLaw,
+    site_law_clt,
+)
+from theorylab.validation import (
+    as_float_array,
+    check_finite,
+    check_integer,
+    check_positive,
+)
 
 __all__ = [
     "T0State",
