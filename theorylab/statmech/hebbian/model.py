@@ -54,7 +54,7 @@ from theorylab.validation import (
     check_positive,
 )
 
-__all__ = ["DenseHebbian", "DatasetParams", "SiteLaw", "hermite_coefficients_of_power", "double_factorial"]
+__all__ = ["DenseHebbian", "DatasetParams", "SiteLaw", "hermite_coefficients_of_power", "double_factorial", "check_model_and_data"]
 
 CONVENTIONS = ("distinct", "all")
 LAWS = ("exact", "clt")
@@ -92,6 +92,8 @@ class SiteLaw(NamedTuple):
 class DatasetParams:
     r"""Example noise of the supervised protocol: quality ``r``, quantity ``M`` and the law of :math:`\bar\chi`.
 
+    Use :meth:`from_rho` for the CLT law at a given dataset entropy ``rho`` (only ``rho`` matters then).
+
     Parameters
     ----------
     r:
@@ -100,10 +102,8 @@ class DatasetParams:
         Examples per archetype, ``>= 1``; an integer for ``law="exact"``. ``M = inf`` (no example
         noise, :math:`\rho = 0`) is allowed with ``law="clt"``.
     law:
-        ``"exact"``: :math:`\bar\chi = (2B - M)/M`, :math:`B \sim \mathrm{Bin}(M, (1+r)/2)`;
-        ``"clt"``: :math:`\bar\chi/r = 1 + \sqrt\rho\,\lambda`, :math:`\lambda\sim N(0,1)` (large ``M``).
-
-    Use :meth:`from_rho` for the CLT law at a given dataset entropy ``rho`` (only ``rho`` matters then).
+        The exact law is :math:`\bar\chi = (2B - M)/M` with :math:`B \sim \mathrm{Bin}(M, (1+r)/2)`;
+        the CLT law (large ``M``) is :math:`\bar\chi/r = 1 + \sqrt\rho\,\lambda` with :math:`\lambda\sim N(0,1)`.
     """
 
     r: float = 1.0
@@ -227,3 +227,11 @@ class DenseHebbian:
     def reduced_beta(self, beta):
         r""":math:`\beta' = 2\beta\kappa` (AGS's :math:`\beta` for ``P = 2``, ``kappa = 1/2``)."""
         return 2.0 * self.scale * beta
+
+
+def check_model_and_data(model, data=None) -> None:
+    """Raise ``TypeError`` unless ``model`` is a :class:`DenseHebbian` (and ``data`` a :class:`DatasetParams`)."""
+    if not isinstance(model, DenseHebbian):
+        raise TypeError(f"`model` must be a DenseHebbian, got {type(model).__name__}")
+    if data is not None and not isinstance(data, DatasetParams):
+        raise TypeError(f"`data` must be a DatasetParams, got {type(data).__name__}")

@@ -28,7 +28,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian
+from theorylab.statmech.hebbian.model import (
+    DatasetParams,
+    DenseHebbian,
+    check_model_and_data,
+)
 from theorylab.statmech.hebbian.rs import RSState, paramagnet_free_entropy, solve_state
 from theorylab.validation import (
     as_float_array,
@@ -60,10 +64,7 @@ class PhaseDiagram(NamedTuple):
 
 def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, order: int = 32, warmup: int = 30) -> PhaseDiagram:
     """RS phase diagram over ``alphas x betas`` (every point solved, ``vmap`` over the flattened grid)."""
-    if not isinstance(model, DenseHebbian):
-        raise TypeError(f"`model` must be a DenseHebbian, got {type(model).__name__}")
-    if not isinstance(data, DatasetParams):
-        raise TypeError(f"`data` must be a DatasetParams, got {type(data).__name__}")
+    check_model_and_data(model, data)
     alphas = np.asarray(as_float_array(alphas, "alphas", ndim=1))
     betas = np.asarray(as_float_array(betas, "betas", ndim=1))
     check_finite(alphas, "alphas")

@@ -40,7 +40,13 @@ from theorylab.numerics.fixed_point import fixed_point
 from theorylab.numerics.quadrature import kinked_gaussian_rule
 from theorylab.numerics.root import newton
 from theorylab.numerics.solution import Status
-from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian, SiteLaw
+from theorylab.statmech.ags import _validate_load_temperature
+from theorylab.statmech.hebbian.model import (
+    DatasetParams,
+    DenseHebbian,
+    SiteLaw,
+    check_model_and_data,
+)
 from theorylab.validation import (
     as_float_array,
     check_finite,
@@ -213,17 +219,8 @@ def paramagnet_free_entropy(alpha, beta, model: DenseHebbian):
 
 
 def _validate(model, data, alpha, beta):
-    if not isinstance(model, DenseHebbian):
-        raise TypeError(f"`model` must be a DenseHebbian, got {type(model).__name__}")
-    if not isinstance(data, DatasetParams):
-        raise TypeError(f"`data` must be a DatasetParams, got {type(data).__name__}")
-    alpha = as_float_array(alpha, "alpha")
-    check_finite(alpha, "alpha")
-    check_positive(alpha, "alpha", strict=False)
-    beta = as_float_array(beta, "beta")
-    check_finite(beta, "beta")
-    check_positive(beta, "beta")
-    return alpha, beta
+    check_model_and_data(model, data)
+    return _validate_load_temperature(alpha, beta)
 
 
 def _default_init(model, branch):

@@ -23,7 +23,11 @@ import numpy as np
 from theorylab.numerics.continuation import locate_fold
 from theorylab.numerics.root import newton
 from theorylab.numerics.solution import Status
-from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian
+from theorylab.statmech.hebbian.model import (
+    DatasetParams,
+    DenseHebbian,
+    check_model_and_data,
+)
 from theorylab.statmech.hebbian.rs import (
     _field,
     rs_free_entropy,
@@ -70,11 +74,7 @@ class LowLoadTransition(NamedTuple):
         return jnp.asarray(self.status) == int(Status.SUCCESS)
 
 
-def _check(model, data):
-    if not isinstance(model, DenseHebbian):
-        raise TypeError(f"`model` must be a DenseHebbian, got {type(model).__name__}")
-    if not isinstance(data, DatasetParams):
-        raise TypeError(f"`data` must be a DatasetParams, got {type(data).__name__}")
+_check = check_model_and_data
 
 
 @functools.lru_cache(maxsize=32)

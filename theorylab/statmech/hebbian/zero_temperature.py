@@ -43,6 +43,7 @@ from theorylab.statmech.hebbian.model import (
     DatasetParams,
     DenseHebbian,
     SiteLaw,
+    check_model_and_data,
     site_law_clt,
 )
 from theorylab.validation import (
@@ -196,11 +197,7 @@ def spin_glass_energy_t0(model: DenseHebbian, alpha):
     return -jnp.sqrt(2.0 * alpha * model.noise_covariance_prime(1.0) / np.pi)
 
 
-def _check(model, data):
-    if not isinstance(model, DenseHebbian):
-        raise TypeError(f"`model` must be a DenseHebbian, got {type(model).__name__}")
-    if not isinstance(data, DatasetParams):
-        raise TypeError(f"`data` must be a DatasetParams, got {type(data).__name__}")
+_check = check_model_and_data
 
 
 def t0_solve(model: DenseHebbian, data: DatasetParams, alpha, init=None, *, tol: float = 1e-13) -> T0State:
