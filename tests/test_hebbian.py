@@ -179,6 +179,16 @@ def test_finite_temperature_line_for_p2_equals_the_ags_module():
     np.testing.assert_allclose(np.asarray(line.alpha_c), np.asarray(ref.alpha_c), atol=1e-9)
 
 
+def test_noisy_p2_line_starts_from_the_rho_continuation():
+    # a cold T = 0 start fails for P = 2 at rho = 0.5; the line must still be found, and approach the T = 0 fold
+    data = H.DatasetParams.from_rho(0.5)
+    t0 = H.critical_load_t0_vs_rho(M2, [0.5])
+    line = H.critical_load(M2, data, 1 / np.array([0.02, 0.2]))
+    assert np.all(np.asarray(line.converged))
+    assert float(line.alpha_c[0]) == pytest.approx(float(t0.alpha_c[0]), rel=0.05)
+    assert float(line.alpha_c[1]) < float(line.alpha_c[0])
+
+
 def test_fold_is_a_fold():
     beta = 1 / (0.3 * 2 / 24)
     line = H.critical_load(M4, CLEAN, [beta])

@@ -199,7 +199,7 @@ def _mc_high_load(key, N, alphas, beta, samples, sweeps):
 
         ms = np.asarray(jax.vmap(one)(jax.random.split(k, samples)))
         rs = H.rs_solve(model, CLEAN, alpha, beta)
-        rows.append((alpha, ms.mean(), ms.std(ddof=1) / np.sqrt(samples), float(rs.m) if bool(rs.converged) and bool(rs.stable) else 0.0))
+        rows.append((alpha, ms.mean(), ms.std(ddof=1) / np.sqrt(samples), float(rs.m) if bool(rs.converged) and bool(rs.stable) and float(rs.n) > 1e-6 else 0.0))
     return rows
 
 

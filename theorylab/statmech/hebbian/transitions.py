@@ -118,9 +118,10 @@ def critical_load(
     if not bool(t0.converged):
         raise RuntimeError(f"the zero-temperature fold did not converge (status {int(t0.status)})")
     q0 = 1.0 - ladder[0]
-    x0 = jnp.asarray([float(t0.n), q0, 0.0] if model.P == 2 else [float(t0.n), q0])
-    if model.P == 2:  # log r at T = 0: r = 1/(1-C)^2 with C = sqrt(2/pi) ... ; start from AGS's value
-        x0 = x0.at[2].set(jnp.log(1.0 / (1.0 - 0.18) ** 2))
+    if model.P == 2:  # r = 1/(1 - C)^2 at T = 0
+        x0 = jnp.asarray([float(t0.n), q0, -2.0 * np.log1p(-float(t0.C))])
+    else:
+        x0 = jnp.asarray([float(t0.n), q0])
     ladder_betas = 1.0 / (ladder * 2.0 * model.scale)
     out = _trace(model, order, data.site_law(), jnp.asarray(ladder_betas), x0, jnp.log(t0.alpha_c))
     index = np.searchsorted(ladder, t_req)

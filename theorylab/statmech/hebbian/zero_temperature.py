@@ -85,11 +85,13 @@ class T0State(NamedTuple):
 
 
 class CriticalPoint(NamedTuple):
-    """End of the retrieval branch (a fold): the critical parameter and the state there."""
+    """End of the retrieval branch (a fold): the critical load, the state there (``C`` for P = 2,
+    NaN for P >= 4) and the solver status."""
 
     alpha_c: jnp.ndarray
     n: jnp.ndarray
     m: jnp.ndarray
+    C: jnp.ndarray
     status: jnp.ndarray
 
     @property
@@ -254,12 +256,19 @@ def critical_load_t0(model: DenseHebbian, data: DatasetParams, *, x0=None, alpha
     r"""Zero-temperature critical load :math:`\alpha_c`: the fold of the T = 0 equations in :math:`\log\alpha`.
 
     Newton on :math:`F = 0,\ \det F_x = 0` (:func:`~theorylab.numerics.locate_fold`, ``method="det"``).
-    The default start is the :math:`\rho = 0` closed form; for strong example noise
-    (:math:`\rho \gtrsim 0.2` with ``P = 2``) use :func:`critical_load_t0_vs_rho`, which continues in
-    :math:`\rho` from the noiseless fold.
+    Without ``x0``/``alpha0`` the start is found by continuation: the CLT fold is continued in
+    :math:`\rho` from the noiseless closed form (:func:`critical_load_t0_vs_rho`; a cold start fails
+    for ``P = 2`` at :math:`\rho \gtrsim 0.2`), and for the exact law that CLT fold at the same
+    :math:`\rho` starts the exact solve.
     """
     _check(model, data)
     law = data.site_law()
+    if x0 is None and alpha0 is None:
+        clt = critical_load_t0_vs_rho(model, [data.rho])
+        if data.law == "clt":
+            return CriticalPoint(*(f[0] for f in clt))
+        x0 = jnp.stack([clt.n[0], clt.C[0]]) if model.P == 2 else jnp.stack([clt.n[0]])
+        alpha0 = float(clt.alpha_c[0])
     x_start, la_start = _noiseless_fold_start(model)
     x0 = x_start if x0 is None else as_float_array(x0, "x0", ndim=1)
     la0 = la_start if alpha0 is None else jnp.log(float(alpha0))
@@ -283,7 +292,7 @@ def _critical_t0(model, law, x0, la0):
 def _critical_point(model, law, sol):
     alpha = jnp.exp(sol.value.lam)
     st = _state(model, law, alpha, sol.value.x, sol.status, sol.residual)
-    return CriticalPoint(alpha, st.n, st.m, sol.status)
+    return CriticalPoint(alpha, st.n, st.m, st.C, sol.status)
 
 
 def critical_load_t0_vs_rho(model: DenseHebbian, rhos, *, max_rho_step: float = 0.025) -> CriticalPoint:
