@@ -48,6 +48,7 @@ from theorylab.statmech.hebbian.phases import (
 )
 from theorylab.statmech.hebbian.rs import (
     RSState,
+    mattis_overlap,
     paramagnet_free_entropy,
     rs_free_entropy,
     rs_map,
@@ -80,7 +81,7 @@ __all__ = [
     "LowLoadTransition", "PARAMAGNET", "PhaseDiagram", "RETRIEVAL", "RETRIEVAL_METASTABLE", "RSState",
     "SPIN_GLASS", "SiteLaw", "T0State", "capacity_constant", "critical_load", "critical_load_t0",
     "critical_load_t0_vs_rho", "double_factorial", "energy", "field_noise_variance", "flip_costs", "glauber",
-    "hermite_coefficients_of_power", "mean_field_sample", "paramagnet_free_entropy", "phase_diagram",
+    "hermite_coefficients_of_power", "mattis_overlap", "mean_field_sample", "paramagnet_free_entropy", "phase_diagram",
     "plot_phase_diagram", "power_sums", "retrieval_transition_low_load", "rs_free_entropy", "rs_map",
     "rs_residual", "rs_solve", "rs_solve_grid", "sample_dataset", "sample_examples", "site_averages",
     "site_law_clt", "spin_glass_energy_t0", "spinodal_low_load", "t0_averages", "t0_energy", "t0_solve",

@@ -147,11 +147,9 @@ class DatasetParams:
 
     def site_law(self) -> SiteLaw:
         """The law of :math:`y` for the theory (exact atoms or the Gaussian mean/std)."""
-        rho = self.rho
-        mean = 1.0 / math.sqrt(1.0 + rho)
-        std = math.sqrt(rho / (1.0 + rho))
+        clt = site_law_clt(self.rho)
         if self.law == "clt":
-            return SiteLaw(None, None, jnp.asarray(mean), jnp.asarray(std))
+            return clt
         M = int(self.M)
         k = jnp.arange(M + 1, dtype=float)
         p = (1.0 + self.r) / 2.0
@@ -159,7 +157,7 @@ class DatasetParams:
         log_w = log_w + (M - k) * (jnp.log1p(-p) if p < 1 else jnp.where(k == M, 0.0, -jnp.inf))
         weights = jnp.exp(log_w)
         atoms = (2.0 * k - M) / M / math.sqrt(self.second_moment)
-        return SiteLaw(atoms, weights / weights.sum(), jnp.asarray(mean), jnp.asarray(std))
+        return SiteLaw(atoms, weights / weights.sum(), clt.mean, clt.std)
 
 
 def site_law_clt(rho) -> SiteLaw:

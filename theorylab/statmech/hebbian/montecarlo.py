@@ -28,7 +28,12 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
 
-from theorylab.statmech.hebbian.model import DatasetParams, DenseHebbian, SiteLaw
+from theorylab.statmech.hebbian.model import (
+    DatasetParams,
+    DenseHebbian,
+    SiteLaw,
+    check_model_and_data,
+)
 from theorylab.statmech.hebbian.rs import RSState, solve_state
 from theorylab.validation import (
     as_float_array,
@@ -148,14 +153,17 @@ def _flip_delta(p, col, s_i, N, model):
     return _energy_from_sums(p_new, N, model) - _energy_from_sums(p, N, model), p_new
 
 
+def _flip_costs_from_sums(p, patterns, sigma, N, model):
+    """Flip cost of every spin given the power sums ``p`` of ``patterns`` at ``sigma``."""
+    return jax.vmap(lambda col, s: _flip_delta(p, col, s, N, model)[0], in_axes=(1, 0))(patterns, sigma)
+
+
 def flip_costs(sigma, patterns, model: DenseHebbian):
     """:math:`\\Delta E_i = H(\\sigma^{(i)}) - H(\\sigma)` for flipping each spin ``i`` (vector of length ``N``)."""
     patterns = _check_patterns(patterns, model)
     sigma = as_float_array(sigma, "sigma", ndim=1)
     check_spins(sigma, "sigma")
-    p = power_sums(sigma, patterns, model.P)
-    N = patterns.shape[1]
-    return jax.vmap(lambda col, s: _flip_delta(p, col, s, N, model)[0], in_axes=(1, 0))(patterns, sigma)
+    return _flip_costs_from_sums(power_sums(sigma, patterns, model.P), patterns, sigma, patterns.shape[1], model)
 
 
 class GlauberTrace(NamedTuple):
@@ -185,8 +193,7 @@ def glauber(key, sigma0, patterns, beta, n_sweeps: int, model: DenseHebbian, *, 
     reference:
         Spins ``(N,)`` whose overlap is traced as ``m`` (default: the sign of ``patterns[0]``).
     """
-    if not isinstance(model, DenseHebbian):
-        raise TypeError(f"`model` must be a DenseHebbian, got {type(model).__name__}")
+    check_model_and_data(model)
     patterns = _check_patterns(patterns, model)
     N = patterns.shape[1]
     sigma0 = as_float_array(sigma0, "sigma0", ndim=1)
@@ -262,9 +269,8 @@ def field_noise_variance(key, N: int, K: int, model: DenseHebbian, *, samples: i
         xi = jax.random.rademacher(k, (K, N)).astype(float)
         sigma = xi[0]
         p = power_sums(sigma, xi, model.P)
-        full = jax.vmap(lambda col, s: _flip_delta(p, col, s, N, model)[0], in_axes=(1, 0))(xi, sigma)
-        p1 = p[:, :1]
-        signal = jax.vmap(lambda col, s: _flip_delta(p1, col, s, N, model)[0], in_axes=(1, 0))(xi[:1], sigma)
+        full = _flip_costs_from_sums(p, xi, sigma, N, model)
+        signal = _flip_costs_from_sums(p[:, :1], xi[:1], sigma, N, model)
         noise = (full - signal) / (2.0 * model.scale)
         return jnp.var(noise) / (alpha * model.P**2)
 

@@ -61,6 +61,7 @@ __all__ = [
     "rs_map",
     "rs_residual",
     "rs_free_entropy",
+    "mattis_overlap",
     "rs_solve",
     "paramagnet_free_entropy",
 ]
@@ -185,6 +186,11 @@ def rs_free_entropy(x, alpha, beta, model: DenseHebbian, law: SiteLaw, *, order:
     """
     a, s = _field(model, x, alpha, beta)
     _, _, _, e_lc = site_averages(a, s, law, order=order)
+    return _free_entropy_from(x, e_lc, alpha, beta, model)
+
+
+def _free_entropy_from(x, e_lc, alpha, beta, model):
+    """A_RS at ``x`` given its average ``E ln 2cosh h``."""
     n, q = x[0], x[1]
     if model.P == 2:
         bp = model.reduced_beta(beta)
@@ -200,6 +206,12 @@ def rs_free_entropy(x, alpha, beta, model: DenseHebbian, law: SiteLaw, *, order:
     xi = lambda u: b * b * alpha * model.noise_covariance(u)
     xi_p = b * b * alpha * model.noise_covariance_prime(q)
     return e_lc - b * (model.P - 1) * n**model.P + 0.5 * (xi(1.0) - xi(q) - (1.0 - q) * xi_p)
+
+
+def mattis_overlap(x, alpha, beta, model: DenseHebbian, law: SiteLaw, *, order: int = 32):
+    r"""Overlap with the archetype at ``x``: :math:`m = \mathbb{E}\tanh h`."""
+    a, s = _field(model, x, alpha, beta)
+    return site_averages(a, s, law, order=order)[2]
 
 
 def paramagnet_free_entropy(alpha, beta, model: DenseHebbian):
@@ -284,8 +296,8 @@ def solve_state(model, law, alpha, beta, x0, *, warmup=30, order=32, tol=1e-11, 
 def describe_point(model, law, alpha, beta, x, status, residual, *, order=32) -> RSState:
     """Overlaps, free entropy and stability at ``x``."""
     a, s = _field(model, x, alpha, beta)
-    _, _, e_t, _ = site_averages(a, s, law, order=order)
-    A = rs_free_entropy(x, alpha, beta, model, law, order=order)
+    _, _, e_t, e_lc = site_averages(a, s, law, order=order)
+    A = _free_entropy_from(x, e_lc, alpha, beta, model)
     J = jax.jacfwd(lambda u: rs_map(u, alpha, beta, model, law, order=order))(x)
     stable = jnp.max(jnp.abs(jnp.linalg.eigvals(J))) < 1.0
     return RSState(x[0], e_t, x[1], s, A, stable, status, residual)

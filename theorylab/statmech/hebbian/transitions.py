@@ -29,10 +29,10 @@ from theorylab.statmech.hebbian.model import (
     check_model_and_data,
 )
 from theorylab.statmech.hebbian.rs import (
-    _field,
+    mattis_overlap,
     rs_free_entropy,
     rs_residual,
-    site_averages,
+    solve_state,
 )
 from theorylab.statmech.hebbian.zero_temperature import critical_load_t0
 from theorylab.validation import (
@@ -74,9 +74,6 @@ class LowLoadTransition(NamedTuple):
         return jnp.asarray(self.status) == int(Status.SUCCESS)
 
 
-_check = check_model_and_data
-
-
 @functools.lru_cache(maxsize=32)
 def _load_fold_fn(model, order):
     def fn(x, log_alpha, args):
@@ -103,7 +100,7 @@ def critical_load(
     Entries whose solve failed have ``status != 0``; beyond the end of the line (where retrieval no
     longer exists at any load) the solves fail and say so.
     """
-    _check(model, data)
+    check_model_and_data(model, data)
     betas = np.atleast_1d(np.asarray(betas, dtype=float))
     if betas.ndim != 1:
         raise ValueError(f"`betas` must be a scalar or a 1-D array, got shape {betas.shape}")
@@ -138,8 +135,7 @@ def _trace(model, order, law, ladder_betas, x0, la0):
         sol = locate_fold(fn, x, la, (beta, law), method="det")
         ok = sol.converged
         x_f = sol.value.x
-        a, s = _field(model, x_f, jnp.exp(sol.value.lam), beta)
-        _, _, m, _ = site_averages(a, s, law, order=order)
+        m = mattis_overlap(x_f, jnp.exp(sol.value.lam), beta, model, law, order=order)
         new = (jnp.where(ok, x_f, x), jnp.where(ok, sol.value.lam, la))
         return new, (jnp.exp(sol.value.lam), x_f[0], m, x_f[1], sol.status, sol.residual)
 
@@ -148,7 +144,7 @@ def _trace(model, order, law, ladder_betas, x0, la0):
 
 
 def _low_load_checks(model, data):
-    _check(model, data)
+    check_model_and_data(model, data)
     if model.P == 2:
         raise ValueError(
             "`model.P` = 2 has no low-load fold: at alpha = 0 the Hopfield model is Curie-Weiss, whose "
@@ -175,8 +171,7 @@ def _spinodal(model, order, law, lb0):
 
     sol = locate_fold(fn, jnp.asarray([0.9, 0.9]), lb0, law, method="det")
     beta = jnp.exp(sol.value.lam)
-    a, s = _field(model, sol.value.x, 0.0, beta)
-    _, _, m, _ = site_averages(a, s, law, order=order)
+    m = mattis_overlap(sol.value.x, 0.0, beta, model, law, order=order)
     return LowLoadTransition(beta, model.reduced_beta(beta), sol.value.x[0], m, sol.status)
 
 
@@ -196,8 +191,6 @@ def retrieval_transition_low_load(model: DenseHebbian, data: DatasetParams, *, o
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
 def _coexistence(model, order, law, lb0):
-    from theorylab.statmech.hebbian.rs import solve_state
-
     start = solve_state(model, law, 0.0, jnp.exp(lb0), jnp.asarray([1.0, 1.0]), order=order)
 
     def H(z, _):
@@ -208,6 +201,5 @@ def _coexistence(model, order, law, lb0):
     z0 = jnp.stack([start.n, start.q, lb0])
     sol = newton(H, z0, rtol=1e-13, atol=1e-13, max_steps=100, residual_tol=1e-10)
     beta = jnp.exp(sol.value[2])
-    a, s = _field(model, sol.value[:2], 0.0, beta)
-    _, _, m, _ = site_averages(a, s, law, order=order)
+    m = mattis_overlap(sol.value[:2], 0.0, beta, model, law, order=order)
     return LowLoadTransition(beta, model.reduced_beta(beta), sol.value[0], m, sol.status)

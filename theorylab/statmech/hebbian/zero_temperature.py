@@ -199,16 +199,13 @@ def spin_glass_energy_t0(model: DenseHebbian, alpha):
     return -jnp.sqrt(2.0 * alpha * model.noise_covariance_prime(1.0) / np.pi)
 
 
-_check = check_model_and_data
-
-
 def t0_solve(model: DenseHebbian, data: DatasetParams, alpha, init=None, *, tol: float = 1e-13) -> T0State:
     """Solve the zero-temperature retrieval equations at load ``alpha >= 0`` (Newton from ``init``).
 
     ``init`` defaults to ``n = 1`` (and ``C = 0.05`` for ``P = 2``). At ``alpha = 0`` the closed
     low-load values are returned (``n = E|y|``, ``m = E sign y``; for ``P = 2`` use ``alpha > 0``).
     """
-    _check(model, data)
+    check_model_and_data(model, data)
     alpha = as_float_array(alpha, "alpha")
     check_finite(alpha, "alpha")
     check_positive(alpha, "alpha", strict=model.P == 2)
@@ -261,7 +258,7 @@ def critical_load_t0(model: DenseHebbian, data: DatasetParams, *, x0=None, alpha
     for ``P = 2`` at :math:`\rho \gtrsim 0.2`), and for the exact law that CLT fold at the same
     :math:`\rho` starts the exact solve.
     """
-    _check(model, data)
+    check_model_and_data(model, data)
     law = data.site_law()
     if x0 is None and alpha0 is None:
         clt = critical_load_t0_vs_rho(model, [data.rho])
