@@ -1,11 +1,12 @@
-"""Weighted tallying bandits: simulated steps per second, vmapped lax.scan vs a plain Python loop.
+"""Weighted tallying bandits: simulated steps per second, batched lax.scan vs a plain Python loop.
 
 Both sides simulate the same thing: UCB1 on a K-arm tallying bandit with memory m (linear
 learning-curve losses, Bernoulli noise). The peer is the usual stateful design of Python bandit
 libraries (SMPyBandits' Evaluator: an environment object with a history, a policy object with
 ``choice()`` / ``getReward()``, one Python iteration per round), written as tightly as plain
 Python allows: a deque for the window, per-arm sums and counts in lists, numpy only for the
-UCB index. theorylab runs 64 seeds of T = 1e5 rounds in one vmapped scan.
+UCB index. theorylab runs 64 seeds of T = 1e5 rounds in one batched scan (arms on axis 0,
+seeds on the minor axis), in float64 and in float32.
 """
 
 import collections
@@ -84,9 +85,11 @@ def python_run(K, m, T, seed=0):
 
 
 def main(T=100_000, seeds=64, python_steps=20_000):
-    print(f"UCB1 on a weighted tallying bandit; theorylab: {seeds} seeds x T = {T} in one vmapped scan; "
-          f"Python loop: {python_steps} rounds, one seed")
-    print(f"{'K':>3} {'m':>3} | {'theorylab steps/s':>18} {'(compile)':>10} | {'python steps/s':>15} | ratio")
+    print(f"UCB1 on a weighted tallying bandit; theorylab: {seeds} seeds x T = {T} in one batched scan "
+          f"(float64, and float32 via dtype=); Python loop: {python_steps} rounds, one seed, float64; "
+          f"device: {jax.devices()[0].device_kind}")
+    print(f"{'K':>3} {'m':>3} | {'f64 steps/s':>12} {'(compile)':>9} {'f32 steps/s':>12} | {'python steps/s':>14} | "
+          f"{'f64 ratio':>9} {'f32 ratio':>9}")
     rows = []
     for K in (4, 32):
         for m in (5, 50):
@@ -94,21 +97,27 @@ def main(T=100_000, seeds=64, python_steps=20_000):
             env = wtb.TallyingBandit(weights, wtb.LinearLoss(c, s))
             policy = wtb.UCB1(K)
             key = jax.random.PRNGKey(0)
+            rates, losses = {}, {}
+            for name, dtype in (("f64", None), ("f32", "float32")):
 
-            def run(env=env, policy=policy, key=key):
-                out = wtb.simulate_seeds(key, env, policy, T, seeds, trace=False)
-                return jax.block_until_ready(out.total_loss)
+                def run(env=env, policy=policy, key=key, dtype=dtype):
+                    out = wtb.simulate_seeds(key, env, policy, T, seeds, trace=False, dtype=dtype)
+                    return jax.block_until_ready(out.total_loss)
 
-            t0 = time.perf_counter()
-            run()
-            first = time.perf_counter() - t0
-            t_jax, totals = best_of(run, 3)
+                t0 = time.perf_counter()
+                run()
+                first = time.perf_counter() - t0
+                t_jax, totals = best_of(run, 3)
+                rates[name] = seeds * T / t_jax
+                losses[name] = float(np.mean(totals)) / T
+                if name == "f64":
+                    compile_s = first - t_jax
             t_py, _ = best_of(lambda K=K, m=m: python_run(K, m, python_steps), 2)
-            jax_rate = seeds * T / t_jax
             py_rate = python_steps / t_py
-            rows.append((K, m, jax_rate, py_rate))
-            print(f"{K:3d} {m:3d} | {jax_rate:18.3e} {first - t_jax:9.1f}s | {py_rate:15.3e} | {jax_rate / py_rate:6.0f}x"
-                  f"   (mean loss per round {float(np.mean(totals)) / T:.4f})")
+            rows.append((K, m, rates["f64"], rates["f32"], py_rate))
+            print(f"{K:3d} {m:3d} | {rates['f64']:12.3e} {compile_s:8.1f}s {rates['f32']:12.3e} | {py_rate:14.3e} | "
+                  f"{rates['f64'] / py_rate:8.0f}x {rates['f32'] / py_rate:8.0f}x   (mean loss per round "
+                  f"{losses['f64']:.4f} / {losses['f32']:.4f})")
     return rows
 
 

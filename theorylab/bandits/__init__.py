@@ -9,7 +9,8 @@ algorithm, its confidence radius) are theorylab's documented reconstructions (``
 * loss models :class:`LinearLoss`, :class:`ThresholdLoss`, :class:`TabulatedLoss`, :class:`CallableLoss`;
 * policies :func:`se_wtb`, :func:`successive_elimination`, :class:`UCB1`, :class:`EXP3`,
   :class:`EpsilonGreedy`, :class:`FixedSequence`;
-* :func:`simulate` / :func:`simulate_seeds` (one ``lax.scan`` per run);
+* :func:`simulate` / :func:`simulate_seeds` (one ``lax.scan``; seeds advance together in one
+  batched kernel, float64 or float32);
 * :func:`check_reo`, :func:`optimal_costs` (exact DP), :func:`complete_policy_regret`.
 """
 

@@ -36,7 +36,8 @@ _NOISES = ("bernoulli", "gaussian", "none")
 
 
 class EnvState(NamedTuple):
-    """``history[i]`` is the action played ``i + 1`` rounds ago (``-1``: none yet); ``t`` rounds done."""
+    """``history[i]`` is the action played ``i + 1`` rounds ago (``-1``: none yet), shape
+    ``(m - 1, *batch)``; ``t`` rounds done (one count for the whole batch: rounds are synchronous)."""
 
     history: jax.Array
     t: jax.Array
@@ -143,8 +144,10 @@ class TallyingBandit(eqx.Module):
         return self.loss(arm, tally / self.total_weight)
 
     def tally(self, history, arm):
-        """Tally of ``arm`` if it is played now, given the last ``m - 1`` actions ``history``."""
-        return self.weights[0] + jnp.sum(self.weights[1:] * (history == arm))
+        """Tally of ``arm`` if it is played now, given the last ``m - 1`` actions ``history``
+        (``(m - 1, *batch)`` with a batch-shaped ``arm``)."""
+        lags = self.weights[1:].reshape((-1,) + (1,) * jnp.ndim(arm))
+        return self.weights[0] + jnp.sum(jnp.where(history == arm, lags, 0.0), axis=0)
 
     def loss_table(self, tallies):
         """``(K, n)`` mean losses ``f_a(tau)`` of every arm at each of the ``n`` given tallies."""
@@ -155,8 +158,11 @@ class TallyingBandit(eqx.Module):
         arms = jnp.arange(self.num_arms)
         return self.weights[0] + (history[:, None] == arms[None, :]).astype(self.weights.dtype).T @ self.weights[1:]
 
-    def init(self) -> EnvState:
-        return EnvState(history=-jnp.ones((self.memory - 1,), dtype=jnp.int32), t=jnp.zeros((), jnp.int32))
+    def init(self, batch_shape=()) -> EnvState:
+        """No play yet; ``batch_shape`` runs that many independent copies in one state (the arms
+        and lags on axis 0, the batch after, as in :mod:`theorylab.bandits.policies`)."""
+        batch = tuple(int(b) for b in batch_shape)
+        return EnvState(history=-jnp.ones((self.memory - 1,) + batch, dtype=jnp.int32), t=jnp.zeros((), jnp.int32))
 
     def step(self, state: EnvState, arm, key) -> tuple[EnvState, StepOutcome]:
         """Play ``arm``: its tally, mean loss and noisy loss; the history shifts by one."""
@@ -185,7 +191,7 @@ class TallyingBandit(eqx.Module):
             observed = mean + self.noise_scale * noise
         else:
             observed = mean
-        history = jnp.concatenate([arm[None], state.history[:-1]]) if self.memory > 1 else state.history
+        history = jnp.concatenate([arm[None], state.history[:-1]], axis=0) if self.memory > 1 else state.history
         return EnvState(history, state.t + 1), StepOutcome(mean, observed, tau)
 
     # ------------------------------------------------------------------ checks

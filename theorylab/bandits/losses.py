@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 #: Relative tolerance with which :class:`ThresholdLoss` treats a tally as full: the tally is a
-#: floating-point sum of weights, so ``tau / W`` can miss 1 by a few ulps.
+#: floating-point sum of weights, so ``tau / W`` can miss 1 by a few ulps. In float32 the
+#: tolerance is ``256 eps = 3.1e-5`` instead (a tally reaches the threshold within that).
 FULL_EXPOSURE_TOL = 1e-9
 
 
@@ -109,7 +110,9 @@ class ThresholdLoss(LossModel):
         return int(self.partial.shape[0])
 
     def __call__(self, arm, exposure):
-        reached = exposure >= self.threshold[arm] * (1.0 - FULL_EXPOSURE_TOL)
+        exposure = jnp.asarray(exposure)
+        tol = max(FULL_EXPOSURE_TOL, 256 * float(jnp.finfo(jnp.result_type(exposure, self.threshold)).eps))
+        reached = exposure >= self.threshold[arm] * (1.0 - tol)
         return jnp.where(reached, self.full[arm], self.partial[arm])
 
 

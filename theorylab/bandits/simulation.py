@@ -11,6 +11,7 @@ import functools
 import warnings
 from typing import NamedTuple
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 
@@ -41,9 +42,10 @@ class RunTotals(NamedTuple):
 def _check_pair(env: TallyingBandit, policy) -> None:
     if not isinstance(env, TallyingBandit):
         raise TypeError(f"`env` must be a TallyingBandit, got {type(env).__name__}")
-    for attr in ("init", "select", "update", "num_arms"):
+    for attr in ("init", "select_with_noise", "update", "num_arms", "num_uniforms"):
         if not hasattr(policy, attr):
-            raise TypeError(f"`policy` must provide init/select/update and num_arms; {type(policy).__name__} lacks `{attr}`")
+            raise TypeError(f"`policy` must provide init/select_with_noise/update, num_arms and num_uniforms; "
+                            f"{type(policy).__name__} lacks `{attr}`")
     if policy.num_arms != env.num_arms:
         raise ValueError(f"`policy` is built for {policy.num_arms} arms but `env` has {env.num_arms}")
     warmup = getattr(policy, "warmup", None)
@@ -71,25 +73,50 @@ def _check_pair(env: TallyingBandit, policy) -> None:
 #: Rounds per block of pre-drawn randomness (one vectorised draw per block instead of one per round).
 CHUNK = 1024
 
+#: Float32 counts (of plays, of kept losses) are exact up to 2^24 rounds.
+FLOAT32_MAX_HORIZON = 2**24
 
-@functools.partial(jax.jit, static_argnames=("horizon", "trace"))
-def _run(key, env: TallyingBandit, policy, horizon: int, trace: bool):
+
+def _draws(key, block_index, length: int, env: TallyingBandit, policy):
+    """Block ``block_index`` of one seed's randomness: ``fold_in(key, b)`` split into the policy's
+    uniforms ``(length, num_uniforms)`` and the environment's standard noise ``(length,)``."""
+    k_policy, k_env = jax.random.split(jax.random.fold_in(key, block_index))
+    uniforms = jax.random.uniform(k_policy, (length, policy.num_uniforms), env.weights.dtype)
+    return uniforms, env.draw_noise(k_env, (length,))
+
+
+@functools.partial(jax.jit, static_argnames=("horizon", "trace", "num_seeds"))
+def _run(key, env: TallyingBandit, policy, horizon: int, trace: bool, num_seeds):
+    """One run (``num_seeds=None``) or ``num_seeds`` runs advanced together by one batched kernel:
+    state arrays carry the arms (or lags) on axis 0 and the seeds on the last axis, so the
+    per-round work is elementwise across seeds instead of a ``vmap`` of the single-run kernel.
+    Seed ``s`` of a batch uses exactly the randomness of a single run with ``split(key, n)[s]``."""
+    batch = () if num_seeds is None else (num_seeds,)
+    keys = None if num_seeds is None else jax.random.split(key, num_seeds)
+    K = env.num_arms
+    arms = jnp.arange(K, dtype=jnp.int32).reshape((K,) + (1,) * len(batch))
+    acc = jnp.result_type(float)  # run totals always accumulate in the widest float
+
     def step(carry, inputs):
         env_state, pol_state, plays, total_mean, total_obs = carry
-        k_policy, noise = inputs
-        arm = policy.select(pol_state, k_policy)
+        uniforms, noise = inputs
+        arm = policy.select_with_noise(pol_state, uniforms)
         env_state, out = env.step_with_noise(env_state, arm, noise)
         pol_state = policy.update(pol_state, arm, out.loss)
-        plays = plays + (jnp.arange(env.num_arms) == arm)
-        carry = (env_state, pol_state, plays, total_mean + out.mean_loss, total_obs + out.loss)
+        plays = plays + (arms == arm)
+        carry = (env_state, pol_state, plays, total_mean + out.mean_loss.astype(acc), total_obs + out.loss.astype(acc))
         return carry, ((arm, out.mean_loss, out.loss, out.tally) if trace else None)
 
     def block(carry, index, length):
-        k_policy, k_env = jax.random.split(jax.random.fold_in(key, index))
-        return jax.lax.scan(step, carry, (jax.random.split(k_policy, length), env.draw_noise(k_env, (length,))))
+        if num_seeds is None:
+            uniforms, noise = _draws(key, index, length, env, policy)
+        else:  # (seeds, length, ...) -> (length, ..., seeds): the seeds on the minor axis
+            uniforms, noise = jax.vmap(lambda k: _draws(k, index, length, env, policy))(keys)
+            uniforms, noise = jnp.moveaxis(uniforms, 0, -1), jnp.moveaxis(noise, 0, -1)
+        return jax.lax.scan(step, carry, (uniforms, noise))
 
-    dtype = env.weights.dtype
-    carry = (env.init(), policy.init(), jnp.zeros((env.num_arms,), jnp.int32), jnp.zeros((), dtype), jnp.zeros((), dtype))
+    carry = (env.init(batch), policy.init(batch), jnp.zeros((K,) + batch, jnp.int32), jnp.zeros(batch, acc),
+             jnp.zeros(batch, acc))
     full, rest = divmod(horizon, CHUNK)
     records = []
     if full:
@@ -101,31 +128,62 @@ def _run(key, env: TallyingBandit, policy, horizon: int, trace: bool):
         if trace:
             records.append(rec)
     _, _, plays, total_mean, total_obs = carry
-    if trace:
-        return Trajectory(*(jnp.concatenate(parts) for parts in zip(*records)))
-    return RunTotals(total_mean, total_obs, plays)
+    if trace:  # (T, *batch) -> (*batch, T)
+        return Trajectory(*(jnp.moveaxis(jnp.concatenate(parts), 0, -1) for parts in zip(*records)))
+    return RunTotals(total_mean, total_obs, jnp.moveaxis(plays, 0, -1))
 
 
-def simulate(key, env: TallyingBandit, policy, horizon: int, *, trace: bool = True):
+def _cast(env: TallyingBandit, policy, dtype, horizon: int):
+    """``env`` and ``policy`` with every floating array leaf in ``dtype`` (``None``: unchanged)."""
+    if dtype is None:
+        return env, policy
+    dtype = jnp.dtype(dtype)
+    if dtype not in (jnp.dtype(jnp.float32), jnp.dtype(jnp.float64)):
+        raise ValueError(f"`dtype` must be float32 or float64 (or None for the arrays' own), got {dtype}")
+    if dtype == jnp.float32 and horizon > FLOAT32_MAX_HORIZON:
+        raise ValueError(f"`dtype=float32` counts plays exactly only up to 2^24 = {FLOAT32_MAX_HORIZON} rounds, "
+                         f"got horizon = {horizon}; use float64")
+
+    def cast(x):
+        return x.astype(dtype) if eqx.is_array(x) and jnp.issubdtype(x.dtype, jnp.floating) else x
+
+    return jax.tree.map(cast, (env, policy))
+
+
+def simulate(key, env: TallyingBandit, policy, horizon: int, *, trace: bool = True, dtype=None):
     """Play ``policy`` for ``horizon`` rounds; a :class:`Trajectory` (or :class:`RunTotals` when
     ``trace=False``, which keeps memory flat for long batched runs).
 
-    ``policy`` is any object with ``num_arms``, ``init()``, ``select(state, key)`` and
-    ``update(state, arm, loss)`` whose states are pytrees (see :mod:`theorylab.bandits.policies`).
-    Randomness is drawn in blocks of :data:`CHUNK` rounds: block ``b`` splits ``fold_in(key, b)``
-    into one key for the policy (split again per round) and one for a vectorised draw of the
-    observation noise (:meth:`TallyingBandit.draw_noise`).
+    ``policy`` is any object with ``num_arms``, ``num_uniforms``, ``init(batch_shape)``,
+    ``select_with_noise(state, uniforms)`` and ``update(state, arm, loss)`` whose states are
+    pytrees (see :mod:`theorylab.bandits.policies`). Randomness is drawn in blocks of
+    :data:`CHUNK` rounds: block ``b`` splits ``fold_in(key, b)`` into one key for the policy's
+    uniforms and one for a vectorised draw of the observation noise
+    (:meth:`TallyingBandit.draw_noise`).
+
+    ``dtype`` (``float32`` or ``float64``) casts the environment's and policy's parameters and
+    state; ``None`` keeps theirs (float64 under theorylab's x64 default). Float32 is about 1.7x
+    faster for many seeds and exact for Bernoulli counts up to ``2^24`` rounds; the run totals
+    are accumulated in float64 either way.
     """
     _check_pair(env, policy)
     horizon = check_integer(horizon, "horizon", minimum=1)
-    return _run(key, env, policy, horizon, bool(trace))
+    env, policy = _cast(env, policy, dtype, horizon)
+    return _run(key, env, policy, horizon, bool(trace), None)
 
 
-def simulate_seeds(key, env: TallyingBandit, policy, horizon: int, num_seeds: int, *, trace: bool = True):
-    """:func:`simulate` for ``num_seeds`` independent seeds (``vmap`` over ``split(key, num_seeds)``);
-    every field gains a leading axis of length ``num_seeds``."""
+def simulate_seeds(key, env: TallyingBandit, policy, horizon: int, num_seeds: int, *, trace: bool = True,
+                   dtype=None):
+    """:func:`simulate` for ``num_seeds`` independent seeds; every field gains a leading axis of
+    length ``num_seeds``.
+
+    Seed ``s`` is exactly ``simulate(split(key, num_seeds)[s], ...)`` (same randomness, same
+    arithmetic), but all seeds advance in one batched kernel (arms on axis 0, seeds on the minor
+    axis) rather than a ``vmap`` of the single run: the reductions over arms become elementwise
+    across seeds, which is what makes many arms fast on a CPU.
+    """
     _check_pair(env, policy)
     horizon = check_integer(horizon, "horizon", minimum=1)
     num_seeds = check_integer(num_seeds, "num_seeds", minimum=1)
-    keys = jax.random.split(key, num_seeds)
-    return jax.vmap(lambda k: _run(k, env, policy, horizon, bool(trace)))(keys)
+    env, policy = _cast(env, policy, dtype, horizon)
+    return _run(key, env, policy, horizon, bool(trace), num_seeds)
