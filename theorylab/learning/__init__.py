@@ -1,0 +1,1 @@
+"""Learning theory: sample-complexity tasks (:mod:`theorylab.learning.dsd`)."""
