@@ -18,6 +18,7 @@ point (common random numbers). The FCN's units overlap, so its error uses a samp
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -107,14 +108,26 @@ def _fit(learner, key, x, y, mask, valid):
 def error_curves(key, dist: DSD, learner, n_grid, *, seeds: int = 8, test_samples: int = 2**15,
                  validation_samples: int = 1000, test_method: str = "auto"):
     """``(seeds, len(n_grid))`` test errors of ``learner`` trained on the first ``n`` samples of one
-    pool per seed. One ``jit``: seeds and grid points are ``vmap``-ed. Each seed splits its key into
-    the training pool, the test draws (shared by the grid points), the learner's initialisation
-    and, for :class:`GradientDescent`, a validation pool of ``validation_samples``."""
+    pool per seed. One compiled function (cached across calls with the same sizes): seeds and
+    grid points are ``vmap``-ed. Each seed splits its key into the training pool, the test draws
+    (shared by the grid points), the learner's initialisation and, for :class:`GradientDescent`,
+    a validation pool of ``validation_samples``."""
     grid = _check_grid(n_grid)
     seeds = check_integer(seeds, "seeds", minimum=1)
     test_samples = check_integer(test_samples, "test_samples", minimum=1)
-    n_max = int(grid[-1])
-    arch = learner.arch
+    validation_samples = check_integer(validation_samples, "validation_samples", minimum=1)
+    return np.asarray(_curves(key, dist.sigma, dist.w_star, learner, k=dist.k, d=dist.d, noise=dist.noise,
+                              dtype=dist.dtype.name, grid=tuple(int(n) for n in grid), seeds=seeds,
+                              test_samples=test_samples, validation_samples=validation_samples,
+                              test_method=test_method))
+
+
+@functools.partial(jax.jit, static_argnames=("k", "d", "noise", "dtype", "grid", "seeds", "test_samples",
+                                             "validation_samples", "test_method"))
+def _curves(key, sigma, w_star, learner, *, k, d, noise, dtype, grid, seeds, test_samples, validation_samples,
+            test_method):
+    dist = DSD(k, d, sigma, w_star, noise=noise, dtype=dtype)
+    n_max = grid[-1]
 
     def one_seed(k_seed):
         k_train, k_test, k_init, k_valid = jax.random.split(k_seed, 4)
@@ -127,11 +140,11 @@ def error_curves(key, dist: DSD, learner, n_grid, *, seeds: int = 8, test_sample
 
         def at_n(n):
             params = _fit(learner, k_init, data.x, data.y, (index < n).astype(data.x.dtype), valid)
-            return test_error(arch, params, dist, k_test, samples=test_samples, method=test_method)
+            return test_error(learner.arch, params, dist, k_test, samples=test_samples, method=test_method)
 
         return jax.vmap(at_n)(jnp.asarray(grid))
 
-    return np.asarray(jax.jit(jax.vmap(one_seed))(jax.random.split(key, seeds)))
+    return jax.vmap(one_seed)(jax.random.split(key, seeds))
 
 
 def _check_grid(n_grid) -> np.ndarray:

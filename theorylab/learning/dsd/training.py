@@ -21,6 +21,11 @@ one compiled function serves every sample size (nested subsets of one pool, ``vm
   and learns ``b > 0`` (measured: see the tests). A grid of weight and threshold
   learning rates is run at once (``vmap``) and the pair with the lowest error on a validation
   pool is kept (the authors picked the best test error; we keep test data out of the choice).
+  The default grid is ten times the authors' ({1e-1, 1e-2, 1e-3} x {1e-2, 1e-3, 1e-4}): with
+  unit-norm filters and no output weight our outputs are smaller, and at the authors' rates the
+  threshold never left 0 in 2000 steps (measured, FCN k = 8, d = 16). The initial filters are
+  ``N(0, 0.1^2)`` per entry: from a much smaller start the FCN's neurons stay alike and it learns
+  the linear rule (measured: init 0.01 stops at the linear floor, init 0.1 reaches 0.008).
 """
 
 from __future__ import annotations
@@ -128,8 +133,8 @@ class GradientDescent(eqx.Module):
     b0: jax.Array
     loss_name: str = eqx.field(static=True)
 
-    def __init__(self, arch: str, *, steps: int = 300, lrs=(1e-1, 1e-2, 1e-3), bias_lrs=(1e-2, 1e-3, 1e-4),
-                 init_scale: float = 1e-2, b0: float = 0.0, loss: str = "squared", width: int | None = None):
+    def __init__(self, arch: str, *, steps: int = 1000, lrs=(1.0, 1e-1, 1e-2), bias_lrs=(1e-1, 1e-2, 1e-3),
+                 init_scale: float = 0.1, b0: float = 0.0, loss: str = "squared", width: int | None = None):
         self.arch = check_architecture(arch)
         self.loss_name = check_choice(loss, "loss", ("squared", "logistic"))
         self.steps = check_integer(steps, "steps", minimum=1)
