@@ -110,14 +110,14 @@ def confidence_radius(count, *, num_arms, horizon, delta, scale):
 
 
 class EliminationState(NamedTuple):
-    active: jax.Array  #: (K, *batch) arms still in play
-    arm: jax.Array  #: (*batch) arm of the current block
-    position: jax.Array  #: (*batch) rounds already played in the current block
-    phase: jax.Array  #: (*batch) completed passes over the active set
-    sums: jax.Array  #: (K, *batch) sum of kept losses
-    counts: jax.Array  #: (K, *batch) number of kept losses
-    means: jax.Array  #: (K, *batch) mean kept loss (0 before the first kept sample)
-    radii: jax.Array  #: (K, *batch) confidence radius (+inf before the first kept sample)
+    active: jax.Array  #: ``(K, *batch)`` arms still in play
+    arm: jax.Array  #: ``(*batch)`` arm of the current block
+    position: jax.Array  #: ``(*batch)`` rounds already played in the current block
+    phase: jax.Array  #: ``(*batch)`` completed passes over the active set
+    sums: jax.Array  #: ``(K, *batch)`` sum of kept losses
+    counts: jax.Array  #: ``(K, *batch)`` number of kept losses
+    means: jax.Array  #: ``(K, *batch)`` mean kept loss (0 before the first kept sample)
+    radii: jax.Array  #: ``(K, *batch)`` confidence radius (+inf before the first kept sample)
 
 
 class SuccessiveElimination(eqx.Module):
@@ -250,10 +250,10 @@ def successive_elimination(num_arms, horizon, *, delta=None, scale=0.5) -> Succe
 
 
 class MeanState(NamedTuple):
-    counts: jax.Array  #: (K, *batch) plays
-    means: jax.Array  #: (K, *batch) running mean loss, 0 for unplayed arms
-    inv_sqrt_counts: jax.Array  #: (K, *batch) 1 / sqrt(counts), +inf for unplayed arms
-    t: jax.Array  #: (*batch) rounds played
+    counts: jax.Array  #: ``(K, *batch)`` plays
+    means: jax.Array  #: ``(K, *batch)`` running mean loss, 0 for unplayed arms
+    inv_sqrt_counts: jax.Array  #: ``(K, *batch)`` 1 / sqrt(counts), +inf for unplayed arms
+    t: jax.Array  #: ``(*batch)`` rounds played
 
 
 def _mean_init(num_arms, batch_shape, dtype) -> MeanState:
@@ -351,7 +351,7 @@ class EpsilonGreedy(_Randomised):
 
 
 class EXP3State(NamedTuple):
-    estimated_loss: jax.Array  #: (K, *batch) importance-weighted cumulative loss estimates
+    estimated_loss: jax.Array  #: ``(K, *batch)`` importance-weighted cumulative loss estimates
 
 
 class EXP3(_Randomised):
