@@ -14,67 +14,11 @@ are reconstructed from the public reviews (spec A1, ``docs/conventions``).
 * :func:`plot_sample_complexity`, :func:`plot_error_curves`.
 """
 
-from theorylab.learning.dsd.complexity import (
-    RATES,
-    ExponentFit,
-    SampleComplexity,
-    error_curves,
-    fit_exponent,
-    n_star_from_curve,
-    sample_complexity,
-    sweep,
-    test_error,
-    theory_exponent,
-    theory_rates,
-)
-from theorylab.learning.dsd.distribution import (
-    DSD,
-    NOISE_PLACEMENTS,
-    DSDSample,
-    MonteCarloValue,
-    bayes_error,
-    linear_floor,
-    lsa,
-    moments,
-    oracle_error,
-    unit_error,
-)
-from theorylab.learning.dsd.plotting import plot_error_curves, plot_sample_complexity
-from theorylab.learning.dsd.networks import ARCHITECTURES, Params, apply, init_params, normalize_filters, preactivations
-from theorylab.learning.dsd.training import GDResult, GradientDescent, TwoStep, correlation_gradient
+from theorylab.learning.dsd import complexity, distribution, networks, plotting, training
+from theorylab.learning.dsd.complexity import *  # noqa: F401,F403
+from theorylab.learning.dsd.distribution import *  # noqa: F401,F403
+from theorylab.learning.dsd.networks import *  # noqa: F401,F403
+from theorylab.learning.dsd.plotting import *  # noqa: F401,F403
+from theorylab.learning.dsd.training import *  # noqa: F401,F403
 
-__all__ = [
-    "DSD",
-    "DSDSample",
-    "NOISE_PLACEMENTS",
-    "MonteCarloValue",
-    "moments",
-    "linear_floor",
-    "oracle_error",
-    "unit_error",
-    "bayes_error",
-    "lsa",
-    "ARCHITECTURES",
-    "Params",
-    "init_params",
-    "apply",
-    "preactivations",
-    "normalize_filters",
-    "TwoStep",
-    "GradientDescent",
-    "GDResult",
-    "correlation_gradient",
-    "test_error",
-    "error_curves",
-    "n_star_from_curve",
-    "SampleComplexity",
-    "sample_complexity",
-    "sweep",
-    "ExponentFit",
-    "fit_exponent",
-    "theory_rates",
-    "theory_exponent",
-    "RATES",
-    "plot_error_curves",
-    "plot_sample_complexity",
-]
+__all__ = distribution.__all__ + networks.__all__ + training.__all__ + complexity.__all__ + plotting.__all__

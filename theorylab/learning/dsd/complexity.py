@@ -191,7 +191,7 @@ class SampleComplexity:
     k: int
     d: int
     sigma: float
-    oracle_error: float  #: oracle LSA error at the reference threshold (nan when not computed)
+    oracle_error: float  #: oracle LSA error at the reference threshold
     bayes_error: float  #: Bayes risk (Monte Carlo)
     learner: str
 
@@ -233,7 +233,8 @@ def sample_complexity(key, dist: DSD, learner, n_grid, *, target: float | None =
     """``N*`` at ``target`` (default: the oracle LSA error at the learner's threshold plus ``gap``;
     spec A4.4 uses ``gap = 0.03``).
 
-    Raises ``ValueError`` when the target is at or below the Bayes risk (no learner can reach it);
+    Raises ``ValueError`` when the target is at or below the Bayes risk (its Monte Carlo estimate
+    plus three standard errors: no learner can reach it);
     warns when it is at or below the oracle error of a fixed-threshold learner (N* is then
     almost surely inf) and when ``sigma sqrt(k) > 1`` (outside the theory's regime).
     """
@@ -242,7 +243,10 @@ def sample_complexity(key, dist: DSD, learner, n_grid, *, target: float | None =
     oracle = oracle_error(dist, b_ref)
     bayes = bayes_error(dist, jax.random.fold_in(key, 7), samples=200_000)
     if target is None:
-        target = oracle + float(gap)
+        gap = float(gap)
+        if not math.isfinite(gap) or gap <= 0.0:
+            raise ValueError(f"`gap` must be a positive error margin above the oracle, got {gap!r}")
+        target = oracle + gap
     target = float(target)
     if not math.isfinite(target) or target >= 1.0:
         raise ValueError(f"`target` must be a finite error rate below 1, got {target!r}")

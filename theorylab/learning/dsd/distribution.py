@@ -46,6 +46,7 @@ __all__ = [
     "unit_error",
     "bayes_error",
     "MonteCarloValue",
+    "Moments",
 ]
 
 NOISE_PLACEMENTS = ("all", "background")
