@@ -11,6 +11,7 @@ from theorylab.numerics.fits import LinearFit, fit_line, fit_power_law
 from theorylab.numerics.fixed_point import fixed_point
 from theorylab.numerics.quadrature import (
     QuadratureRule,
+    composite_gaussian_rule,
     gauss_hermite,
     gauss_legendre,
     gaussian_expectation,
@@ -38,6 +39,7 @@ __all__ = [
     "gauss_legendre",
     "gaussian_expectation",
     "kinked_gaussian_rule",
+    "composite_gaussian_rule",
     "locate_fold",
     "newton",
     "pseudo_arclength",

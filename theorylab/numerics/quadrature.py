@@ -35,6 +35,7 @@ __all__ = [
     "gauss_hermite",
     "gauss_legendre",
     "kinked_gaussian_rule",
+    "composite_gaussian_rule",
     "gaussian_expectation",
 ]
 
@@ -107,22 +108,34 @@ def kinked_gaussian_rule(kink, width, *, order: int = 64, cutoff: float = 12.0) 
     For :math:`\tanh\beta(m+sz)` use ``kink = -m/s`` and ``width ~ 20/(beta s)``.
     """
     order = check_integer(order, "order", minimum=2, maximum=2000)
+    z0 = jnp.asarray(kink, dtype=float)
+    w = jnp.abs(jnp.asarray(width, dtype=float))
+    # the fixed break at 0 keeps every panel within half the range
+    return composite_gaussian_rule(jnp.stack([z0 - w, z0, z0 + w, jnp.zeros_like(z0)]), order=order, cutoff=cutoff)
+
+
+def composite_gaussian_rule(breaks, *, order: int = 48, cutoff: float = 12.0) -> QuadratureRule:
+    r"""Composite Gauss-Legendre rule for :math:`\mathbb{E}_z f(z)` with panels between the given
+    break points.
+
+    The breaks (a 1-D array, may be traced: their number is static) are clipped to
+    ``[-cutoff, cutoff]`` and sorted; together with the two ends they delimit ``len(breaks) + 1``
+    panels of ``order`` Legendre nodes each, weighted by the normal density. Breaks outside the
+    range, or coinciding, give zero-length panels that contribute nothing. Use it when an
+    integrand has several steep regions whose positions depend on the unknowns (e.g. the panels
+    ``z0 + {0, +-1, +-3, +-10, +-40} / sqrt(qhat)`` of a perceptron's entropic term).
+    """
+    order = check_integer(order, "order", minimum=2, maximum=2000)
     check_positive(cutoff, "cutoff")
     c = float(cutoff)
-    z0 = jnp.clip(jnp.asarray(kink, dtype=float), -c, c)
-    w = jnp.abs(jnp.asarray(width, dtype=float))
-    inner = jnp.stack([jnp.clip(z0 - w, -c, c), z0, jnp.clip(z0 + w, -c, c), jnp.zeros_like(z0)])
-    inner = jnp.sort(inner)  # the fixed break at 0 keeps every panel within half the range
-    edges = [jnp.asarray(-c), *(inner[k] for k in range(4)), jnp.asarray(c)]
+    inner = jnp.sort(jnp.clip(jnp.atleast_1d(jnp.asarray(breaks, dtype=float)), -c, c))
+    edges = jnp.concatenate([jnp.asarray([-c]), inner, jnp.asarray([c])])
     x, wts = _legendre_numpy(order)
-    x, wts = jnp.asarray(x), jnp.asarray(wts)
-    nodes, weights = [], []
-    for a, b in zip(edges[:-1], edges[1:]):
-        half = 0.5 * (b - a)
-        z = half * x + 0.5 * (a + b)
-        nodes.append(z)
-        weights.append(half * wts * jnp.exp(-0.5 * z * z) / _SQRT_2PI)
-    return QuadratureRule(jnp.concatenate(nodes), jnp.concatenate(weights))
+    a, b = edges[:-1, None], edges[1:, None]
+    half = 0.5 * (b - a)
+    z = half * jnp.asarray(x)[None, :] + 0.5 * (a + b)
+    weights = half * jnp.asarray(wts)[None, :] * jnp.exp(-0.5 * z * z) / _SQRT_2PI
+    return QuadratureRule(z.ravel(), weights.ravel())
 
 
 def gaussian_expectation(f: Callable, *, order: int = 64, kink=None, width=None, mean=0.0, std=1.0):

@@ -1,0 +1,227 @@
+"""The Franz-Parisi potential of the spherical p-spin model (replica symmetric).
+
+Franz & Parisi (J. Phys. I 5, 1401, 1995): the free energy of a system at temperature ``T``
+constrained to overlap ``q`` with an equilibrium reference configuration (paramagnetic, at
+temperature ``T_ref``; ``T_ref = T`` by default). For the spherical p-spin model with
+``E[H(s) H(t)] = (N/2)(s.t/N)^p`` the RS potential relative to ``q = 0`` is (spec 1B; derived
+and checked in ``proofs_checks/franz_parisi.py``)
+
+``-beta dV(q) = extr_qt [ beta beta' q^p / 2 - beta^2 qt^p / 4 + ln(1 - qt)/2 + (qt - q^2) / (2 (1 - qt)) ]``
+
+with ``qt`` the overlap of the constrained replicas. Its stationarity condition is
+``beta^2 p qt^(p-1) / 2 = (qt - q^2) / (1 - qt)^2``, solved here by bisection on ``[q^2, 1)``
+(the residual times ``(1 - qt)^2`` changes sign there) with implicit differentiation, so ``dV``
+is differentiable in ``q`` and ``T`` (``dV/dq`` equals the envelope formula).
+
+At ``qt = q`` (and ``T_ref = T``) the stationary points satisfy ``T^2 = (p/2) q^(p-2) (1 - q)``:
+a secondary minimum exists below ``T_d^2 = p (p-2)^(p-2) / (2 (p-1)^(p-1))`` (at
+``q_d = (p-2)/(p-1)``), and its height is the complexity ``Sigma = beta dV =
+-[q^2 / (2p(1-q)) + q/2 + ln(1-q)/2]``, which vanishes at the Kauzmann temperature ``T_K``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optimistix as optx
+from scipy import optimize
+
+from theorylab.numerics import Status
+from theorylab.numerics.root import status_from_optimistix
+from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_positive
+
+__all__ = [
+    "FPValue",
+    "potential",
+    "constrained_overlap",
+    "stationary_points",
+    "StationaryPoints",
+    "complexity",
+    "Transitions",
+    "transitions",
+    "dynamical_temperature",
+    "kauzmann_temperature",
+    "has_secondary_minimum",
+]
+
+
+def _check_p(p) -> int:
+    p = check_integer(p, "p", minimum=2)
+    if p < 3:
+        raise ValueError("`p` must be >= 3: for p = 2 the spherical model has no dynamical transition (T_d "
+                         "coincides with the critical temperature and there is no secondary minimum)")
+    return p
+
+
+def _check_temperature(T, name="T"):
+    T = as_float_array(T, name)
+    check_finite(T, name)
+    check_positive(T, name)
+    return T
+
+
+class FPValue(NamedTuple):
+    """Result of :func:`potential` (batched like its inputs)."""
+
+    dV: jax.Array  #: V(q) - V(0)
+    q_tilde: jax.Array  #: overlap of the constrained replicas at the saddle
+    status: jax.Array  #: Status code of the inner solve
+
+    @property
+    def converged(self):
+        return self.status == int(Status.SUCCESS)
+
+
+def _inner_residual(qt, args):
+    q, beta, p = args
+    return (qt - q**2) - 0.5 * beta**2 * p * qt ** (p - 1) * (1.0 - qt) ** 2
+
+
+def _phi(qt, q, beta, beta_ref, p):
+    """The RS exponent ``-beta dV`` before extremisation over ``qt``."""
+    return (0.5 * beta * beta_ref * q**p - 0.25 * beta**2 * qt**p + 0.5 * jnp.log1p(-qt)
+            + 0.5 * (qt - q**2) / (1.0 - qt))
+
+
+def _solve_qt(q, beta, p):
+    # below q = 1e-100 the bracket [q^2, 1) underflows; there qt = q^2 to far below float64 resolution
+    tiny = q < 1e-100
+    q_safe = jnp.where(tiny, 0.5, q)
+    sol = optx.root_find(_inner_residual, optx.Bisection(rtol=1e-14, atol=1e-14), q_safe**2 + 0.5 * (1.0 - q_safe**2),
+                         args=(q_safe, beta, p), options=dict(lower=q_safe**2, upper=1.0), max_steps=256,
+                         throw=False)
+    qt = jnp.where(tiny, q**2, sol.value)
+    status = jnp.where(tiny, int(Status.SUCCESS), status_from_optimistix(sol.result))
+    return qt, status
+
+
+def constrained_overlap(q, T, p: int = 3):
+    """``qt(q, T)``: the constrained replicas' overlap at the saddle (bisection), with its status."""
+    p = _check_p(p)
+    q = as_float_array(q, "q")
+    _check_q(q)
+    T = _check_temperature(T)
+    return _solve_qt(q, 1.0 / T, p)
+
+
+def _check_q(q):
+    check_finite(q, "q")
+    check_in_range(q, "q", 0.0, 1.0, closed=(True, False))
+
+
+def potential(q, T, p: int = 3, T_ref=None) -> FPValue:
+    """``dV(q) = V(q) - V(0)`` of the spherical p-spin FP potential at temperature ``T``, the
+    reference equilibrated at ``T_ref`` (default ``T``). ``q`` in ``[0, 1)``; broadcasts, ``jit``-s
+    and ``vmap``-s; differentiable in ``q``, ``T`` and ``T_ref`` (implicit gradients through the
+    bisection)."""
+    p = _check_p(p)
+    q = as_float_array(q, "q")
+    _check_q(q)
+    T = _check_temperature(T)
+    T_ref = T if T_ref is None else _check_temperature(T_ref, "T_ref")
+    q, T, T_ref = jnp.broadcast_arrays(q, T, T_ref)
+    return _potential(q, T, T_ref, p)
+
+
+@jax.jit
+def _potential_batch(q, T, T_ref, p):
+    return jax.vmap(lambda a, b, c: _potential_one(a, b, c, p))(q.ravel(), T.ravel(), T_ref.ravel())
+
+
+def _potential(q, T, T_ref, p):
+    if q.ndim == 0:
+        return _potential_one(q, T, T_ref, p)
+    out = jax.vmap(lambda a, b, c: _potential_one(a, b, c, p))(q.ravel(), T.ravel(), T_ref.ravel())
+    return FPValue(*(x.reshape(q.shape) for x in out))
+
+
+def _potential_one(q, T, T_ref, p):
+    beta, beta_ref = 1.0 / T, 1.0 / T_ref
+    qt, status = _solve_qt(q, beta, p)  # differentiable: implicit function theorem (optimistix)
+    return FPValue(-T * _phi(qt, q, beta, beta_ref, p), qt, status)
+
+
+class StationaryPoints(NamedTuple):
+    q_max: float  #: the barrier (local maximum of dV), nan above T_d
+    q_min: float  #: the metastable state (secondary minimum), nan above T_d
+    dV_max: float
+    dV_min: float
+
+
+def _stationary_temperature_sq(q, p):
+    return 0.5 * p * q ** (p - 2) * (1.0 - q)
+
+
+def stationary_points(T: float, p: int = 3) -> StationaryPoints:
+    """Interior stationary points of ``dV`` at ``T``: the roots of ``T^2 = (p/2) q^(p-2) (1-q)``
+    on either side of ``q_d`` (brentq, float64), with their ``dV`` (nan for ``T > T_d``)."""
+    p = _check_p(p)
+    T = float(_check_temperature(T))
+    q_d = (p - 2) / (p - 1)
+    f = lambda q: _stationary_temperature_sq(q, p) - T**2  # noqa: E731
+    if f(q_d) < 0:
+        return StationaryPoints(math.nan, math.nan, math.nan, math.nan)
+    lo = optimize.brentq(f, 1e-300, q_d, xtol=1e-16, rtol=1e-15) if f(q_d) > 0 else q_d
+    hi = optimize.brentq(f, q_d, 1.0 - 1e-16, xtol=1e-16, rtol=1e-15) if f(q_d) > 0 else q_d
+    return StationaryPoints(lo, hi, _dV_stationary(lo, T, p), _dV_stationary(hi, T, p))
+
+
+def _dV_stationary(q, T, p):
+    beta = 1.0 / T
+    return -T * (0.25 * beta**2 * q**p + 0.5 * math.log1p(-q) + 0.5 * q)
+
+
+def complexity(T: float, p: int = 3) -> float:
+    """``Sigma(T) = beta dV(q_min)`` on the metastable branch, ``-[q^2/(2p(1-q)) + q/2 +
+    ln(1-q)/2]`` at ``q = q_min(T)``; nan above ``T_d``."""
+    q = stationary_points(T, p).q_min
+    return math.nan if math.isnan(q) else _complexity_of_q(q, p)
+
+
+def _complexity_of_q(q, p):
+    return -(q**2 / (2 * p * (1 - q)) + 0.5 * q + 0.5 * math.log1p(-q))
+
+
+class Transitions(NamedTuple):
+    T_d: float  #: dynamical temperature (the secondary minimum appears)
+    q_d: float
+    sigma_d: float  #: complexity at T_d
+    T_K: float  #: Kauzmann temperature (the complexity vanishes)
+    q_K: float
+
+
+def dynamical_temperature(p: int = 3) -> tuple[float, float]:
+    """``(T_d, q_d)``: ``T_d^2 = p (p-2)^(p-2) / (2 (p-1)^(p-1))``, ``q_d = (p-2)/(p-1)``."""
+    p = _check_p(p)
+    return math.sqrt(p * (p - 2) ** (p - 2) / (2 * (p - 1) ** (p - 1))), (p - 2) / (p - 1)
+
+
+def kauzmann_temperature(p: int = 3) -> tuple[float, float]:
+    """``(T_K, q_K)``: ``Sigma(q_K) = 0`` on the metastable branch (brentq on ``(q_d, 1)``), then
+    ``T_K^2 = (p/2) q_K^(p-2) (1 - q_K)``."""
+    p = _check_p(p)
+    q_d = (p - 2) / (p - 1)
+    q_K = optimize.brentq(lambda q: _complexity_of_q(q, p), q_d, 1.0 - 1e-12, xtol=1e-16, rtol=1e-15)
+    return math.sqrt(_stationary_temperature_sq(q_K, p)), q_K
+
+
+def transitions(p: int = 3) -> Transitions:
+    """``T_d``, ``q_d``, ``Sigma_d = ln(p-1)/2 - (p-2)/p``, ``T_K``, ``q_K``."""
+    T_d, q_d = dynamical_temperature(p)
+    T_K, q_K = kauzmann_temperature(p)
+    return Transitions(T_d, q_d, 0.5 * math.log(p - 1) - (p - 2) / p, T_K, q_K)
+
+
+def has_secondary_minimum(T, p: int = 3, *, points: int = 20_000) -> bool:
+    """Whether ``dV`` evaluated on ``points`` values of ``q`` in ``(0, 1)`` has an interior local
+    minimum (a numerical test, independent of the closed-form ``T_d``)."""
+    p = _check_p(p)
+    q = jnp.linspace(0.0, 0.999, check_integer(points, "points", minimum=3))
+    v = np.asarray(_potential_batch(q, jnp.full_like(q, float(T)), jnp.full_like(q, float(T)), p).dV)
+    interior = (v[1:-1] < v[:-2]) & (v[1:-1] < v[2:])
+    return bool(np.any(interior[1:]))  # index 0 (q = 0) is the paramagnet itself
+
