@@ -11,7 +11,12 @@ and checked in ``proofs_checks/franz_parisi.py``)
 with ``qt`` the overlap of the constrained replicas. Its stationarity condition is
 ``beta^2 p qt^(p-1) / 2 = (qt - q^2) / (1 - qt)^2``, solved here by bisection on ``[q^2, 1)``
 (the residual times ``(1 - qt)^2`` changes sign there) with implicit differentiation, so ``dV``
-is differentiable in ``q`` and ``T`` (``dV/dq`` equals the envelope formula).
+is differentiable in ``q`` and ``T`` (``dV/dq`` equals the envelope formula). Where the equation
+has several roots (low temperature) the smallest is taken: the branch continuous from ``q = 0``.
+On that branch the RS potential at ``T = 0.6`` (p = 3) has, besides the textbook barrier at
+``q = 0.4`` and minimum at ``q = 0.6`` (both with ``qt = q``), a further maximum near ``q = 0.27``
+and minimum near ``q = 0.33`` with ``qt != q``, where the RS ansatz of the constrained replicas is
+doubtful (spec section 10; documented, not corrected).
 
 At ``qt = q`` (and ``T_ref = T``) the stationary points satisfy ``T^2 = (p/2) q^(p-2) (1 - q)``:
 a secondary minimum exists below ``T_d^2 = p (p-2)^(p-2) / (2 (p-1)^(p-1))`` (at
@@ -87,13 +92,26 @@ def _phi(qt, q, beta, beta_ref, p):
             + 0.5 * (qt - q**2) / (1.0 - qt))
 
 
+_SCAN = 1024  #: grid points used to bracket the smallest root of the inner equation
+
+
 def _solve_qt(q, beta, p):
+    """The smallest root of the inner equation on ``[q^2, 1)``: the branch continuous from
+    ``qt = q^2`` at ``q = 0`` (the spec prototype's continuation). At low temperature (below about
+    T = 0.52 for p = 3) the equation can have three roots; a sign scan on ``_SCAN`` points brackets
+    the first sign change, then bisection (optimistix, implicit gradients) refines it."""
     # below q = 1e-100 the bracket [q^2, 1) underflows; there qt = q^2 to far below float64 resolution
     tiny = q < 1e-100
     q_safe = jnp.where(tiny, 0.5, q)
-    sol = optx.root_find(_inner_residual, optx.Bisection(rtol=1e-14, atol=1e-14), q_safe**2 + 0.5 * (1.0 - q_safe**2),
-                         args=(q_safe, beta, p), options=dict(lower=q_safe**2, upper=1.0), max_steps=256,
-                         throw=False)
+    lo0 = q_safe**2
+    scan_q, scan_b = jax.lax.stop_gradient(q_safe), jax.lax.stop_gradient(beta)
+    grid = lo0 + (1.0 - lo0) * jnp.linspace(0.0, 1.0, _SCAN + 1)[1:]  # the last point is 1: residual 1 - q^2 > 0
+    positive = _inner_residual(jax.lax.stop_gradient(grid), (scan_q, scan_b, p)) >= 0.0
+    first = jnp.argmax(positive)
+    lower = jnp.where(first == 0, jax.lax.stop_gradient(lo0), grid[jnp.maximum(first - 1, 0)])
+    upper = grid[first]
+    sol = optx.root_find(_inner_residual, optx.Bisection(rtol=1e-14, atol=1e-14), 0.5 * (lower + upper),
+                         args=(q_safe, beta, p), options=dict(lower=lower, upper=upper), max_steps=256, throw=False)
     qt = jnp.where(tiny, q**2, sol.value)
     status = jnp.where(tiny, int(Status.SUCCESS), status_from_optimistix(sol.result))
     return qt, status
