@@ -16,8 +16,6 @@
 
 from __future__ import annotations
 
-
-
 import sympy as sp
 
 from proofs_checks import CheckResult

@@ -125,6 +125,25 @@ def test_site_moments_are_admissible_for_any_conjugates(qh, rh, qsh):
     assert r * r <= q + 1e-12 and q <= qs + 1e-12 and qs <= 1.0 + 1e-12 and abs(p) <= 1.0 + 1e-12
 
 
+@pytest.mark.parametrize("kappa", [None, 2.0])
+def test_entropic_term_matches_scipy_quadrature(kappa):
+    # smooth conjugates: an independent scipy quad over m inside a 200-node Gauss-Hermite z-average
+    from scipy import integrate
+
+    qh, rh, qsh = 2.0, 0.5, 0.3
+    z, w = np.polynomial.hermite_e.hermegauss(200)
+    w = w / w.sum()
+
+    def log_z(zi):
+        def f(m):
+            s = -(0.5 * (1 + m) * np.log(0.5 * (1 + m)) + 0.5 * (1 - m) * np.log(0.5 * (1 - m))) if kappa else 0.0
+            return np.exp((qsh - qh / 2) * m * m + (np.sqrt(qh) * zi + rh) * m + (kappa or 0.0) * s)
+        return np.log(integrate.quad(f, -1, 1, epsabs=1e-13, epsrel=1e-13)[0])
+
+    expected = float(np.sum(w * np.array([log_z(zi) for zi in z])))
+    assert float(FP.entropic_term(qh, rh, qsh, kappa=kappa)) == pytest.approx(expected, abs=1e-9)
+
+
 @pytest.fixture(scope="module")
 def task1_alpha1():
     return MODEL.task1(1.0, "low")
