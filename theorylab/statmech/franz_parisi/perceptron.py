@@ -63,6 +63,7 @@ __all__ = [
     "entropic_term",
     "site_moments",
     "generalization_error",
+    "branch_jumps",
 ]
 
 _ENTROPIC_OFFSETS = (0.0, -1.0, 1.0, -3.0, 3.0, -10.0, 10.0, -40.0, 40.0)
@@ -451,8 +452,6 @@ def branch_jumps(result: Task1Result, threshold: float = 0.1) -> np.ndarray:
     out[1:] = np.abs(np.diff(r)) > threshold
     return out
 
-
-__all__.append("branch_jumps")
 
 
 @_jit((0, 4))
