@@ -26,6 +26,7 @@ a secondary minimum exists below ``T_d^2 = p (p-2)^(p-2) / (2 (p-1)^(p-1))`` (at
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -145,11 +146,7 @@ def potential(q, T, p: int = 3, T_ref=None) -> FPValue:
     return _potential(q, T, T_ref, p)
 
 
-@jax.jit
-def _potential_batch(q, T, T_ref, p):
-    return jax.vmap(lambda a, b, c: _potential_one(a, b, c, p))(q.ravel(), T.ravel(), T_ref.ravel())
-
-
+@functools.partial(jax.jit, static_argnums=3)
 def _potential(q, T, T_ref, p):
     if q.ndim == 0:
         return _potential_one(q, T, T_ref, p)
@@ -239,7 +236,7 @@ def has_secondary_minimum(T, p: int = 3, *, points: int = 20_000) -> bool:
     minimum (a numerical test, independent of the closed-form ``T_d``)."""
     p = _check_p(p)
     q = jnp.linspace(0.0, 0.999, check_integer(points, "points", minimum=3))
-    v = np.asarray(_potential_batch(q, jnp.full_like(q, float(T)), jnp.full_like(q, float(T)), p).dV)
+    v = np.asarray(_potential(q, jnp.full_like(q, float(T)), jnp.full_like(q, float(T)), p).dV)
     interior = (v[1:-1] < v[:-2]) & (v[1:-1] < v[2:])
     return bool(np.any(interior[1:]))  # index 0 (q = 0) is the paramagnet itself
 
