@@ -24,6 +24,7 @@ __all__ = [
     "check_positive",
     "check_in_range",
     "check_integer",
+    "check_batch_shape",
     "check_choice",
     "check_shape",
     "check_simplex",
@@ -148,6 +149,11 @@ def check_integer(x: Any, name: str, *, minimum: int | None = None, maximum: int
     if maximum is not None and value > maximum:
         raise ValueError(f"`{name}` must be <= {maximum}, got {value}")
     return value
+
+
+def check_batch_shape(shape: Any, name: str = "batch_shape") -> tuple[int, ...]:
+    """Return ``shape`` as a tuple of Python ints, each ``>= 1`` (``()`` for no batch)."""
+    return tuple(check_integer(b, name, minimum=1) for b in tuple(shape))
 
 
 def check_choice(x: Any, name: str, choices: Iterable[Any]):

@@ -28,7 +28,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.bandits.losses import LossModel
-from theorylab.validation import as_float_array, check_choice, check_finite, check_positive, is_traced
+from theorylab.validation import (
+    as_float_array,
+    check_batch_shape,
+    check_choice,
+    check_finite,
+    check_positive,
+    is_traced,
+)
 
 __all__ = ["TallyingBandit", "EnvState", "StepOutcome", "feasible_tallies"]
 
@@ -161,7 +168,7 @@ class TallyingBandit(eqx.Module):
     def init(self, batch_shape=()) -> EnvState:
         """No play yet; ``batch_shape`` runs that many independent copies in one state (the arms
         and lags on axis 0, the batch after, as in :mod:`theorylab.bandits.policies`)."""
-        batch = tuple(int(b) for b in batch_shape)
+        batch = check_batch_shape(batch_shape)
         return EnvState(history=-jnp.ones((self.memory - 1,) + batch, dtype=jnp.int32), t=jnp.zeros((), jnp.int32))
 
     def step(self, state: EnvState, arm, key) -> tuple[EnvState, StepOutcome]:

@@ -30,7 +30,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from theorylab.validation import as_float_array, check_in_range, check_integer, check_positive
+from theorylab.validation import as_float_array, check_batch_shape, check_in_range, check_integer, check_positive
 
 __all__ = [
     "EliminationState",
@@ -75,11 +75,6 @@ def set_played(values, arm, new):
     if jnp.ndim(arm) == 0:
         return values.at[arm].set(new)  # in-place scalar update: cheap, also inside a vmapped scan
     return jnp.where(arm_index(values.shape[0], jnp.ndim(arm)) == arm, new, values)
-
-
-def _batch(batch_shape) -> tuple[int, ...]:
-    shape = tuple(int(check_integer(b, "batch_shape", minimum=1)) for b in tuple(batch_shape))
-    return shape
 
 
 def _arms(num_arms) -> int:
@@ -168,7 +163,7 @@ class SuccessiveElimination(eqx.Module):
         return "SE-WTB" if self.doubling else "SE (round robin)"
 
     def init(self, batch_shape=()) -> EliminationState:
-        batch = _batch(batch_shape)
+        batch = check_batch_shape(batch_shape)
         zeros = jnp.zeros((self.num_arms,) + batch, self.scale.dtype)
         scalar = jnp.zeros(batch, jnp.int32)
         return EliminationState(
@@ -257,7 +252,7 @@ class MeanState(NamedTuple):
 
 
 def _mean_init(num_arms, batch_shape, dtype) -> MeanState:
-    batch = _batch(batch_shape)
+    batch = check_batch_shape(batch_shape)
     zeros = jnp.zeros((num_arms,) + batch, dtype)
     return MeanState(zeros, zeros, jnp.full((num_arms,) + batch, jnp.inf, dtype), jnp.zeros(batch, jnp.int32))
 
@@ -377,7 +372,7 @@ class EXP3(_Randomised):
     name = "EXP3"
 
     def init(self, batch_shape=()) -> EXP3State:
-        return EXP3State(jnp.zeros((self.num_arms,) + _batch(batch_shape), self.learning_rate.dtype))
+        return EXP3State(jnp.zeros((self.num_arms,) + check_batch_shape(batch_shape), self.learning_rate.dtype))
 
     def probabilities(self, state: EXP3State):
         """``(K, *batch)`` sampling probabilities."""
@@ -417,7 +412,7 @@ class FixedSequence(eqx.Module):
     name = "fixed sequence"
 
     def init(self, batch_shape=()):
-        return jnp.zeros(_batch(batch_shape), jnp.int32)
+        return jnp.zeros(check_batch_shape(batch_shape), jnp.int32)
 
     def select_with_noise(self, state, noise=None):
         del noise

@@ -231,7 +231,7 @@ def unit_error(alignments, noise_sds, b: float, *, h: float = 4e-4) -> float:
     a = np.atleast_1d(np.asarray(alignments, dtype=float))
     s = np.broadcast_to(np.asarray(noise_sds, dtype=float), a.shape)
     b = float(b)
-    constant = float(np.sum([lsa_np(ai, b) for ai, si in zip(a, s) if si == 0.0]))
+    constant = float(sum(lsa(float(ai), b) for ai, si in zip(a, s) if si == 0.0))
     random = [(ai, si) for ai, si in zip(a, s) if si > 0.0]
     if not random:
         return 1.0 if constant <= 0.0 else 0.0
@@ -260,10 +260,6 @@ def _unit_error_on_grid(random, constant: float, b: float, h: float) -> float:
     if constant == 0.0:  # the atom at exactly 0 is an error (a tie); split the continuous rest evenly
         return below + 0.5 * (at - atom_all) + atom_all
     return below + 0.5 * at
-
-
-def lsa_np(u, b):
-    return max(u - b, 0.0) - max(-u - b, 0.0)
 
 
 def _threshold(b) -> float:

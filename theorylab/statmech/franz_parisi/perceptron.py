@@ -41,6 +41,7 @@ the low branch, spec); every result carries its status, residual and spectral ra
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -413,17 +414,13 @@ def _start(branch, init, warm_steps, damping):
     return x0, int(warm), float(eta)
 
 
-def _jit(static):
-    return lambda f: jax.jit(f, static_argnums=static)
-
-
-@_jit((0, 3, 4, 5))
+@functools.partial(jax.jit, static_argnums=(0, 3, 4, 5))
 def _task1_jit(model, alpha, x0, warm, eta, newton_steps):
     x, status, residual = _solve_map(lambda x: model.task1_map(x, alpha), x0, warm, eta, newton_steps)
     return model._task1_result(x, alpha, status, residual)
 
 
-@_jit((0, 3, 4, 5))
+@functools.partial(jax.jit, static_argnums=(0, 3, 4, 5))
 def _task1_sweep_jit(model, alphas, x0, warm, eta, newton_steps):
     first = _solve_map(lambda x: model.task1_map(x, alphas[0]), x0, warm, eta, newton_steps)
 
@@ -454,7 +451,7 @@ def branch_jumps(result: Task1Result, threshold: float = 0.1) -> np.ndarray:
 
 
 
-@_jit((0, 4))
+@functools.partial(jax.jit, static_argnums=(0, 4))
 def _transition_jit(model, xl, xh, a0, newton_steps):
     def residual(u, _):
         tl, th, alpha = u[:3], u[3:6], u[6]
@@ -472,7 +469,7 @@ def _transition_jit(model, xl, xh, a0, newton_steps):
     return Transition(alpha, low, high, sol.status, sol.residual)
 
 
-@_jit((0,))
+@functools.partial(jax.jit, static_argnums=(0,))
 def _reference_jit(model, q_hat, r_hat, q_star_hat):
     quad = model.quad
     rule = _entropic_rule(q_hat, r_hat, quad)
@@ -519,7 +516,7 @@ def _task2_moments(conj, reference, r0, k, quad):
     return jnp.stack([q, r, qs, R1, p1, p2, jnp.sum(avg[4])])
 
 
-@_jit((0, 6, 7, 8))
+@functools.partial(jax.jit, static_argnums=(0, 6, 7, 8))
 def _task2_jit(model, reference, alpha2, r0, gamma, x0, warm, eta, newton_steps):
     k = gamma * model.beta
 
