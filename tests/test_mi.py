@@ -1,0 +1,462 @@
+"""Mutual-information estimators: ground truths, KSG, Gaussian, bounds, neural critics, protocol.
+
+Expected values come from closed forms, numpy/scipy re-implementations written here (slogdet, cKDTree
+neighbour counts, explicit off-diagonal sums), scikit-learn and scipy.ndimage run in the same test,
+or Monte Carlo with stated tolerances.
+"""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import ndimage
+from scipy.spatial import cKDTree
+from scipy.special import digamma
+
+import estimators.mutual_information as M
+from estimators.mutual_information.protocol import Subsamples
+
+LN2 = math.log(2.0)
+
+
+def _spd(seed, d, jitter=0.3):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(d, d))
+    return a @ a.T + jitter * np.eye(d)
+
+
+def _np_mi(cov, dx):
+    ld = lambda a: np.linalg.slogdet(a)[1]
+    return 0.5 * (ld(cov[:dx, :dx]) + ld(cov[dx:, dx:]) - ld(cov))
+
+
+# ------------------------------------------------------------------------------ ground truths
+@settings(max_examples=20)
+@given(st.integers(0, 10_000), st.integers(1, 4), st.integers(1, 4))
+def test_mi_gaussian_matches_slogdet_and_is_affine_invariant(seed, dx, dy):
+    cov = _spd(seed, dx + dy)
+    value = float(M.mi_gaussian(cov, dx))
+    assert value == pytest.approx(_np_mi(cov, dx), abs=1e-10)
+    assert value >= -1e-12
+    rng = np.random.default_rng(seed + 1)
+    ax, ay = rng.normal(size=(dx, dx)) + 2 * np.eye(dx), rng.normal(size=(dy, dy)) + 2 * np.eye(dy)
+    t = np.block([[ax, np.zeros((dx, dy))], [np.zeros((dy, dx)), ay]])
+    assert float(M.mi_gaussian(t @ cov @ t.T, dx)) == pytest.approx(value, abs=1e-9)
+    perm = np.r_[np.arange(dx, dx + dy), np.arange(dx)]
+    assert float(M.mi_gaussian(cov[np.ix_(perm, perm)], dy)) == pytest.approx(value, abs=1e-10)
+    rho = M.canonical_correlations(cov, dx)
+    assert float(M.mi_gaussian_canonical(rho)) == pytest.approx(value, abs=1e-9)
+    assert float(M.mi_gaussian(cov, dx, units="bits")) == pytest.approx(value / LN2, rel=1e-14)
+
+
+def test_mi_gaussian_zero_iff_uncorrelated_and_additive_over_blocks():
+    a, b = _spd(1, 3), _spd(2, 4)
+    block = np.block([[a[:1, :1], np.zeros((1, 2))], [np.zeros((2, 1)), a[1:, 1:]]])
+    assert float(M.mi_gaussian(block, 1)) == pytest.approx(0.0, abs=1e-14)
+    # independent pairs (x1, y1) and (x2, y2): I((x1, x2); (y1, y2)) = I(x1; y1) + I(x2; y2)
+    order = [0, 3, 4, 1, 2, 5, 6]  # x = (a0, b0, b1), y = (a1, a2, b2, b3)
+    joint = np.zeros((7, 7))
+    joint[:3, :3], joint[3:, 3:] = a, b
+    joint = joint[np.ix_(order, order)]
+    assert float(M.mi_gaussian(joint, 3)) == pytest.approx(_np_mi(a, 1) + _np_mi(b, 2), abs=1e-10)
+    r = np.linspace(0, 0.99, 20)
+    vals = [float(M.mi_gaussian_canonical(v)) for v in r]
+    assert np.all(np.diff(vals) > 0)
+
+
+def test_gaussian_channel_equals_joint_covariance_form():
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(3, 2))
+    cx, cn = _spd(4, 2), _spd(5, 3)
+    joint = np.block([[cx, cx @ A.T], [A @ cx, A @ cx @ A.T + cn]])
+    assert float(M.mi_gaussian_channel(A, cx, cn)) == pytest.approx(_np_mi(joint, 2), abs=1e-10)
+
+
+def test_student_t_correction_properties():
+    assert float(M.student_t_correction(1.0, 1, 1)) == pytest.approx(math.log(8 * math.pi) - 3, abs=1e-14)
+    vals = [float(M.student_t_correction(df, 2, 3)) for df in (0.5, 1, 2, 5, 20, 1e3)]
+    assert all(v > 0 for v in vals) and np.all(np.diff(vals) < 0)
+    # large-df limit: c ~ m n / (2 nu^2) (the t approaches the Gaussian)
+    assert vals[-1] == pytest.approx(2 * 3 / (2 * 1e3**2), rel=0.01)
+    disp = _spd(6, 4)
+    assert float(M.mi_student_t(disp, 2, 3.0)) == pytest.approx(_np_mi(disp, 2) + float(M.student_t_correction(3.0, 2, 2)),
+                                                              abs=1e-12)
+
+
+def test_plugin_bias_matches_digamma_sum_and_units():
+    for dx, dy, n in ((1, 1, 10), (3, 2, 50), (5, 5, 500)):
+        m = n - 1
+        s = lambda p: sum(digamma((m - i + 1) / 2) for i in range(1, p + 1))
+        assert float(M.gaussian_plugin_bias(dx, dy, n)) == pytest.approx(0.5 * (s(dx) + s(dy) - s(dx + dy)), abs=1e-14)
+    assert float(M.gaussian_plugin_bias(2, 2, 100, units="bits")) == pytest.approx(
+        float(M.gaussian_plugin_bias(2, 2, 100)) / LN2, rel=1e-14)
+    for fn, args in ((M.mi_additive_uniform, (0.3,)), (M.mi_latent_gaussian, ([0.5, 0.2], 0.3)),
+                     (M.mi_gaussian_canonical, ([0.4],))):
+        assert float(fn(*args, units="bits")) == pytest.approx(float(fn(*args)) / LN2, rel=1e-14)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: M.mi_gaussian(np.array([[1.0, 2.0], [2.0, 1.0]]), 1), "positive definite"),
+    (lambda: M.mi_gaussian(np.array([[1.0, 0.5], [0.4, 1.0]]), 1), "symmetric"),
+    (lambda: M.mi_gaussian(np.eye(3), 3), "dim_x"),
+    (lambda: M.mi_gaussian(np.eye(3), 0), "dim_x"),
+    (lambda: M.mi_gaussian(np.eye(2), 1, units="shannons"), "units"),
+    (lambda: M.mi_gaussian_canonical([0.5, 1.0]), "infinite"),
+    (lambda: M.mi_additive_uniform(0.0), "eps"),
+    (lambda: M.mi_student_t(np.eye(2), 1, -1.0), "df"),
+    (lambda: M.gaussian_plugin_bias(5, 5, 11), "n_samples"),
+    (lambda: M.mi_gaussian(np.full((2, 2), np.nan), 1), "finite"),
+])
+def test_ground_truth_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# ------------------------------------------------------------------------------ distributions
+def test_distributions_sample_their_laws():
+    key = jax.random.key(0)
+    cov = M.dense_covariance(2, 3)
+    x, y = M.JointGaussian(cov, 2).sample_xy(key, 20_000)
+    emp = np.cov(np.hstack([x, y]), rowvar=False)
+    assert np.max(np.abs(emp - np.asarray(cov))) < 0.05  # sd of each entry about 0.01
+    d = M.AdditiveUniform(0.3)
+    z = d.sample(key, (5000,))
+    assert np.all(np.abs(z[:, 1] - z[:, 0]) <= 0.3) and np.all((z[:, 0] >= 0) & (z[:, 0] <= 1))
+    assert float(d.log_prob(jnp.array([0.5, 0.6]))) == pytest.approx(-math.log(0.6))
+    assert float(d.log_prob(jnp.array([0.5, 0.9]))) == -np.inf
+    t = M.JointStudentT(np.eye(2), 1, 1.0)
+    assert float(t.mutual_information()) == pytest.approx(math.log(8 * math.pi) - 3, abs=1e-14)
+    # distributions are pytrees: they pass through jit
+    mi = jax.jit(lambda dist: dist.mutual_information())(M.JointGaussian(cov, 2))
+    assert float(mi) == pytest.approx(_np_mi(np.asarray(cov), 2), abs=1e-12)
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 10_000))
+def test_transforms_are_invertible(seed):
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(50, 3)) * 2
+    for tr in (M.transforms.half_cube, M.transforms.asinh, M.transforms.wiggly(), M.transforms.spiral(0.7)):
+        np.testing.assert_allclose(tr.inverse(tr(v)), v, atol=1e-9)
+    u = M.transforms.normal_cdf(v / 2)  # Phi rounds to 1 beyond x ~ 8.3 in float64
+    assert np.all((u > 0) & (u < 1))
+    np.testing.assert_allclose(M.transforms.normal_cdf.inverse(u), v / 2, atol=1e-8)
+    w = M.transforms.wiggly()(np.sort(v[:, 0]))
+    assert np.all(np.diff(w) > 0)
+
+
+def test_transform_bad_input():
+    with pytest.raises(ValueError, match="invertible"):
+        M.transforms.wiggly((0.6, 0.5), (1.0, 1.0))
+    with pytest.raises(ValueError, match="d >= 2"):
+        M.transforms.spiral()(np.ones((4, 1)))
+
+
+# ------------------------------------------------------------------------------ KSG
+def _ksg_reference(x, y, k, variant):
+    """KSG with scipy cKDTree (max-norm) neighbour counts: an independent implementation."""
+    n = len(x)
+    z = np.hstack([x, y])
+    d, idx = cKDTree(z).query(z, k=k + 1, p=np.inf)
+    tx, ty = cKDTree(x), cKDTree(y)
+    if variant == 1:
+        eps = np.nextafter(d[:, -1], 0)
+        nx = tx.query_ball_point(x, eps, p=np.inf, return_length=True) - 1
+        ny = ty.query_ball_point(y, eps, p=np.inf, return_length=True) - 1
+        return digamma(k) + digamma(n) - np.mean(digamma(nx + 1) + digamma(ny + 1))
+    nb = idx[:, 1:]
+    ex = np.max(np.abs(x[nb] - x[:, None, :]).max(-1), axis=1)
+    ey = np.max(np.abs(y[nb] - y[:, None, :]).max(-1), axis=1)
+    nx = tx.query_ball_point(x, ex, p=np.inf, return_length=True) - 1
+    ny = ty.query_ball_point(y, ey, p=np.inf, return_length=True) - 1
+    return digamma(k) - 1 / k + digamma(n) - np.mean(digamma(nx) + digamma(ny))
+
+
+@pytest.mark.parametrize("variant", [1, 2])
+@pytest.mark.parametrize("dx, dy, k", [(1, 1, 3), (2, 3, 5), (4, 1, 1)])
+def test_ksg_matches_tree_reference(variant, dx, dy, k):
+    rng = np.random.default_rng(dx * 10 + dy)
+    x = rng.normal(size=(400, dx))
+    y = x[:, :1] @ np.ones((1, dy)) * 0.7 + rng.normal(size=(400, dy))
+    ours = M.ksg(x, y, k=k, variant=variant, standardize=False).value
+    assert ours == pytest.approx(_ksg_reference(x, y, k, variant), abs=1e-12)
+
+
+def test_ksg_matches_sklearn():
+    from sklearn.feature_selection import mutual_info_regression
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=300)
+    y = 0.6 * x + 0.8 * rng.normal(size=300)
+    sk = mutual_info_regression(x[:, None], y, n_neighbors=3, random_state=0)[0]
+    assert M.ksg(x, y, k=3).value == pytest.approx(sk, abs=1e-12)
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 10_000))
+def test_ksg_invariances(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(120, 2))
+    y = x[:, :1] + rng.normal(size=(120, 1))
+    base = M.ksg(x, y, k=4).value
+    perm = rng.permutation(120)
+    assert M.ksg(x[perm], y[perm], k=4).value == pytest.approx(base, abs=1e-12)
+    assert M.ksg(y, x, k=4).value == pytest.approx(base, abs=1e-12)
+    # translation: exact in real arithmetic; rounding may flip a boundary count (~1/(N n) each)
+    assert M.ksg(x + 3.0, y - 1.5, k=4).value == pytest.approx(base, abs=5e-3)
+    assert M.ksg(x, y, k=4, units="bits").value == pytest.approx(base / LN2, rel=1e-14)
+
+
+def test_ksg_statistic_vmaps_and_standard_error():
+    key = jax.random.key(1)
+    xs = jax.random.normal(key, (3, 200, 2))
+    ys = xs + jax.random.normal(jax.random.fold_in(key, 1), (3, 200, 2))
+    batched = jax.vmap(lambda a, b: M.ksg_statistic(a, b, k=5)[0])(xs, ys)
+    for i in range(3):
+        assert float(batched[i]) == pytest.approx(M.ksg(xs[i], ys[i], k=5).value, abs=1e-12)
+    est = M.ksg(xs[0], ys[0], k=5, key=key)
+    assert np.isfinite(est.stderr) and est.stderr > 0 and est.dof == 45
+    lo, hi = est.confidence_interval(0.9)
+    assert lo < est.value < hi
+    with pytest.raises(ValueError, match="no standard error"):
+        M.ksg(xs[0], ys[0]).confidence_interval()
+
+
+def test_ksg_duplicates_ties_and_bad_input():
+    rng = np.random.default_rng(0)
+    x = np.repeat(rng.normal(size=50), 8)
+    y = x + 0.1 * np.repeat(rng.normal(size=50), 8)
+    with pytest.warns(RuntimeWarning, match="repeated"), pytest.raises(ValueError, match="distance 0"):
+        M.ksg(x, y, k=3)
+    est = M.ksg(x, y, k=3, jitter=1e-10, key=jax.random.key(0))
+    assert np.isfinite(est.value)
+    with pytest.raises(ValueError, match="`k`"):
+        M.ksg(x[:10], y[:10], k=10)
+    with pytest.raises(ValueError, match="same number of samples"):
+        M.ksg(x, y[:-1])
+    with pytest.raises(ValueError, match="finite"):
+        M.ksg(np.r_[x[:-1], np.nan], y)
+    with pytest.raises(ValueError, match="flatten"):
+        M.ksg(np.ones((4, 2, 2)), np.ones(4))
+    with pytest.raises(ValueError, match="empty"):
+        M.ksg(np.ones((0, 1)), np.ones((0, 1)))
+    with pytest.raises(ValueError, match="constant"):
+        M.ksg(np.ones(20), rng.normal(size=20))
+    with pytest.raises(ValueError, match="key"):
+        M.ksg(x, y, jitter=1e-10)
+    with pytest.raises(ValueError, match="variant"):
+        M.ksg(x, y, variant=3)
+
+
+# ------------------------------------------------------------------------------ Gaussian estimator
+def test_gaussian_estimator_matches_numpy_formulas():
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(300, 5)) @ np.linalg.cholesky(_spd(7, 5)).T
+    x, y = z[:, :2], z[:, 2:]
+    est = M.gaussian_mi(x, y)
+    s = np.cov(z, rowvar=False)
+    plug = _np_mi(s, 2)
+    assert est.diagnostics["plugin"] == pytest.approx(plug, abs=1e-12)
+    assert est.value == pytest.approx(plug - float(M.gaussian_plugin_bias(2, 3, 300)), abs=1e-12)
+    lx, ly = np.linalg.cholesky(s[:2, :2]), np.linalg.cholesky(s[2:, 2:])
+    rho = np.linalg.svd(np.linalg.solve(lx, s[:2, 2:]) @ np.linalg.inv(ly).T, compute_uv=False)
+    assert est.stderr == pytest.approx(np.sqrt(np.sum(rho**2) / 300), rel=1e-12)
+    raw = M.gaussian_mi(x, y, bias_correct=False)
+    assert raw.value == pytest.approx(plug, abs=1e-12)
+    lo, hi = est.confidence_interval(0.95)
+    assert hi - lo == pytest.approx(2 * 1.959963984540054 * est.stderr, rel=1e-12)
+    assert est.to("bits").value == pytest.approx(est.value / LN2, rel=1e-14)
+
+
+def test_gaussian_estimator_bad_input():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="dim_x \\+ dim_y < N - 1"):
+        M.gaussian_mi(rng.normal(size=(6, 3)), rng.normal(size=(6, 2)))
+    x = rng.normal(size=(50, 2))
+    with pytest.raises(ValueError, match="singular"):
+        M.gaussian_mi(np.c_[x, x[:, 0] + x[:, 1]], rng.normal(size=50))
+
+
+# ------------------------------------------------------------------------------ bounds
+def _reference_bounds(s):
+    b = s.shape[0]
+    d = np.diag(s)
+    off = s[~np.eye(b, dtype=bool)]
+    lme = np.log(np.mean(np.exp(off)))
+    nce = np.log(b) + np.mean(d - np.log(np.exp(s).sum(axis=1)))
+    sp = lambda t: np.log1p(np.exp(t))
+    return {"infonce": nce, "tuba": 1 + d.mean() - np.exp(lme), "dv": d.mean() - lme,
+            "nwj": 1 + (d - 1).mean() - np.mean(np.exp(off - 1)), "js": -np.mean(sp(-d)) - np.mean(sp(off))}
+
+
+@settings(max_examples=20)
+@given(st.integers(0, 10_000), st.integers(2, 12), st.floats(0.1, 4.0))
+def test_bounds_match_reference_and_properties(seed, b, scale):
+    s = np.random.default_rng(seed).normal(size=(b, b)) * scale
+    ref = _reference_bounds(s)
+    for name in ref:
+        assert float(getattr(M, name)(s)) == pytest.approx(ref[name], abs=1e-10), name
+    assert float(M.infonce(s)) <= math.log(b) + 1e-12
+    assert float(M.dv(s)) >= float(M.tuba(s)) - 1e-12  # log m <= m - 1
+    assert float(M.nwj(s)) == pytest.approx(float(M.tuba(s - 1.0)), abs=1e-14)
+    perm = np.random.default_rng(seed + 1).permutation(b)
+    for fn in (M.infonce, M.nwj, M.tuba, M.dv, M.js, M.smile):
+        assert float(fn(s[np.ix_(perm, perm)])) == pytest.approx(float(fn(s)), abs=1e-12)
+
+
+def test_bounds_are_stable_vmappable_and_smile_has_js_gradient():
+    s = jnp.array(np.random.default_rng(0).normal(size=(4, 6, 6))) * 300.0  # huge scores: no overflow
+    for fn in (M.infonce, M.nwj, M.tuba, M.dv, M.js, M.smile):
+        v = jax.vmap(fn)(s)
+        assert v.shape == (4,) and bool(jnp.all(jnp.isfinite(v) | (v == -jnp.inf)))
+    t = jnp.array(np.random.default_rng(1).normal(size=(6, 6))) * 3
+    assert float(M.smile_objective(t)) == pytest.approx(float(M.smile(t)), abs=1e-14)
+    g_obj = jax.grad(M.smile_objective)(t)
+    g_js = jax.grad(lambda u: M.js(jnp.clip(u, -5.0, 5.0)))(t)
+    np.testing.assert_allclose(g_obj, g_js, atol=1e-14)
+    with pytest.raises(ValueError, match="B, B"):
+        M.infonce(np.ones((3, 4)))
+
+
+# ------------------------------------------------------------------------------ neural estimator
+def test_smooth_curve_matches_scipy():
+    v = np.random.default_rng(3).normal(size=40)
+    expected = ndimage.gaussian_filter1d(ndimage.median_filter(v, 5), 1.0)
+    np.testing.assert_allclose(M.smooth_curve(v), expected, atol=1e-14)
+
+
+def test_neural_estimator_recovers_gaussian_mi_and_is_deterministic():
+    dist = M.correlated_pair(0.9)
+    x, y = dist.sample_xy(jax.random.key(0), 2000)
+    est = M.NeuralMI(epochs=25)
+    a = est.fit(jax.random.key(1), x, y)
+    b = est.fit(jax.random.key(1), x, y)
+    c = est.fit(jax.random.key(2), x, y)
+    assert a.value == b.value and a.value != c.value
+    # sd of the estimate over seeds is about 0.03 at N = 2000; 0.12 is 4 sd
+    assert a.value == pytest.approx(float(dist.mutual_information()), abs=0.12)
+    assert a.diagnostics["train_curve"].shape == (25,) and 0 <= a.diagnostics["selected_epoch"] < 25
+    assert not a.diagnostics["saturated"]
+
+
+def test_neural_critics_and_variational_penalty():
+    key = jax.random.key(0)
+    x, y = M.correlated_pair(0.8).sample_xy(key, 300)
+    for cfg in (dict(critic="concat", hidden=(16,)), dict(critic="hybrid", hidden=(16,), embed_dim=8),
+                dict(beta=16.0, embed_dim=8), dict(bound="smile"), dict(bound="js")):
+        est = M.NeuralMI(epochs=2, batch=32, max_eval_batch=64, **cfg)
+        r = est.fit(key, x, y)
+        assert np.isfinite(r.value), cfg
+    est = M.NeuralMI(beta=4.0, embed_dim=3, hidden=(8,))
+    params = est.init(key, 1, 1)
+    s, kl = est.scores(params, x[:10], y[:10], key)
+    assert s.shape == (10, 10) and float(kl) >= 0.0
+    s_eval, _ = est.scores(params, x[:10], y[:10])
+    s_eval2, _ = est.scores(params, x[:10], y[:10])
+    np.testing.assert_array_equal(s_eval, s_eval2)
+
+
+def test_neural_bad_input():
+    with pytest.raises(ValueError, match="separable"):
+        M.NeuralMI(critic="concat", beta=1.0)
+    with pytest.raises(ValueError, match="bound"):
+        M.NeuralMI(bound="mine++")
+    with pytest.raises(ValueError, match="2 \\* batch"):
+        M.NeuralMI(batch=128).fit(jax.random.key(0), np.ones((100, 1)), np.ones((100, 1)))
+
+
+# ------------------------------------------------------------------------------ protocol
+class _FirstIndex:
+    """Test estimator: the first sample of each chunk (x holds the sample indices)."""
+
+    uses_neighbours = False
+    name = "first-index"
+    min_reliable_samples = 0
+
+    def min_samples(self):
+        return 1
+
+    def statistic(self, key, x, y):
+        return x[0, 0]
+
+
+def test_subsample_chunks_are_disjoint_and_nested():
+    n = 103
+    idx = np.arange(n, dtype=float)
+    sub = M.subsample(jax.random.key(0), idx, idx, _FirstIndex(), gammas=(1, 2, 4, 5))
+    starts = {g: v.astype(int) for g, v in zip(sub.gammas, sub.estimates)}
+    assert sub.chunk_sizes == (103, 51, 25, 20)
+    assert starts[2][0] == starts[1][0] == starts[4][0] == starts[5][0]  # one permutation, cut into chunks
+    assert len({*starts[4].tolist()}) == 4 and len({*starts[5].tolist()}) == 5
+
+
+def test_extrapolation_is_exact_on_noise_free_lines_and_hn_is_unbiased():
+    gammas = tuple(range(1, 11))
+    a, b = 0.8, -0.013
+    rng = np.random.default_rng(0)
+    line = Subsamples(gammas, tuple(a + b * g + 0 * rng.normal(size=g) for g in gammas), tuple(1000 // g for g in gammas),
+                      1000, "line")
+    ex = M.extrapolate(line)
+    assert ex.value == pytest.approx(a, abs=1e-12) and ex.slope == pytest.approx(b, abs=1e-12)
+    assert ex.linear_region_found and ex.loo_gamma1_value == pytest.approx(a, abs=1e-12)
+    # HN: chunk estimates with variance (N / m) sigma^2 give E[hn_variance] = sigma^2 (Monte Carlo, 2000 draws)
+    sigma2, n = 0.02**2, 1000
+    draws = []
+    for _ in range(2000):
+        est = tuple(rng.normal(size=g) * math.sqrt(sigma2 * n / (n // g)) for g in gammas)
+        draws.append(M.hn_variance(Subsamples(gammas, est, tuple(n // g for g in gammas), n, "iid")))
+    draws = np.asarray(draws)
+    # sd of one draw is sigma^2 sqrt(2/45); the mean of 2000 has SE 0.0047 sigma^2
+    assert np.mean(draws) == pytest.approx(sigma2, rel=0.02)
+    assert M.hn_variance(line, return_dof=True)[1] == 45
+
+
+def test_consistency_flags_drift_and_not_noise():
+    gammas = tuple(range(1, 11))
+    rng = np.random.default_rng(1)
+    sizes = tuple(2000 // g for g in gammas)
+    flat = Subsamples(gammas, tuple(0.4 + 0.01 * np.sqrt(g) * rng.normal(size=g) for g in gammas), sizes, 2000, "flat")
+    drift = Subsamples(gammas, tuple(0.4 - 0.01 * g + 0.002 * rng.normal(size=g) for g in gammas), sizes, 2000, "drift")
+    assert M.consistency(flat)["reliable"]
+    d = M.consistency(drift)
+    assert not d["reliable"] and any("drifts" in r for r in d["reasons"]) and d["drift_t"] < -2
+
+
+def test_estimate_with_ci_end_to_end():
+    dist = M.correlated_pair(0.75)
+    x, y = dist.sample_xy(jax.random.key(3), 1000)
+    res = M.estimate_with_ci(jax.random.key(4), x, y, "gaussian")
+    truth = float(dist.mutual_information())
+    assert res.reliable and res.reasons == ()
+    lo, hi = res.ci
+    assert lo < res.estimate < hi and res.level == 0.95
+    assert res.confidence_interval(0.5)[1] - res.confidence_interval(0.5)[0] < hi - lo
+    assert abs(res.estimate - truth) < 5 * res.stderr  # 5 HN standard errors
+    bits = M.estimate_with_ci(jax.random.key(4), x, y, "gaussian", units="bits")
+    assert bits.estimate == pytest.approx(res.estimate / LN2, rel=1e-12)
+    assert bits.extrapolated_ci[0] == pytest.approx(res.extrapolated_ci[0] / LN2, rel=1e-12)
+    assert "reliable" in res.summary()
+    k = M.estimate_with_ci(jax.random.key(4), x, y, k=3)
+    assert k.method == "ksg1(k=3)" and len(k.subsample_estimates[9]) == 10
+
+
+def test_protocol_bad_input_and_bootstrap_rules():
+    x, y = M.correlated_pair(0.5).sample_xy(jax.random.key(0), 100)
+    with pytest.raises(ValueError, match="chunks hold 10 samples"):
+        M.estimate_with_ci(jax.random.key(0), x, y, k=5)  # 2k + 2 = 12 > 100 // 10
+    with pytest.raises(ValueError, match="`level`"):
+        M.estimate_with_ci(jax.random.key(0), x, y, "gaussian", level=1.0)
+    with pytest.raises(ValueError, match="`estimator`"):
+        M.estimate_with_ci(jax.random.key(0), x, y, "histogram")
+    with pytest.raises(ValueError, match="include 1"):
+        M.estimate_with_ci(jax.random.key(0), x, y, "gaussian", gammas=(2, 3, 4))
+    with pytest.raises(ValueError, match="at least 3"):
+        M.subsample(jax.random.key(0), x, y, "gaussian", gammas=(1, 2))
+    with pytest.raises(ValueError, match="nearest-neighbour"):
+        M.bootstrap(jax.random.key(0), x, y, "ksg")
+    b = M.bootstrap(jax.random.key(0), x, y, "gaussian", n_resamples=50)
+    assert b.stderr > 0 and b.diagnostics["bootstrap_values"].shape == (50,)
