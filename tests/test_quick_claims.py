@@ -1,8 +1,16 @@
 """Every registered claim, at its quick size, must be reproduced."""
 
+import jax
 import pytest
 
 from theorylab.claims import Verdict, all_claims, run_claim
+
+
+@pytest.fixture(autouse=True)
+def _release_compiled_programs_per_claim():
+    """Claims share no compiled programs: drop them after each one (see conftest.py)."""
+    yield
+    jax.clear_caches()
 
 
 @pytest.mark.parametrize("claim", [c for c in all_claims() if not c.full_only], ids=lambda c: c.id)
