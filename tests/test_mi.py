@@ -377,7 +377,7 @@ class _FirstIndex:
     name = "first-index"
     min_reliable_samples = 0
 
-    def min_samples(self):
+    def min_samples(self, dim_x, dim_y):
         return 1
 
     def statistic(self, key, x, y):
@@ -456,6 +456,9 @@ def test_protocol_bad_input_and_bootstrap_rules():
         M.estimate_with_ci(jax.random.key(0), x, y, "gaussian", gammas=(2, 3, 4))
     with pytest.raises(ValueError, match="at least 3"):
         M.subsample(jax.random.key(0), x, y, "gaussian", gammas=(1, 2))
+    xw, yw = M.JointGaussian(M.dense_covariance(5, 5), 5).sample_xy(jax.random.key(1), 100)
+    with pytest.raises(ValueError, match="fewer than the 12"):  # 5 + 5 + 2 > 100 // 10
+        M.subsample(jax.random.key(0), xw, yw, "gaussian")
     with pytest.raises(ValueError, match="nearest-neighbour"):
         M.bootstrap(jax.random.key(0), x, y, "ksg")
     b = M.bootstrap(jax.random.key(0), x, y, "gaussian", n_resamples=50)

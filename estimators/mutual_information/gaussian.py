@@ -98,8 +98,9 @@ class GaussianMI:
         self.bias_correct = bool(bias_correct)
         self.name = "gaussian" + ("" if self.bias_correct else " (uncorrected)")
 
-    def min_samples(self, dim: int = 1) -> int:
-        return dim + 3
+    def min_samples(self, dim_x: int = 1, dim_y: int = 1) -> int:
+        """Smallest chunk with a nonsingular covariance: dim_x + dim_y < N - 1."""
+        return dim_x + dim_y + 2
 
     def statistic(self, key, x, y):
         del key

@@ -223,12 +223,13 @@ class KSG:
         self.standardize = bool(standardize)
         self.name = f"ksg{self.variant}(k={self.k})"
 
-    def min_samples(self) -> int:
+    def min_samples(self, dim_x: int = 1, dim_y: int = 1) -> int:
         """Smallest chunk the estimator accepts (2k + 2, the spec's rule)."""
         return 2 * self.k + 2
 
-    #: smallest chunk for which the protocol trusts the estimate without a warning flag
-    min_reliable_samples = 100
+    #: smallest chunk for which the protocol trusts the estimate (below it: a reliability flag), so
+    #: that the default ten-way split needs N >= 500
+    min_reliable_samples = 50
 
     def statistic(self, key, x, y):
         del key

@@ -153,7 +153,8 @@ class NeuralMI:
         """Evaluation batch for a chunk of ``n_chunk`` samples (the test split, capped)."""
         return max(2, min(self.split_sizes(n_chunk)[1], self.max_eval_batch))
 
-    def min_samples(self) -> int:
+    def min_samples(self, dim_x: int = 1, dim_y: int = 1) -> int:
+        """Two batches (the training split must hold at least one)."""
         return 2 * self.batch
 
     # ------------------------------------------------------------------ critic

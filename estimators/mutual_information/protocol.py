@@ -12,7 +12,7 @@ r"""Subsample-and-extrapolate protocol: error bars and reliability checks for an
    :math:`\hat\sigma_N^2 = \sum_\gamma(\gamma-1)\frac{m_\gamma}{N}\mathrm{Var}_\gamma \big/ \sum_\gamma(\gamma-1)`
    with :math:`\mathrm{Var}_\gamma` the sample variance of the :math:`\gamma` chunk estimates and
    :math:`m_\gamma = \lfloor N/\gamma\rfloor` the chunk size (:math:`m_\gamma/N = 1/\gamma` when
-   :math:`\gamma` divides N; Holmes and Nemenman write :math:`(\gamma-1)/\gamma`, which weights the same);
+   :math:`\gamma` divides N, which is Holmes and Nemenman's :math:`(\gamma-1)/\gamma` weighting);
    its interval uses Student's t with :math:`\sum_\gamma(\gamma-1)` degrees of freedom (a
    :math:`\chi^2` argument: :math:`\mathrm{Var}(\hat\sigma^2) = 2\sigma^4/\sum(\gamma-1)`).
 3. **Extrapolation** :math:`\hat I(N/\gamma) \approx I_\infty + a\gamma/N`: weighted least squares
@@ -101,7 +101,8 @@ class Extrapolation:
 
 def resolve_estimator(estimator, **kwargs):
     """An estimator object from a name (``"ksg"``, ``"ksg1"``, ``"ksg2"``, ``"gaussian"``, ``"neural"``)
-    or an object with ``statistic(key, x, y)``, ``uses_neighbours``, ``min_samples()`` and ``name``."""
+    or an object with ``statistic(key, x, y)``, ``uses_neighbours``, ``min_samples(dim_x, dim_y)`` and
+    ``name``."""
     from estimators.mutual_information.gaussian import GaussianMI
     from estimators.mutual_information.ksg import KSG
     from estimators.mutual_information.neural import NeuralMI
@@ -163,7 +164,7 @@ def subsample(key, x, y, estimator="ksg", gammas=DEFAULT_GAMMAS, **estimator_kwa
     g = _gammas(gammas)
     n = xa.shape[0]
     smallest = n // max(g)
-    need = est.min_samples()
+    need = est.min_samples(xa.shape[1], ya.shape[1])
     if smallest < need:
         raise ValueError(
             f"at gamma = {max(g)} the chunks hold {smallest} samples, fewer than the {need} that {est.name} "
