@@ -4,7 +4,7 @@
   uniform, Gaussian-channel and latent-Gaussian models; the exact Gaussian plug-in bias;
 * :mod:`~estimators.mutual_information.distributions`: those models as NumPyro distributions;
 * :mod:`~estimators.mutual_information.transforms`: MI-preserving invertible maps (bmi's tasks);
-* :mod:`~estimators.mutual_information.ksg`: KSG variants 1 and 2, exact brute-force JAX search;
+* :mod:`~estimators.mutual_information.kraskov`: KSG variants 1 and 2, exact brute-force JAX search;
 * :mod:`~estimators.mutual_information.gaussian`: bias-corrected log-det estimator, delta-method error;
 * :mod:`~estimators.mutual_information.bounds`: InfoNCE, NWJ, TUBA, DV, JS, SMILE on a score matrix;
 * :mod:`~estimators.mutual_information.neural`: separable / concat / hybrid / variational critics;
@@ -40,7 +40,7 @@ from estimators.mutual_information.ground_truth import (
     mi_student_t,
     student_t_correction,
 )
-from estimators.mutual_information.ksg import KSG, ksg, ksg_statistic
+from estimators.mutual_information.kraskov import KSG, ksg, ksg_statistic
 from estimators.mutual_information.neural import NeuralMI, neural_mi, smooth_curve
 from estimators.mutual_information.protocol import (
     Extrapolation,

@@ -76,7 +76,7 @@ def canonical_correlations(cov, dim_x: int):
 
 
 def mi_gaussian_canonical(rho, *, units: str = "nats"):
-    r""":math:`-\tfrac12\sum_i\log(1-\rho_i^2)` for canonical correlations ``rho`` (|rho| < 1).
+    r""":math:`-\tfrac12\sum_i\log(1-\rho_i^2)` for canonical correlations ``rho`` (:math:`|\rho_i| < 1`).
 
     A correlation of modulus 1 makes the MI infinite: that raises ``ValueError`` rather than
     returning ``inf``.

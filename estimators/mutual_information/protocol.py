@@ -104,7 +104,7 @@ def resolve_estimator(estimator, **kwargs):
     or an object with ``statistic(key, x, y)``, ``uses_neighbours``, ``min_samples(dim_x, dim_y)`` and
     ``name``."""
     from estimators.mutual_information.gaussian import GaussianMI
-    from estimators.mutual_information.ksg import KSG
+    from estimators.mutual_information.kraskov import KSG
     from estimators.mutual_information.neural import NeuralMI
 
     if isinstance(estimator, str):
