@@ -194,7 +194,8 @@ def ksg(x, y, *, k: int = 5, variant: int = 1, standardize: bool = True, key=Non
     if key is not None:
         from estimators.mutual_information.protocol import hn_variance, subsample
 
-        sub = subsample(key, xa, ya, KSG(k=k, variant=variant, standardize=standardize), gammas=range(1, 11))
+        # gamma = 1 is the estimate above; hn_variance uses only the split levels
+        sub = subsample(key, xa, ya, KSG(k=k, variant=variant, standardize=standardize), gammas=range(2, 11))
         var, dof = hn_variance(sub, return_dof=True)
         stderr = float(np.sqrt(var))
     return MIEstimate(

@@ -63,6 +63,13 @@ def _mlp(params, a, spectral: bool = False):
     return a @ w + b
 
 
+def _pairs(a, b):
+    """All ``(a_i, b_j)`` concatenations, ``(B, B, da + db)``."""
+    n = a.shape[0]
+    return jnp.concatenate([jnp.broadcast_to(a[:, None, :], (n, n, a.shape[1])),
+                            jnp.broadcast_to(b[None, :, :], (n, n, b.shape[1]))], axis=-1)
+
+
 def _median5(a):
     p = jnp.pad(a, 2, mode="symmetric")
     windows = jnp.stack([p[i: i + a.shape[0]] for i in range(5)])
@@ -184,27 +191,23 @@ class NeuralMI:
         ``key`` samples the variational embeddings (training); ``None`` uses their means.
         """
         if self.critic == "concat":
-            b = x.shape[0]
-            pairs = jnp.concatenate([jnp.broadcast_to(x[:, None, :], (b, b, x.shape[1])),
-                                     jnp.broadcast_to(y[None, :, :], (b, b, y.shape[1]))], axis=-1)
-            return _mlp(params["f"], pairs, self.spectral_norm)[..., 0], 0.0
+            return _mlp(params["f"], _pairs(x, y), self.spectral_norm)[..., 0], 0.0
         kx, ky = (None, None) if key is None else jax.random.split(key)
         g, klx = self._embed(params["g"], x, kx)
         h, kly = self._embed(params["h"], y, ky)
         if self.critic == "separable":
             return g @ h.T, klx + kly
-        b = x.shape[0]
-        pairs = jnp.concatenate([jnp.broadcast_to(g[:, None, :], (b, b, g.shape[1])),
-                                 jnp.broadcast_to(h[None, :, :], (b, b, h.shape[1]))], axis=-1)
-        return _mlp(params["head"], pairs, self.spectral_norm)[..., 0], 0.0
+        return _mlp(params["head"], _pairs(g, h), self.spectral_norm)[..., 0], 0.0
+
+    def _bound(self, which: int, s):
+        fn = BOUNDS[self.bound][which]  # 0: value, 1: training objective
+        return fn(s, self.clip) if self.bound == "smile" else fn(s)
 
     def _value(self, s):
-        value_fn, _ = BOUNDS[self.bound]
-        return value_fn(s, self.clip) if self.bound == "smile" else value_fn(s)
+        return self._bound(0, s)
 
     def _objective(self, s):
-        _, obj = BOUNDS[self.bound]
-        return obj(s, self.clip) if self.bound == "smile" else obj(s)
+        return self._bound(1, s)
 
     def evaluate(self, params, x, y):
         """The bound (nats) averaged over disjoint batches of ``min(N, max_eval_batch)`` pairs."""
@@ -235,8 +238,8 @@ class NeuralMI:
         beta = 1.0 if self.beta is None else self.beta
 
         def loss(p, xb, yb, k):
-            s, kl = self.scores(p, xb, yb, k if self.beta is not None else None)
-            return kl - beta * self._objective(s) if self.beta is not None else -self._objective(s)
+            s, kl = self.scores(p, xb, yb, k)  # deterministic critics ignore k; their kl is 0 and beta 1
+            return kl - beta * self._objective(s)
 
         grad = jax.grad(loss)
 

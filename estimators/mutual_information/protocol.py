@@ -46,7 +46,7 @@ import numpy as np
 from scipy import stats
 
 from estimators.mutual_information import _checks
-from estimators.mutual_information.result import MIEstimate, MIResult
+from estimators.mutual_information.result import MIEstimate, MIResult, _interval
 from theorylab.validation import check_integer, check_positive
 
 __all__ = [
@@ -281,20 +281,20 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     """
     lv = _checks.level(level)
     unit = _checks.unit_factor(units)
+    if 1 not in _gammas(gammas):
+        raise ValueError("`gammas` must include 1 (the full-sample estimate)")
     est = resolve_estimator(estimator, **estimator_kwargs)
     sub = subsample(key, x, y, est, gammas)
-    if 1 not in sub.gammas:
-        raise ValueError("`gammas` must include 1 (the full-sample estimate)")
     var, dof = hn_variance(sub, return_dof=True)
     ex = extrapolate(sub, delta=delta, min_points=min_points)
     checks = consistency(sub, ex, estimator=est)
     full, se = sub.full, math.sqrt(var)
-    q = stats.t.ppf(0.5 + lv / 2, dof)
+    lo, hi = _interval(full, se, dof, lv)
     elo, ehi = ex.confidence_interval(lv)
     return MIResult(
         estimate=full * unit, stderr=se * unit, dof=dof,
         extrapolated=ex.value * unit, extrapolated_stderr=ex.stderr * unit, extrapolated_dof=ex.dof,
-        level=lv, ci=((full - q * se) * unit, (full + q * se) * unit), extrapolated_ci=(elo * unit, ehi * unit),
+        level=lv, ci=(lo * unit, hi * unit), extrapolated_ci=(elo * unit, ehi * unit),
         reliable=checks["reliable"], reasons=tuple(checks["reasons"]), units=units, method=est.name,
         n_samples=sub.n_samples, gammas=sub.gammas,
         subsample_estimates=tuple(tuple(float(v) * unit for v in vals) for vals in sub.estimates),
@@ -326,7 +326,6 @@ def bootstrap(key, x, y, estimator="gaussian", *, n_resamples: int = 200, units:
     kfull, kres = jax.random.split(key)
     full = float(est.statistic(kfull, xa, ya))
 
-    @jax.jit
     def one(k):
         ki, ks = jax.random.split(k)
         idx = jax.random.randint(ki, (n,), 0, n)
