@@ -1,0 +1,89 @@
+"""Argument checks shared by the sparse-regression modules (spec section 9; eager, skipped when traced)."""
+
+from __future__ import annotations
+
+import warnings
+
+import jax.numpy as jnp
+import numpy as np
+
+from theorylab.validation import as_float_array, check_integer, is_traced
+
+
+def _numeric(x, name):
+    """``x`` as a float64 NumPy array (checked on the host: no device round trip) or a traced value."""
+    if is_traced(x):
+        return x
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"`{name}` must be a real array, got {type(x).__name__}")
+    a = np.asarray(x)
+    if a.dtype == bool or a.dtype.kind not in "iuf":
+        raise TypeError(f"`{name}` must be real-valued (integer or float), got dtype {a.dtype}")
+    if a.dtype == np.float32:
+        warnings.warn(f"`{name}` is float32; upcasting to float64 (the solvers' duality gaps need it)",
+                      UserWarning, stacklevel=4)
+    a = a.astype(np.float64, copy=False)
+    if not np.isfinite(a).all():
+        bad = int(a.size - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(f"`{name}` must be finite, but {bad} entr{'y is' if bad == 1 else 'ies are'} NaN or infinite")
+    return a
+
+
+def design(X, name: str = "X"):
+    """A finite, non-empty 2-D float64 design. float32 input is upcast with a warning."""
+    a = _numeric(X, name)
+    if a.ndim != 2:
+        raise ValueError(f"`{name}` must be a 2-D (N, d) design matrix, got shape {tuple(a.shape)}")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise ValueError(f"`{name}` is empty: shape {tuple(a.shape)}")
+    return jnp.asarray(a, jnp.float64)
+
+
+def response(y, n: int, name: str = "y"):
+    """A finite 1-D float64 response of length ``n``."""
+    a = _numeric(y, name)
+    if a.ndim != 1 or a.shape[0] != n:
+        raise ValueError(f"`{name}` must be 1-D with one entry per row of X ({n}), got shape {tuple(a.shape)}")
+    return jnp.asarray(a, jnp.float64)
+
+
+def problem(X, y):
+    Xa = design(X)
+    return Xa, response(y, Xa.shape[0])
+
+
+def sparsity(k, d: int, name: str = "k") -> int:
+    return check_integer(k, name, minimum=1, maximum=d)
+
+
+def alpha(value, name: str = "alpha"):
+    """A non-negative penalty level (scalar or 1-D grid)."""
+    arr = as_float_array(value, name, dtype=jnp.float64)
+    if not is_traced(value):
+        a = np.asarray(arr)
+        if np.isnan(a).any() or np.isinf(a).any() or (a < 0).any():
+            raise ValueError(f"`{name}` must be finite and >= 0, got {a if a.size < 8 else a[:8]}")
+    return arr
+
+
+def clip_sparsity(k: int, n: int, what: str) -> int:
+    """``k`` capped at ``n - 1`` with a warning (sklearn PR #34193's proposal, spec section 9)."""
+    if k >= n:
+        warnings.warn(f"{what}: k = {k} >= N = {n} leaves no residual degrees of freedom; using k = {n - 1}",
+                      UserWarning, stacklevel=3)
+        return max(n - 1, 1)
+    return k
+
+
+def column_norms(X, name: str = "X", *, drop_zero: bool):
+    """Column norms; zero columns raise, or (``drop_zero``) warn and get a norm of inf (coefficient 0)."""
+    norms = jnp.linalg.norm(X, axis=0)
+    if not is_traced(X):
+        zero = np.asarray(norms) <= 1e-300
+        if zero.any():
+            idx = np.flatnonzero(zero)
+            msg = f"`{name}` has {idx.size} zero-norm column(s) (first: {idx[:5].tolist()})"
+            if not drop_zero:
+                raise ValueError(msg + "; remove them before normalising")
+            warnings.warn(msg + "; they are dropped (coefficient 0)", UserWarning, stacklevel=3)
+    return jnp.where(norms <= 1e-300, jnp.inf, norms)
