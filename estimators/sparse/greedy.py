@@ -1,8 +1,9 @@
 r"""Orthogonal matching pursuit and exhaustive best subset (the l0 references).
 
 * :func:`omp`: OMP (Pati, Rezaiifar & Krishnaprasad 1993): k times, add the column most correlated
-  with the residual (correlations of unit-normalised columns), then refit least squares on the
-  selected columns. Same selections as ``sklearn.linear_model.OrthogonalMatchingPursuit``.
+  with the residual, then refit least squares on the selected columns. Columns are scored by
+  :math:`|x_j^\top r|/\lVert x_j\rVert` (scale invariant); ``sklearn.linear_model.OrthogonalMatchingPursuit``
+  scores the raw :math:`|x_j^\top r|`, so the two select the same columns when the columns have equal norms.
 * :func:`best_subset`: :math:`\min_{|S| = k} \lVert y - X_S w_S\rVert^2` by enumeration. Subsets are
   unranked in colexicographic order chunk by chunk (no list of all C(d, k) subsets is stored) and
   scored with batched Cholesky factors of :math:`X_S^\top X_S`:
