@@ -180,8 +180,13 @@ def fit_slopes(ds, n_star) -> dict:
         if not np.all(np.isfinite(v)) or v.size < 2:
             out[mth] = None
             continue
+        if v.size == 2:  # two points: the slopes, with no standard error
+            dlog = math.log(ds[1] / ds[0])
+            out[mth] = dict(power=math.log(v[1] / v[0]) / dlog, power_se=math.nan,
+                            per_log_d=(v[1] - v[0]) / dlog, per_log_d_se=math.nan)
+            continue
         power = fit_power_law(ds, v)
         lin = fit_line(np.log(ds), v)
-        out[mth] = dict(power=power.slope, power_se=power.slope_stderr if v.size > 2 else math.nan,
-                        per_log_d=lin.slope, per_log_d_se=lin.slope_stderr if v.size > 2 else math.nan)
+        out[mth] = dict(power=power.slope, power_se=power.slope_stderr, per_log_d=lin.slope,
+                        per_log_d_se=lin.slope_stderr)
     return out

@@ -169,6 +169,7 @@ def measure_random_vs_worst(key, *, trials: int, n: int):
                                   ("random/signs", "random", "random")]:
         runs[name] = _median_table(S.error_curves(key, [n], trials=trials, support=support, values=values,
                                                   methods=methods))
+        jax.clear_caches()  # one program per (method, N, d): release them (XLA:CPU mappings, see tests/conftest.py)
     v = {
         "precond / LassoCV (worst-case pairs)": runs["pairs/contrast"]["preconditioned"] / runs["pairs/contrast"]["lasso_cv"],
         "precond / LassoCV (random support)": runs["random/contrast"]["preconditioned"] / runs["random/contrast"]["lasso_cv"],
@@ -189,6 +190,7 @@ def measure_sample_complexity(key, *, ds, ns, trials: int, eps: float):
     for d in ds:
         c = S.error_curves(jax.random.fold_in(key, d), ns, d=d, m=d // 10, trials=trials, methods=methods)
         curves[d] = c
+        jax.clear_caches()
         for m, v in S.sample_complexity(c, eps).items():
             n_star[m].append(v)
     slopes = S.fit_slopes(ds, n_star)
