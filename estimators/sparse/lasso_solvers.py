@@ -27,7 +27,7 @@ duality gap, with the dual point :math:`\theta = s\,r/N`, :math:`s = \min(1, \al
   grows like :math:`\sqrt{\kappa}`: prefer ``"cd"`` on ill-conditioned designs.
 
 Everything below the public wrappers is a pure function of arrays, so it runs under ``jit`` and
-``vmap`` (the CV routine vmaps the warm-started path over folds).
+``vmap`` (the CV routine maps the warm-started path over folds inside one program).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def _polish(Xt, y, n, alpha, w, size, max_steps=None):
     d = Xt.shape[0]
     c = Xt @ y / n
     dtype = Xt.dtype
-    max_steps = 4 * size if max_steps is None else max_steps
+    max_steps = min(4 * size, 32) if max_steps is None else max_steps
     limit = jnp.minimum(size, jnp.floor(n)).astype(jnp.int32)
 
     def target(signs):
@@ -435,7 +435,10 @@ def _cv_impl(X, y, alphas, folds, tol, n_folds, solver, max_iter):
         resid = (y[None, :] - coefs @ X.T) * test[None, :]
         return jnp.sum(resid * resid, axis=1) / jnp.sum(test), jnp.all(status == int(Status.SUCCESS))
 
-    mse, ok = jax.vmap(one_fold, out_axes=(1, 0))(jnp.arange(n_folds))
+    # lax.map, not vmap: batched while loops would run every fold until the slowest converged, and
+    # every size branch of the active-set switch would execute
+    mse, ok = jax.lax.map(one_fold, jnp.arange(n_folds))
+    mse = mse.T
     mean = jnp.mean(mse, axis=1)
     se = jnp.std(mse, axis=1, ddof=1) / jnp.sqrt(n_folds)
     best = jnp.argmin(mean)
@@ -450,7 +453,7 @@ def _cv_impl(X, y, alphas, folds, tol, n_folds, solver, max_iter):
 
 def lasso_cv(X, y, *, n_folds: int = 5, alphas=None, n_alphas: int = 30, eps: float = 1e-3, key=None, folds=None,
              solver: str = "cd", tol: float = 1e-6, max_iter: int = 500, throw: bool = False) -> LassoCVResult:
-    """K-fold cross-validated Lasso, the folds' warm-started paths vmapped in one program.
+    """K-fold cross-validated Lasso: the folds' warm-started paths run in one compiled program.
 
     The grid is computed once on all rows (as scikit-learn's ``LassoCV`` does). Folds are contiguous
     blocks (``KFold(shuffle=False)``) unless ``key`` shuffles them or ``folds`` gives explicit labels
