@@ -39,11 +39,11 @@ def design(X, name: str = "X"):
     return jnp.asarray(a, jnp.float64)
 
 
-def response(y, n: int, name: str = "y"):
-    """A finite 1-D float64 response of length ``n``."""
+def response(y, n: int, name: str = "y", per: str = "row"):
+    """A finite 1-D float64 vector of length ``n`` (one entry per ``per`` of X)."""
     a = _numeric(y, name)
     if a.ndim != 1 or a.shape[0] != n:
-        raise ValueError(f"`{name}` must be 1-D with one entry per row of X ({n}), got shape {tuple(a.shape)}")
+        raise ValueError(f"`{name}` must be 1-D with one entry per {per} of X ({n}), got shape {tuple(a.shape)}")
     return jnp.asarray(a, jnp.float64)
 
 

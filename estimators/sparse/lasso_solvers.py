@@ -348,7 +348,7 @@ def lasso(X, y, alpha, *, solver: str = "cd", tol: float = 1e-8, max_iter: int =
         r = y - X @ coef
         gap = r @ r / (2 * n) - (y @ y - (r - y) @ (r - y)) / (2 * n) if n >= d else jnp.asarray(0.0)
         return LassoResult(coef, X @ coef, alpha, jnp.abs(gap), jnp.asarray(0), jnp.asarray(int(Status.SUCCESS)))
-    w0 = jnp.zeros(d) if w0 is None else _checks.response(w0, d, "w0")
+    w0 = jnp.zeros(d) if w0 is None else _checks.response(w0, d, "w0", per="column")
     out = _lasso_impl(X, y, alpha, w0, jnp.asarray(tol, X.dtype), solver, max_iter)
     if throw:
         _throw(out.converged, "lasso", out.dual_gap)
