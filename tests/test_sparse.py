@@ -420,3 +420,14 @@ def test_bad_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         S.lasso(X, y, 0.1)  # clean input: no warnings
+
+
+def test_lasso_vmaps_over_problems():
+    rng = np.random.default_rng(60)
+    Xs = jnp.asarray(rng.standard_normal((4, 30, 20)))
+    ys = jnp.asarray(rng.standard_normal((4, 30)))
+    out = jax.vmap(lambda X, y: S.lasso(X, y, 0.1, tol=1e-12))(Xs, ys)
+    assert np.all(np.asarray(out.converged))
+    for i in range(4):
+        np.testing.assert_allclose(np.asarray(out.coef[i]), np.asarray(S.lasso(Xs[i], ys[i], 0.1, tol=1e-12).coef),
+                                   atol=1e-12)
