@@ -21,7 +21,7 @@ duality gap, with the dual point :math:`\theta = s\,r/N`, :math:`s = \min(1, \al
   support plus every coordinate with :math:`|x_j^\top r|/N > \alpha`; sweeps over it until the
   updates settle, then one product :math:`X^\top r` for the gap and the next working set. A coordinate
   left out would stay at zero if visited, so this is ordinary coordinate descent in another order;
-  a sweep costs O(N |working set|) instead of O(Nd).
+  a sweep costs O(N) per working-set coordinate instead of O(Nd) per sweep.
 * ``solver="fista"``: accelerated proximal gradient (Beck & Teboulle 2009) with step 1/L,
   :math:`L = \sigma_{\max}(X)^2/N`, and O'Donoghue & Candes' gradient restart. Its iteration count
   grows like :math:`\sqrt{\kappa}`: prefer ``"cd"`` on ill-conditioned designs.
@@ -108,7 +108,7 @@ def soft_threshold(z, t):
 
 
 def lasso_objective(X, y, coef, alpha):
-    """P(w) = |y - Xw|^2 / (2N) + alpha |w|_1."""
+    """``P(w) = |y - Xw|^2 / (2N) + alpha |w|_1``."""
     r = y - X @ coef
     return r @ r / (2 * X.shape[0]) + alpha * jnp.sum(jnp.abs(coef))
 
@@ -356,7 +356,7 @@ def lasso(X, y, alpha, *, solver: str = "cd", tol: float = 1e-8, max_iter: int =
 
 
 def alpha_max(X, y):
-    """The smallest alpha with an all-zero solution, |X^T y|_inf / N."""
+    """The smallest alpha with an all-zero solution, ``|X^T y|_inf / N``."""
     X, y = _checks.problem(X, y)
     return jnp.max(jnp.abs(X.T @ y)) / X.shape[0]
 

@@ -71,7 +71,7 @@ class Preconditioner(NamedTuple):
     ``representative[j]``: column j kept as itself; otherwise column j of ``matrix`` is
     ``e_j - beta_j`` with ``beta_j`` supported on representatives. ``null[j]``: X @ matrix[:, j] is zero
     to 1e-10 (relative) and the Lasso leaves that direction out. ``residual[j]``: the relative norm
-    |X matrix[:, j]| / |x_j|.
+    ``|X matrix[:, j]| / |x_j|``.
     """
 
     matrix: jax.Array
@@ -197,7 +197,7 @@ def find_preconditioner(X, method: str = "dependencies", *, threshold: float = 0
 
 
 def augment_dictionary(X, corr_threshold: float = 0.9):
-    """Append the differences x_i - sign(c_ij) x_j of every column pair with |corr| > ``corr_threshold``.
+    """Append the differences x_i - sign(c_ij) x_j of every column pair with ``|corr| > corr_threshold``.
 
     Returns the (d, d + p) map M with w = M u, for :func:`preconditioned_lasso` (spec section 1.4's
     ``aug``, a crude form of Kelner et al.'s feature adaptation).

@@ -71,7 +71,7 @@ def alpha_theory(sigma, n, d, delta=0.1):
 
 
 class SlowRate(NamedTuple):
-    """``event``: alpha >= |(XS)^T xi|_inf / N; ``bound``: 4 alpha |S^{-1} w*|_1 (S = I for the plain Lasso)."""
+    """``event``: ``alpha >= |(XS)^T xi|_inf / N``; ``bound``: ``4 alpha |S^{-1} w*|_1`` (S = I for the plain Lasso)."""
 
     event: jax.Array
     bound: jax.Array
@@ -91,7 +91,7 @@ def slow_rate_bound(X, noise, coef, alpha, S=None) -> SlowRate:
 
 
 def prediction_error(X, coef_hat, coef_star):
-    """(1/N) |X (w_hat - w*)|^2: in-sample (fixed-design) prediction error."""
+    """``(1/N) |X (w_hat - w*)|^2``: in-sample (fixed-design) prediction error."""
     r = X @ (coef_hat - coef_star)
     return r @ r / X.shape[0]
 
