@@ -42,7 +42,7 @@ import numpy as np
 
 from estimators.sparse import _checks
 from theorylab.numerics.solution import ConvergenceError, Status
-from theorylab.validation import check_choice, check_integer, check_positive, is_traced
+from theorylab.validation import check_choice, check_in_range, check_integer, check_positive, is_traced
 
 __all__ = [
     "LassoResult", "LassoPath", "LassoCVResult",
@@ -364,15 +364,9 @@ def alpha_max(X, y):
 def alpha_grid(X, y, n_alphas: int = 30, eps: float = 1e-3):
     """``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max``, log-spaced (scikit-learn's grid)."""
     n_alphas = check_integer(n_alphas, "n_alphas", minimum=1)
-    _checks_eps(eps)
+    check_in_range(eps, "eps", 0.0, 1.0, closed=(False, False))
     top = alpha_max(X, y)
     return jnp.geomspace(top, top * eps, n_alphas) if n_alphas > 1 else top[None]
-
-
-def _checks_eps(eps):
-    from theorylab.validation import check_in_range
-
-    check_in_range(eps, "eps", 0.0, 1.0, closed=(False, False))
 
 
 def _path(Xt, y, n, alphas, tol_abs, solver, max_iter):
