@@ -22,7 +22,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import digamma
 
-import estimators.mutual_information as M
+import theorylab.estimators.mutual_information as M
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import best_of  # noqa: E402

@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from estimators import transport as T  # noqa: E402
+from theorylab.estimators import transport as T  # noqa: E402
 
 print = functools.partial(print, flush=True)  # noqa: A001
 warnings.filterwarnings("ignore")

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _timing import best_of  # noqa: E402
 
 import theorylab  # noqa: E402,F401
-from estimators.quantile import (  # noqa: E402
+from theorylab.estimators.quantile import (  # noqa: E402
     AggregatorConfig,
     cqr_offset,
     fit_aggregator,

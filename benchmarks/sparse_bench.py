@@ -23,7 +23,7 @@ import warnings
 import jax
 import numpy as np
 
-import estimators.sparse as S
+import theorylab.estimators.sparse as S
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import best_of  # noqa: E402

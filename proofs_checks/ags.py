@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 y, alpha, beta, q, r, m, h = sp.symbols("y alpha beta q r m h", positive=True)
 

@@ -18,7 +18,7 @@ import itertools
 
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 
 def check_sampler_moments_k2_d1() -> CheckResult:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 
 def _exponent(qt, q, beta, beta_ref, p):

@@ -12,7 +12,7 @@ import math
 
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 r, M, p = sp.symbols("r M p", positive=True)
 x, c, d, lam = sp.symbols("x c d lambda", real=True)

@@ -1,4 +1,4 @@
-"""Mutual-information ground truths (estimators.mutual_information), derived and checked with sympy.
+"""Mutual-information ground truths (theorylab.estimators.mutual_information), derived and checked with sympy.
 
 * Student-t: the entropy of a k-variate t with identity dispersion is
   h_k = lnG(nu/2) - lnG((nu+k)/2) + k/2 ln(nu pi) + (nu+k)/2 [psi((nu+k)/2) - psi(nu/2)];
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 STUDENT_CASES = {(1, 1): sp.log(8 * sp.pi) - 3, (2, 1): sp.log(3) - sp.Rational(2, 3), (2, 2): sp.log(2) - sp.Rational(1, 2),
                  (3, 2): 6 - sp.log(96 * sp.pi), (3, 3): sp.log(3360 * sp.pi) - sp.Rational(318, 35),
@@ -56,7 +56,7 @@ def check_student_t_closed_forms() -> CheckResult:
 
     import numpy as np
 
-    from estimators.mutual_information import mi_student_t
+    from theorylab.estimators.mutual_information import mi_student_t
 
     worst = max(abs(float(mi_student_t(np.eye(2 * d), d, df)) - float(sp.N(form, 20)))
                 for (d, df), form in STUDENT_CASES.items())
@@ -89,7 +89,7 @@ def check_additive_uniform_integral() -> CheckResult:
     forms_ok = sp.simplify(small - (e - sp.log(2 * e))) == 0 and sp.simplify(large - 1 / (4 * e)) == 0
     continuous = sp.simplify(small.subs(e, sp.Rational(1, 2)) - large.subs(e, sp.Rational(1, 2))) == 0
 
-    from estimators.mutual_information import mi_additive_uniform
+    from theorylab.estimators.mutual_information import mi_additive_uniform
 
     worst = max(abs(float(mi_additive_uniform(v)) - fn(v)) for v in (0.01, 0.1, 0.3, 0.5, 0.75, 3.0))
     ok = bool(forms_ok) and bool(continuous) and worst < 1e-13
@@ -120,7 +120,7 @@ def check_plugin_bias_series() -> CheckResult:
         if sp.simplify(lead - sp.Rational(dx * dy, 2)) != 0:
             bad.append((dx, dy, "leading term", lead))
 
-    from estimators.mutual_information import gaussian_plugin_bias
+    from theorylab.estimators.mutual_information import gaussian_plugin_bias
 
     worst = 0.0
     for dx, dy, big_n in ((5, 5, 500), (1, 1, 500), (25, 25, 1000), (2, 3, 40)):
@@ -140,7 +140,7 @@ def check_gaussian_2x2_logdet() -> CheckResult:
 
     import numpy as np
 
-    from estimators.mutual_information import mi_gaussian
+    from theorylab.estimators.mutual_information import mi_gaussian
 
     num = float(mi_gaussian(np.array([[4.0, 0.3 * 2 * 5], [0.3 * 2 * 5, 25.0]]), 1))
     err = abs(num + 0.5 * np.log(1 - 0.09))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 h = sp.symbols("h", positive=True)  # h = 1/n
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 z = sp.symbols("z", real=True)
 _PHI = sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi)

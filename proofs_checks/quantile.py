@@ -1,4 +1,4 @@
-"""Quantile scores, rearrangement and pooling (estimators.quantile), checked with sympy (spec section 5).
+"""Quantile scores, rearrangement and pooling (theorylab.estimators.quantile), checked with sympy (spec section 5).
 
 * psi_tau(v) = tau v + (-v)_+ for tau in (0, 1);
 * alpha IS_alpha(l, u; y) = 2 [psi_{alpha/2}(y - l) + psi_{1-alpha/2}(y - u)] on the three regions;
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 _b = sp.Symbol("b", positive=True)
 TAU = _b / (1 + _b)  # any tau in (0, 1)
@@ -51,7 +51,7 @@ def check_interval_score_identity() -> CheckResult:
     regions = {"below": residual(lo - d), "inside": residual(lo + w * s / (1 + s)), "above": residual(up + d)}
     ok = all(r == 0 for r in regions.values())
 
-    from estimators.quantile import interval_score, pinball_loss
+    from theorylab.estimators.quantile import interval_score, pinball_loss
 
     rng = np.random.default_rng(0)
     worst = 0.0
@@ -100,7 +100,7 @@ def check_minmax_counterexample() -> CheckResult:
     expected = {"raw": R(17, 40), "minmax": R(9, 20), "sort": R(3, 10), "isotonic": R(21, 80)}
     ok = sums == expected
 
-    from estimators.quantile import monotonize
+    from theorylab.estimators.quantile import monotonize
 
     qn = np.array([0.0, 1.0, 0.5])
     for method in ("minmax", "sort", "isotonic"):
@@ -146,7 +146,7 @@ def check_vincentization_location_scale() -> CheckResult:
 
     from scipy.stats import norm
 
-    from estimators.quantile import vincentize
+    from theorylab.estimators.quantile import vincentize
 
     taus = np.array([0.025, 0.25, 0.5, 0.75, 0.975])
     q = np.stack([norm.ppf(taus, 0, 1), norm.ppf(taus, 2, 3)])

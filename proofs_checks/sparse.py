@@ -1,4 +1,4 @@
-"""Sparse regression on random supports (estimators.sparse), derived and checked with sympy (spec section 5).
+"""Sparse regression on random supports (theorylab.estimators.sparse), derived and checked with sympy (spec section 5).
 
 * (a) The soft-threshold risk: integrate (soft(z, t) - theta)^2 against N(theta, 1) piecewise and compare
   with the closed form in ``soft_threshold_risk`` at several points; R(0, t) = 2[(1+t^2)Phi(-t) - t phi(t)].
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 
 def _soft_threshold_risk_symbolic(theta=None):
@@ -30,7 +30,7 @@ def _soft_threshold_risk_symbolic(theta=None):
 def check_soft_threshold_risk() -> CheckResult:
     """Piecewise sympy integral of the soft-threshold risk against the code's closed form (theta != 0 in
     the general integral, which divides by theta; theta = 0 integrated separately)."""
-    from estimators.sparse.theory import soft_threshold_risk
+    from theorylab.estimators.sparse.theory import soft_threshold_risk
 
     risk, th, t = _soft_threshold_risk_symbolic()
     points = [(0.5, 2.0), (3.0, 1.5), (-2.0, 0.3), (1.0, 0.1)]
@@ -58,7 +58,7 @@ def check_lasso_1d_minimiser() -> CheckResult:
     # numeric cross-check of the code's soft_threshold against brute-force minimisation on a grid
     import numpy as np
 
-    from estimators.sparse.lasso_solvers import soft_threshold
+    from theorylab.estimators.sparse.lasso_solvers import soft_threshold
 
     grid = np.linspace(-6, 6, 120001)
     worst = 0.0
@@ -80,7 +80,7 @@ def check_projection_trace() -> CheckResult:
 
 def check_cluster_condition_number() -> CheckResult:
     """Eigenvalues of the s x s equicorrelated block and cond = (s + delta^2)/delta^2 for s = 2..5."""
-    from estimators.sparse.designs import cluster_condition_number
+    from theorylab.estimators.sparse.designs import cluster_condition_number
 
     rho, delta = sp.symbols("rho delta", positive=True)
     details, ok = [], True

@@ -1,4 +1,4 @@
-"""Entropic OT and Sinkhorn-Newton-Sparse (estimators.transport), derived and checked with sympy.
+"""Entropic OT and Sinkhorn-Newton-Sparse (theorylab.estimators.transport), derived and checked with sympy.
 
 * Gradient of the dual potential Phi(f, g) = <a,f> + <b,g> - eps sum P + eps sum a with
   P = exp((f_i + g_j - C_ij)/eps): (a - P1, b - P^T 1); the gradient-sum identity.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 _N, _M = 2, 3
 
@@ -63,7 +63,7 @@ def check_gradient_of_dual_potential() -> CheckResult:
 
     import jax.numpy as jnp
 
-    from estimators.transport import dual_gradient
+    from theorylab.estimators.transport import dual_gradient
 
     num = _numeric_point()
     gf, gg = dual_gradient(jnp.asarray(num["f"]), jnp.asarray(num["g"]), jnp.asarray(num["C"]), jnp.asarray(num["a"]),
@@ -94,7 +94,7 @@ def check_hessian_sign_and_null_vector() -> CheckResult:
 
     import jax.numpy as jnp
 
-    from estimators.transport import hessian_matvec
+    from theorylab.estimators.transport import hessian_matvec
 
     num = _numeric_point(1)
     rng = np.random.default_rng(2)
@@ -148,7 +148,7 @@ def check_two_by_two_closed_form() -> CheckResult:
     feasible = [r for r in roots if 0 < float(r) < min(a1, b1)]
     p11 = float(feasible[0])
 
-    from estimators.transport import sns
+    from theorylab.estimators.transport import sns
 
     r = sns(np.array([[0.0, 1.0], [0.5, 0.0]]), np.array([0.3, 0.7]), np.array([0.6, 0.4]), eps=0.1, tol=1e-13)
     err = abs(float(r.plan[0, 0]) - p11)

@@ -16,7 +16,7 @@ import itertools
 
 import sympy as sp
 
-from proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult
 
 
 def check_confidence_radius_inversion() -> CheckResult:

@@ -420,7 +420,7 @@ def test_simulate_vmaps_over_instances_and_traces_match_totals():
 
 def test_threshold_instance_separates_ucb1_from_se_wtb():
     """Spec B4 item 1 in miniature: UCB1's CPR/T approaches 0.45 - 0.1 = 0.35 (closed form,
-    proofs_checks.wtb), SE-WTB's falls well below it."""
+    theorylab.proofs_checks.wtb), SE-WTB's falls well below it."""
     env = threshold_env()
     T = 16000
     key = jax.random.PRNGKey(1)

@@ -17,8 +17,8 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 from scipy.special import digamma
 
-import estimators.mutual_information as M
-from estimators.mutual_information.protocol import Subsamples
+import theorylab.estimators.mutual_information as M
+from theorylab.estimators.mutual_information.protocol import Subsamples
 
 LN2 = math.log(2.0)
 

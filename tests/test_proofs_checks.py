@@ -2,7 +2,7 @@
 
 import pytest
 
-from proofs_checks import all_checks
+from theorylab.proofs_checks import all_checks
 
 
 @pytest.mark.parametrize("name,check", all_checks(), ids=[n for n, _ in all_checks()])

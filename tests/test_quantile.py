@@ -1,4 +1,4 @@
-"""estimators.quantile: scores, monotone fixes, aggregators, LP, CQR, pooling, stacking.
+"""theorylab.estimators.quantile: scores, monotone fixes, aggregators, LP, CQR, pooling, stacking.
 
 Ground truths: scikit-learn (mean_pinball_loss, IsotonicRegression), MAPIE (CQR bounds),
 statsmodels (QuantReg on Engel) and its published table, scipy (HiGHS LP, brentq), closed forms
@@ -18,7 +18,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 import theorylab  # noqa: F401
-from estimators.quantile import (
+from theorylab.estimators.quantile import (
     AggregatorConfig,
     GaussianLinearModel,
     NearestNeighbourModel,
@@ -244,7 +244,7 @@ def test_adam_fit_reaches_lp_optimum(granularity):
 
 def test_engel_lp_matches_statsmodels_and_published_table():
     sm = pytest.importorskip("statsmodels.api")
-    from estimators.quantile.datasets import load_engel
+    from theorylab.estimators.quantile.datasets import load_engel
 
     X, y, _ = load_engel()
     taus = np.array([0.25, 0.5, 0.75])

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-import estimators.sparse as S
-from estimators.sparse.curves import ErrorCurves
+import theorylab.estimators.sparse as S
+from theorylab.estimators.sparse.curves import ErrorCurves
 
 sklm = pytest.importorskip("sklearn.linear_model")
 

@@ -1,4 +1,4 @@
-"""estimators.transport: Sinkhorn, Sinkhorn-Newton-Sparse, certificates, exact references.
+"""theorylab.estimators.transport: Sinkhorn, Sinkhorn-Newton-Sparse, certificates, exact references.
 
 Ground truths: the 2x2 closed form (a quadratic), POT (``ot.sinkhorn``, ``ot.emd2``) run in the
 same test, scipy (``cdist``, ``wasserstein_distance``, ``linear_sum_assignment``), JAX autodiff of
@@ -18,7 +18,7 @@ from scipy.spatial.distance import cdist
 from scipy.stats import wasserstein_distance
 
 import theorylab  # noqa: F401
-from estimators import transport as T
+from theorylab.estimators import transport as T
 from theorylab.numerics import Status
 
 

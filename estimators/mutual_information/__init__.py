@@ -1,14 +1,14 @@
 """Mutual-information estimators with confidence intervals and reliability checks.
 
-* :mod:`~estimators.mutual_information.ground_truth`: exact MI of Gaussian, Student-t, additive
+* :mod:`~theorylab.estimators.mutual_information.ground_truth`: exact MI of Gaussian, Student-t, additive
   uniform, Gaussian-channel and latent-Gaussian models; the exact Gaussian plug-in bias;
-* :mod:`~estimators.mutual_information.distributions`: those models as NumPyro distributions;
-* :mod:`~estimators.mutual_information.transforms`: MI-preserving invertible maps (bmi's tasks);
-* :mod:`~estimators.mutual_information.kraskov`: KSG variants 1 and 2, exact brute-force JAX search;
-* :mod:`~estimators.mutual_information.gaussian`: bias-corrected log-det estimator, delta-method error;
-* :mod:`~estimators.mutual_information.bounds`: InfoNCE, NWJ, TUBA, DV, JS, SMILE on a score matrix;
-* :mod:`~estimators.mutual_information.neural`: separable / concat / hybrid / variational critics;
-* :mod:`~estimators.mutual_information.protocol`: disjoint subsampling, Holmes-Nemenman variance,
+* :mod:`~theorylab.estimators.mutual_information.distributions`: those models as NumPyro distributions;
+* :mod:`~theorylab.estimators.mutual_information.transforms`: MI-preserving invertible maps (bmi's tasks);
+* :mod:`~theorylab.estimators.mutual_information.kraskov`: KSG variants 1 and 2, exact brute-force JAX search;
+* :mod:`~theorylab.estimators.mutual_information.gaussian`: bias-corrected log-det estimator, delta-method error;
+* :mod:`~theorylab.estimators.mutual_information.bounds`: InfoNCE, NWJ, TUBA, DV, JS, SMILE on a score matrix;
+* :mod:`~theorylab.estimators.mutual_information.neural`: separable / concat / hybrid / variational critics;
+* :mod:`~theorylab.estimators.mutual_information.protocol`: disjoint subsampling, Holmes-Nemenman variance,
   extrapolation to infinite N, consistency checks, :func:`estimate_with_ci`.
 
 Seed paper: Abdelaleem, Martini & Nemenman, "Accurate estimation of mutual information in high
@@ -17,9 +17,9 @@ conventions for what could and could not be checked against the paper).
 """
 
 import theorylab  # noqa: F401  (float64 on)
-from estimators.mutual_information import bounds, distributions, transforms
-from estimators.mutual_information.bounds import dv, infonce, js, nwj, smile, smile_objective, tuba
-from estimators.mutual_information.distributions import (
+from theorylab.estimators.mutual_information import bounds, distributions, transforms
+from theorylab.estimators.mutual_information.bounds import dv, infonce, js, nwj, smile, smile_objective, tuba
+from theorylab.estimators.mutual_information.distributions import (
     AdditiveUniform,
     JointGaussian,
     JointStudentT,
@@ -28,8 +28,8 @@ from estimators.mutual_information.distributions import (
     latent_gaussian,
     sparse_covariance,
 )
-from estimators.mutual_information.gaussian import GaussianMI, gaussian_mi, gaussian_statistic
-from estimators.mutual_information.ground_truth import (
+from theorylab.estimators.mutual_information.gaussian import GaussianMI, gaussian_mi, gaussian_statistic
+from theorylab.estimators.mutual_information.ground_truth import (
     canonical_correlations,
     gaussian_plugin_bias,
     mi_additive_uniform,
@@ -40,9 +40,9 @@ from estimators.mutual_information.ground_truth import (
     mi_student_t,
     student_t_correction,
 )
-from estimators.mutual_information.kraskov import KSG, ksg, ksg_statistic
-from estimators.mutual_information.neural import NeuralMI, neural_mi, smooth_curve
-from estimators.mutual_information.protocol import (
+from theorylab.estimators.mutual_information.kraskov import KSG, ksg, ksg_statistic
+from theorylab.estimators.mutual_information.neural import NeuralMI, neural_mi, smooth_curve
+from theorylab.estimators.mutual_information.protocol import (
     Extrapolation,
     Subsamples,
     bootstrap,
@@ -53,7 +53,7 @@ from estimators.mutual_information.protocol import (
     subsample,
     subsample_statistics,
 )
-from estimators.mutual_information.result import MIEstimate, MIResult
+from theorylab.estimators.mutual_information.result import MIEstimate, MIResult
 
 __all__ = [
     "bounds", "distributions", "transforms",

@@ -2,7 +2,7 @@
 
 Every distribution draws joint samples ``z`` of shape ``(..., dim_x + dim_y)``; :meth:`split`
 cuts them into ``x`` and ``y`` and :meth:`sample_xy` does both. ``mutual_information(units)`` is the
-exact value from :mod:`~estimators.mutual_information.ground_truth`.
+exact value from :mod:`~theorylab.estimators.mutual_information.ground_truth`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import jax.numpy as jnp
 import numpyro.distributions as npd
 from numpyro.distributions import constraints
 
-from estimators.mutual_information import _checks
-from estimators.mutual_information import ground_truth as gt
+from theorylab.estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information import ground_truth as gt
 from theorylab.validation import as_float_array, check_integer, check_positive
 
 __all__ = ["JointGaussian", "JointStudentT", "AdditiveUniform", "latent_gaussian", "dense_covariance",
@@ -135,7 +135,7 @@ def latent_gaussian(key, dim: int, rho, noise: float) -> JointGaussian:
 
     ``x = A z_x + noise e_x``, ``y = B z_y + noise e_y`` with ``A``, ``B`` random orthonormal
     ``(dim, len(rho))`` embeddings drawn from ``key``, ``z`` standard with canonical correlations
-    ``rho``. Its MI is :func:`~estimators.mutual_information.mi_latent_gaussian` ``(rho, noise)``.
+    ``rho``. Its MI is :func:`~theorylab.estimators.mutual_information.mi_latent_gaussian` ``(rho, noise)``.
     """
     dim = check_integer(dim, "dim", minimum=1)
     r = as_float_array(rho, "rho", ndim=1)

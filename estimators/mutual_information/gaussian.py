@@ -2,7 +2,7 @@ r"""Gaussian (log-det) plug-in estimator with its exact bias correction and a de
 
 :math:`\hat I = \tfrac12[\log\det S_{xx} + \log\det S_{yy} - \log\det S]` with the sample covariance
 :math:`S` (N - 1 degrees of freedom). For Gaussian data its bias is known exactly and does not
-depend on the covariance (:func:`~estimators.mutual_information.gaussian_plugin_bias`), so the
+depend on the covariance (:func:`~theorylab.estimators.mutual_information.gaussian_plugin_bias`), so the
 corrected estimate :math:`\hat I - b(d_x, d_y, N)` is unbiased; the same correction is used by
 GCMI (Ince et al., Hum. Brain Mapp. 2017). The standard error is the delta-method value
 :math:`\sqrt{\sum_i\hat\rho_i^2/N}` (:math:`\hat\rho_i` the sample canonical correlations), from
@@ -20,9 +20,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.mutual_information import _checks
-from estimators.mutual_information.ground_truth import gaussian_plugin_bias
-from estimators.mutual_information.result import MIEstimate
+from theorylab.estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information.ground_truth import gaussian_plugin_bias
+from theorylab.estimators.mutual_information.result import MIEstimate
 
 __all__ = ["gaussian_mi", "gaussian_statistic", "GaussianMI"]
 

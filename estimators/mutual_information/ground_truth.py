@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import digamma, gammaln
 
-from estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information import _checks
 from theorylab.validation import as_float_array, check_finite, check_integer, check_positive, is_traced
 
 __all__ = [

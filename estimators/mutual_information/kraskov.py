@@ -31,8 +31,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import digamma
 
-from estimators.mutual_information import _checks
-from estimators.mutual_information.result import MIEstimate
+from theorylab.estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information.result import MIEstimate
 from theorylab.validation import check_choice, check_integer, check_positive
 
 __all__ = ["ksg", "ksg_statistic", "KSG"]
@@ -192,7 +192,7 @@ def ksg(x, y, *, k: int = 5, variant: int = 1, standardize: bool = True, key=Non
     stderr, dof = float("nan"), float("inf")
     diagnostics = {"tie_fraction": ties, "k": k, "variant": variant}
     if key is not None:
-        from estimators.mutual_information.protocol import hn_variance, subsample
+        from theorylab.estimators.mutual_information.protocol import hn_variance, subsample
 
         # gamma = 1 is the estimate above; hn_variance uses only the split levels
         sub = subsample(key, xa, ya, KSG(k=k, variant=variant, standardize=standardize), gammas=range(2, 11))

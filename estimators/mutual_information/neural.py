@@ -33,9 +33,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.mutual_information import _checks
-from estimators.mutual_information.bounds import BOUNDS
-from estimators.mutual_information.result import MIEstimate
+from theorylab.estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information.bounds import BOUNDS
+from theorylab.estimators.mutual_information.result import MIEstimate
 from theorylab.numerics.adam import Adam
 from theorylab.validation import check_choice, check_in_range, check_integer, check_positive
 

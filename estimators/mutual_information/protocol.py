@@ -45,8 +45,8 @@ import jax
 import numpy as np
 from scipy import stats
 
-from estimators.mutual_information import _checks
-from estimators.mutual_information.result import MIEstimate, MIResult, _interval
+from theorylab.estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information.result import MIEstimate, MIResult, _interval
 from theorylab.validation import check_integer, check_positive
 
 __all__ = [
@@ -103,9 +103,9 @@ def resolve_estimator(estimator, **kwargs):
     """An estimator object from a name (``"ksg"``, ``"ksg1"``, ``"ksg2"``, ``"gaussian"``, ``"neural"``)
     or an object with ``statistic(key, x, y)``, ``uses_neighbours``, ``min_samples(dim_x, dim_y)`` and
     ``name``."""
-    from estimators.mutual_information.gaussian import GaussianMI
-    from estimators.mutual_information.kraskov import KSG
-    from estimators.mutual_information.neural import NeuralMI
+    from theorylab.estimators.mutual_information.gaussian import GaussianMI
+    from theorylab.estimators.mutual_information.kraskov import KSG
+    from theorylab.estimators.mutual_information.neural import NeuralMI
 
     if isinstance(estimator, str):
         table = {

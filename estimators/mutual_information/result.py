@@ -15,7 +15,7 @@ from typing import Any
 
 from scipy import stats
 
-from estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information import _checks
 
 __all__ = ["MIEstimate", "MIResult"]
 
@@ -77,7 +77,7 @@ class MIEstimate:
 
 @dataclasses.dataclass(frozen=True)
 class MIResult:
-    """Output of :func:`~estimators.mutual_information.estimate_with_ci`.
+    """Output of :func:`~theorylab.estimators.mutual_information.estimate_with_ci`.
 
     Two estimates are reported, never just one number:
 

@@ -1,17 +1,17 @@
 """Quantile aggregation (Fakoor, Kim, Mueller, Smola & Tibshirani, JMLR 2023) and its toolbox.
 
-* :mod:`~estimators.quantile.scores`: pinball loss, interval score, WIS, coverage, crossing rate, CRPS;
-* :mod:`~estimators.quantile.monotone`: sort, exact isotonic projection, min-max sweep, crossing penalty;
-* :mod:`~estimators.quantile.aggregation`: global/local x coarse/medium/fine softmax aggregators fit with Adam;
-* :mod:`~estimators.quantile.lp`: the exact LP fit of global coarse/medium aggregators (HiGHS);
-* :mod:`~estimators.quantile.stacking`: base-model adapters and out-of-fold predictions;
-* :mod:`~estimators.quantile.conformal`: split conformalized quantile regression with the exact rank;
-* :mod:`~estimators.quantile.pooling`: Vincentization and linear-pool quantiles;
-* :mod:`~estimators.quantile.datasets`: offline datasets (diabetes, Engel, birthweight).
+* :mod:`~theorylab.estimators.quantile.scores`: pinball loss, interval score, WIS, coverage, crossing rate, CRPS;
+* :mod:`~theorylab.estimators.quantile.monotone`: sort, exact isotonic projection, min-max sweep, crossing penalty;
+* :mod:`~theorylab.estimators.quantile.aggregation`: global/local x coarse/medium/fine softmax aggregators fit with Adam;
+* :mod:`~theorylab.estimators.quantile.lp`: the exact LP fit of global coarse/medium aggregators (HiGHS);
+* :mod:`~theorylab.estimators.quantile.stacking`: base-model adapters and out-of-fold predictions;
+* :mod:`~theorylab.estimators.quantile.conformal`: split conformalized quantile regression with the exact rank;
+* :mod:`~theorylab.estimators.quantile.pooling`: Vincentization and linear-pool quantiles;
+* :mod:`~theorylab.estimators.quantile.datasets`: offline datasets (diabetes, Engel, birthweight).
 """
 
 import theorylab  # noqa: F401  (float64 on)
-from estimators.quantile.aggregation import (
+from theorylab.estimators.quantile.aggregation import (
     AggregatorConfig,
     AggregatorFit,
     aggregator_loss,
@@ -20,7 +20,7 @@ from estimators.quantile.aggregation import (
     fit_aggregator,
     init_aggregator,
 )
-from estimators.quantile.conformal import (
+from theorylab.estimators.quantile.conformal import (
     ConformalOffsets,
     conformal_quantile,
     conformal_rank,
@@ -28,16 +28,16 @@ from estimators.quantile.conformal import (
     cqr_offset,
     cqr_offsets,
 )
-from estimators.quantile.lp import LPAggregatorFit, fit_aggregator_lp
-from estimators.quantile.monotone import (
+from theorylab.estimators.quantile.lp import LPAggregatorFit, fit_aggregator_lp
+from theorylab.estimators.quantile.monotone import (
     adaptive_margin,
     crossing_penalty,
     isotonic_projection,
     minmax_sweep,
     monotonize,
 )
-from estimators.quantile.pooling import linear_pool_quantiles, vincentize
-from estimators.quantile.scores import (
+from theorylab.estimators.quantile.pooling import linear_pool_quantiles, vincentize
+from theorylab.estimators.quantile.scores import (
     coverage,
     crossing_rate,
     crps_from_quantiles,
@@ -45,7 +45,7 @@ from estimators.quantile.scores import (
     pinball_loss,
     weighted_interval_score,
 )
-from estimators.quantile.stacking import (
+from theorylab.estimators.quantile.stacking import (
     GaussianLinearModel,
     MultiLevelModel,
     NearestNeighbourModel,

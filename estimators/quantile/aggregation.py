@@ -10,7 +10,7 @@ with the simplex enforced by a softmax over logits. *Global* weights are free pa
 *local* weights are an MLP of the features x (DQA = local-fine). Fits minimise the mean
 pinball loss (plus an optional crossing penalty) with Adam and a cosine schedule, full batch
 or in minibatches, with optional validation-based selection of the best step. Coarse and
-medium global fits have an exact LP reference in :mod:`estimators.quantile.lp`.
+medium global fits have an exact LP reference in :mod:`theorylab.estimators.quantile.lp`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.quantile import _checks
-from estimators.quantile.monotone import crossing_penalty
-from estimators.quantile.scores import _pinball
+from theorylab.estimators.quantile import _checks
+from theorylab.estimators.quantile.monotone import crossing_penalty
+from theorylab.estimators.quantile.scores import _pinball
 from theorylab.numerics.adam import Adam
 from theorylab.validation import (
     as_float_array,
@@ -222,7 +222,7 @@ def fit_aggregator(Z, y, taus, cfg: AggregatorConfig | None = None, *, x=None, k
     batch_size:
         ``None`` for full-batch steps, else minibatches drawn with replacement.
     crossing_weight, margin:
-        Weight and margin of :func:`~estimators.quantile.monotone.crossing_penalty` in the loss.
+        Weight and margin of :func:`~theorylab.estimators.quantile.monotone.crossing_penalty` in the loss.
     valid:
         ``(Z_valid, y_valid)`` or ``(Z_valid, y_valid, x_valid)``: the returned parameters are
         those of the step with the lowest validation pinball loss.

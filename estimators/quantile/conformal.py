@@ -22,7 +22,7 @@ from typing import NamedTuple
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.quantile import _checks
+from theorylab.estimators.quantile import _checks
 from theorylab.validation import check_choice, check_in_range, check_integer
 
 __all__ = ["conformal_rank", "conformal_quantile", "cqr_offset", "ConformalOffsets", "cqr_offsets", "conformalize"]

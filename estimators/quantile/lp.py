@@ -6,7 +6,7 @@ min_{w, b} sum_i sum_k psi_{tau_k}(y_i - b_k - sum_j w_jk Z_ijk)
 with w_jk = w_j shared over levels for ``"coarse"`` (and one intercept b) and one column of weights
 (and intercept) per level for ``"medium"`` (Tibshirani's ``quantgen::quantile_ensemble``). Written as
 an LP with u = u+ - u- (Koenker & Bassett 1978) and solved by scipy's HiGHS. This is the reference
-the gradient fits of :mod:`estimators.quantile.aggregation` are checked against; with
+the gradient fits of :mod:`theorylab.estimators.quantile.aggregation` are checked against; with
 ``unit_sum=False, nonneg=False, intercept=True`` a medium fit on "models" x is ordinary linear
 quantile regression.
 """
@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from estimators.quantile import _checks
+from theorylab.estimators.quantile import _checks
 from theorylab.validation import check_choice
 
 __all__ = ["LPAggregatorFit", "fit_aggregator_lp"]

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.quantile import _checks
+from theorylab.estimators.quantile import _checks
 from theorylab.validation import (
     as_float_array,
     check_finite,

@@ -23,7 +23,7 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.quantile import _checks
+from theorylab.estimators.quantile import _checks
 from theorylab.validation import check_choice, check_in_range, is_traced
 
 __all__ = [

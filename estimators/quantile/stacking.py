@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-from estimators.quantile import _checks
+from theorylab.estimators.quantile import _checks
 from theorylab.validation import check_finite, check_integer
 
 __all__ = [

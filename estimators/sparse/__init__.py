@@ -1,15 +1,15 @@
 """Sparse linear regression on random supports (Chandrasekaran, Meka & Stavropoulos 2025) and its toolbox.
 
-* :mod:`~estimators.sparse.designs`: Gaussian, equicorrelated-cluster, near-duplicate-pair and Toeplitz
+* :mod:`~theorylab.estimators.sparse.designs`: Gaussian, equicorrelated-cluster, near-duplicate-pair and Toeplitz
   designs with known covariance; random and worst-case supports; random-sign and contrast coefficients;
-* :mod:`~estimators.sparse.lasso_solvers`: the Lasso in scikit-learn's scaling (working-set coordinate descent
+* :mod:`~theorylab.estimators.sparse.lasso_solvers`: the Lasso in scikit-learn's scaling (working-set coordinate descent
   finished by active-set steps, or FISTA), both stopped on the duality gap; warm-started paths; K-fold CV;
-* :mod:`~estimators.sparse.greedy`: orthogonal matching pursuit, exhaustive best subset, oracle least squares;
-* :mod:`~estimators.sparse.preconditioning`: the preconditioned Lasso and a data-driven preconditioner
+* :mod:`~theorylab.estimators.sparse.greedy`: orthogonal matching pursuit, exhaustive best subset, oracle least squares;
+* :mod:`~theorylab.estimators.sparse.preconditioning`: the preconditioned Lasso and a data-driven preconditioner
   search (sparse column dependencies), with pairwise / cluster / augmented-dictionary baselines;
-* :mod:`~estimators.sparse.theory`: oracle and OLS risks, the soft-threshold risk, the theory alpha, the
+* :mod:`~theorylab.estimators.sparse.theory`: oracle and OLS risks, the soft-threshold risk, the theory alpha, the
   slow-rate bound, prediction error and excess risk;
-* :mod:`~estimators.sparse.curves`: prediction error against N for several methods, N*(eps) and
+* :mod:`~theorylab.estimators.sparse.curves`: prediction error against N for several methods, N*(eps) and
   log-log slopes in d.
 
 The seed paper's Phase-1 algorithm could not be read (spec section 1.2); the docs' conventions say what
@@ -17,8 +17,8 @@ is ours and what is the paper's.
 """
 
 import theorylab  # noqa: F401  (float64 on)
-from estimators.sparse.curves import METHOD_NAMES, ErrorCurves, error_curves, fit_slopes, sample_complexity
-from estimators.sparse.designs import (
+from theorylab.estimators.sparse.curves import METHOD_NAMES, ErrorCurves, error_curves, fit_slopes, sample_complexity
+from theorylab.estimators.sparse.designs import (
     KINDS,
     Design,
     SLRProblem,
@@ -33,8 +33,8 @@ from estimators.sparse.designs import (
     sample_support,
     within_cluster_pairs,
 )
-from estimators.sparse.greedy import SubsetFit, best_subset, least_squares, omp, oracle_least_squares
-from estimators.sparse.lasso_solvers import (
+from theorylab.estimators.sparse.greedy import SubsetFit, best_subset, least_squares, omp, oracle_least_squares
+from theorylab.estimators.sparse.lasso_solvers import (
     LassoCVResult,
     LassoPath,
     LassoResult,
@@ -48,14 +48,14 @@ from estimators.sparse.lasso_solvers import (
     lasso_path,
     soft_threshold,
 )
-from estimators.sparse.preconditioning import (
+from theorylab.estimators.sparse.preconditioning import (
     DictionaryFit,
     Preconditioner,
     augment_dictionary,
     find_preconditioner,
     preconditioned_lasso,
 )
-from estimators.sparse.theory import (
+from theorylab.estimators.sparse.theory import (
     SlowRate,
     alpha_theory,
     excess_risk,

@@ -10,7 +10,7 @@ growth like log d, b = 1 for growth like d) and N* on log d.
 
 Methods (all fits without intercept, prediction error :math:`\tfrac1N\lVert X(\hat w - w^*)\rVert^2`):
 ``"oracle"`` least squares on the true support; ``"lasso_cv"`` 5-fold CV on 30 alphas; ``"lasso_theory"``
-the Lasso at :func:`~estimators.sparse.theory.alpha_theory` on normalised columns; ``"omp"`` with the
+the Lasso at :func:`~theorylab.estimators.sparse.theory.alpha_theory` on normalised columns; ``"omp"`` with the
 true k; ``"preconditioned"`` our dependency search + CV; ``"preconditioned_theory"`` the same at the
 theory alpha (the regime of the slow-rate bound); ``"pairwise"`` and ``"clusters"`` (oracle
 labels) preconditioners + CV.
@@ -27,11 +27,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.sparse import designs as D
-from estimators.sparse.greedy import _omp, _refit
-from estimators.sparse.lasso_solvers import lasso, lasso_cv
-from estimators.sparse.preconditioning import find_preconditioner, preconditioned_lasso
-from estimators.sparse.theory import alpha_theory, prediction_error
+from theorylab.estimators.sparse import designs as D
+from theorylab.estimators.sparse.greedy import _omp, _refit
+from theorylab.estimators.sparse.lasso_solvers import lasso, lasso_cv
+from theorylab.estimators.sparse.preconditioning import find_preconditioner, preconditioned_lasso
+from theorylab.estimators.sparse.theory import alpha_theory, prediction_error
 from theorylab.numerics.fits import fit_line, fit_power_law
 from theorylab.validation import check_choice, check_integer, check_positive
 

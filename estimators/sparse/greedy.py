@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.sparse import _checks
+from theorylab.estimators.sparse import _checks
 from theorylab.validation import check_integer
 
 __all__ = ["SubsetFit", "omp", "best_subset", "oracle_least_squares", "least_squares"]

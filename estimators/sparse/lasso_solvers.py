@@ -40,7 +40,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.sparse import _checks
+from theorylab.estimators.sparse import _checks
 from theorylab.numerics.solution import ConvergenceError, Status
 from theorylab.validation import check_choice, check_in_range, check_integer, check_positive, is_traced
 

@@ -54,8 +54,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.sparse import _checks
-from estimators.sparse.lasso_solvers import LassoCVResult, LassoResult, lasso, lasso_cv
+from theorylab.estimators.sparse import _checks
+from theorylab.estimators.sparse.lasso_solvers import LassoCVResult, LassoResult, lasso, lasso_cv
 from theorylab.validation import check_choice, check_in_range, check_integer
 
 __all__ = ["Preconditioner", "DictionaryFit", "find_preconditioner", "preconditioned_lasso", "augment_dictionary",
@@ -222,7 +222,7 @@ def preconditioned_lasso(X, y, S, alpha=None, *, n_folds: int = 5, n_alphas: int
 
     ``S`` is a :class:`Preconditioner` or any (d, p) matrix (an invertible change of basis, or an
     overcomplete dictionary from :func:`augment_dictionary`). ``alpha=None`` picks alpha by K-fold
-    cross-validation (:func:`~estimators.sparse.lasso_solvers.lasso_cv`); a number runs one Lasso at that alpha
+    cross-validation (:func:`~theorylab.estimators.sparse.lasso_solvers.lasso_cv`); a number runs one Lasso at that alpha
     (in the normalised dictionary's sklearn scaling).
     """
     X, y = _checks.problem(X, y)

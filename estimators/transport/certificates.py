@@ -21,8 +21,8 @@ from typing import NamedTuple
 import jax.numpy as jnp
 import numpy as np
 
-from estimators.transport._checks import validate_problem
-from estimators.transport.potential import dual_value_from_mass, log_plan, primal_value
+from theorylab.estimators.transport._checks import validate_problem
+from theorylab.estimators.transport.potential import dual_value_from_mass, log_plan, primal_value
 
 __all__ = ["Certificate", "certificate", "plan_certificate", "kkt_residual"]
 
@@ -55,7 +55,7 @@ def kkt_residual(log_p, cost, eps):
 
 def certificate(solution, cost, a=None, b=None, eps=None) -> Certificate:
     """Certificate of potentials ``solution.f, solution.g`` (any object with them, e.g. an
-    :class:`~estimators.transport.EntropicOTResult` or an OTT-JAX output). ``eps`` defaults to
+    :class:`~theorylab.estimators.transport.EntropicOTResult` or an OTT-JAX output). ``eps`` defaults to
     ``solution.eps`` / ``solution.geom.epsilon``."""
     if eps is None:
         eps = getattr(solution, "eps", None)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from estimators.transport.geometry import cost_matrix
+from theorylab.estimators.transport.geometry import cost_matrix
 from theorylab.validation import check_choice, check_integer
 
 __all__ = ["OTInstance", "random_assignment", "point_clouds", "digits_pair", "densities_1d"]

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import optimize, sparse
 
-from estimators.transport._checks import validate_problem
+from theorylab.estimators.transport._checks import validate_problem
 from theorylab.validation import as_float_array, check_positive
 
 __all__ = ["ExactOT", "emd", "wasserstein_1d", "entropic_bias_bound", "entropy"]

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 
-from estimators.transport.potential import dual_value_from_mass, log_plan, primal_value
+from theorylab.estimators.transport.potential import dual_value_from_mass, log_plan, primal_value
 from theorylab.numerics.solution import ConvergenceError, Status
 
 __all__ = ["EntropicOTResult", "finalize"]

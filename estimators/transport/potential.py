@@ -14,7 +14,7 @@ variables are :math:`x = f + \varepsilon/2,\ y = g + \varepsilon/2`, for which
 concave, with gradient :math:`(a - P1,\ b - P^\top 1)` (so :math:`\lVert\nabla\Phi\rVert_1` is the
 marginal error) and Hessian :math:`-\varepsilon^{-1}\begin{pmatrix}\mathrm{diag}(P1) & P\\ P^\top &
 \mathrm{diag}(P^\top 1)\end{pmatrix}`, whose null vector is :math:`(1_n, -1_m)` (the gauge
-``f + t, g - t``). Every identity here is checked symbolically in :mod:`proofs_checks.transport`.
+``f + t, g - t``). Every identity here is checked symbolically in :mod:`theorylab.proofs_checks.transport`.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from estimators.transport._checks import check_tolerance, validate_problem
-from estimators.transport.output import EntropicOTResult, finalize
+from theorylab.estimators.transport._checks import check_tolerance, validate_problem
+from theorylab.estimators.transport.output import EntropicOTResult, finalize
 from theorylab.numerics.solution import Status
 from theorylab.validation import check_integer
 
@@ -119,7 +119,7 @@ def sinkhorn(cost, a=None, b=None, *, eps, tol: float = 1e-8, max_iter: int = 10
     Parameters
     ----------
     cost:
-        ``(n, m)`` cost matrix (see :func:`~estimators.transport.cost_matrix`).
+        ``(n, m)`` cost matrix (see :func:`~theorylab.estimators.transport.cost_matrix`).
     a, b:
         Strictly positive marginals with equal mass; uniform when omitted.
     eps:
@@ -136,7 +136,7 @@ def sinkhorn(cost, a=None, b=None, *, eps, tol: float = 1e-8, max_iter: int = 10
 
     Returns
     -------
-    estimators.transport.EntropicOTResult
+    theorylab.estimators.transport.EntropicOTResult
     """
     cost, a, b, eps = validate_problem(cost, a, b, eps)
     tol = check_tolerance(tol, cost.dtype)

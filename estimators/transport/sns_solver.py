@@ -9,7 +9,7 @@ the paper's fixed ``N1``. Stage 2 takes Newton steps on the concave dual potenti
 :math:`\Phi(f, g)`:
 
 1. sparsify the Newton matrix :math:`M = -\varepsilon\nabla^2\Phi` (exact diagonals,
-   :mod:`~estimators.transport.sparse_newton`);
+   :mod:`~theorylab.estimators.transport.sparse_newton`);
 2. solve :math:`(M_s + \varepsilon\mu\lVert\nabla\Phi\rVert_2 I)\,d = \varepsilon\nabla\Phi` by
    Jacobi-preconditioned conjugate gradient on the Schur complement of the row block. The null
    direction :math:`(1_n, -1_m)` of the exact matrix needs no special treatment: the right-hand
@@ -37,11 +37,11 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from estimators.transport._checks import check_tolerance, validate_problem
-from estimators.transport.output import EntropicOTResult, finalize
-from estimators.transport.potential import dual_value_from_mass, log_plan
-from estimators.transport.sinkhorn_solver import _initial, sinkhorn_sweeps
-from estimators.transport.sparse_newton import (
+from theorylab.estimators.transport._checks import check_tolerance, validate_problem
+from theorylab.estimators.transport.output import EntropicOTResult, finalize
+from theorylab.estimators.transport.potential import dual_value_from_mass, log_plan
+from theorylab.estimators.transport.sinkhorn_solver import _initial, sinkhorn_sweeps
+from theorylab.estimators.transport.sparse_newton import (
     offdiag_matvec,
     offdiag_rmatvec,
     schur_diagonal,
@@ -199,7 +199,7 @@ def sns(cost, a=None, b=None, *, eps, n_sinkhorn: int = 20, max_newton: int = 50
     Parameters
     ----------
     cost, a, b, eps:
-        The problem, as in :func:`~estimators.transport.sinkhorn_solver` (:math:`\eta = 1/\varepsilon`).
+        The problem, as in :func:`~theorylab.estimators.transport.sinkhorn_solver` (:math:`\eta = 1/\varepsilon`).
     n_sinkhorn:
         Stage-1 Sinkhorn sweeps (the paper's ``N1``; 0 starts Newton from ``init`` or zeros).
     sinkhorn_extend:
@@ -231,7 +231,7 @@ def sns(cost, a=None, b=None, *, eps, n_sinkhorn: int = 20, max_newton: int = 50
 
     Returns
     -------
-    estimators.transport.EntropicOTResult
+    theorylab.estimators.transport.EntropicOTResult
         ``n_sinkhorn`` and ``n_newton`` count the two stages, ``cg_iterations`` the CG work per
         Newton step, ``errors`` the marginal error after every sweep and step.
     """

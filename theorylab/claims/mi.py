@@ -19,8 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 from scipy import stats
 
-import estimators.mutual_information as M
-from estimators.mutual_information.protocol import DEFAULT_GAMMAS, Subsamples
+import theorylab.estimators.mutual_information as M
+from theorylab.estimators.mutual_information.protocol import DEFAULT_GAMMAS, Subsamples
 from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Between, Claim, Close, Measurement
 
@@ -59,7 +59,7 @@ def measure_latent_gaussian(key):
 
 def measure_student_t(key):
     del key
-    from proofs_checks import mi as checks
+    from theorylab.proofs_checks import mi as checks
 
     exact = checks.student_t_exact_values()
     sym = max(abs(float(M.mi_student_t(np.eye(2 * d), d, df)) - v) for (d, df), v in exact.items())
@@ -69,7 +69,7 @@ def measure_student_t(key):
 
 
 def measure_additive_uniform(key):
-    from proofs_checks import mi as checks
+    from theorylab.proofs_checks import mi as checks
 
     exact = checks.additive_uniform_exact()  # sympy integrals: (formula small eps, formula large eps)
     vals = {e: float(M.mi_additive_uniform(e)) for e in (0.1, 0.25, 0.5, 0.75, 2.0)}

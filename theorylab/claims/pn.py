@@ -99,7 +99,7 @@ def normal_c2_closed_form(raw):
 
 def measure_bregman(key):
     del key
-    from proofs_checks.pn import bregman_taylor_coefficients
+    from theorylab.proofs_checks.pn import bregman_taylor_coefficients
 
     coeffs = bregman_taylor_coefficients(6)
     return Measurement({f"k={k}": float(c) for k, c in coeffs.items()},

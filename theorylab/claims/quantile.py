@@ -19,7 +19,7 @@ import numpy as np
 from scipy.integrate import quad
 from scipy.stats import norm
 
-from estimators.quantile import (
+from theorylab.estimators.quantile import (
     AggregatorConfig,
     GaussianLinearModel,
     MultiLevelModel,
@@ -39,7 +39,7 @@ from estimators.quantile import (
     vincentize,
     weighted_interval_score,
 )
-from estimators.quantile.datasets import load_diabetes, load_engel
+from theorylab.estimators.quantile.datasets import load_diabetes, load_engel
 from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Between, Claim, Close, Measurement
 
@@ -97,7 +97,7 @@ def measure_sort_pava_never_worse(key, *, cases: int):
         y = rng.normal(scale=2.0, size=k)
         for method in worst:
             out = np.asarray(monotonize(q, method))
-            # the pinball sums written out in numpy, independent of estimators.quantile.scores
+            # the pinball sums written out in numpy, independent of theorylab.estimators.quantile.scores
             u0, u1 = y[:, None] - q, y[:, None] - out
             before = np.maximum(taus * u0, (taus - 1) * u0).sum(1)
             after = np.maximum(taus * u1, (taus - 1) * u1).sum(1)

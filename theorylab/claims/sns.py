@@ -14,7 +14,7 @@ import time
 import jax.numpy as jnp
 import numpy as np
 
-from estimators import transport as T
+from theorylab.estimators import transport as T
 from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Between, Claim, Close, Measurement
 
@@ -27,7 +27,7 @@ def _valid(errors):
 
 
 def measure_derivatives(key):
-    from proofs_checks import transport as checks
+    from theorylab.proofs_checks import transport as checks
 
     results = [checks.check_gradient_of_dual_potential(), checks.check_hessian_sign_and_null_vector(),
                checks.check_sinkhorn_update_zeroes_row_gradient(), checks.check_duality_identity(),
@@ -205,7 +205,7 @@ def measure_large(key, *, n: int, max_iter: int):
 def measure_bandwidth(key, *, n: int, sweeps: int):
     import jax
 
-    from estimators.transport.sinkhorn_solver import sinkhorn_sweeps
+    from theorylab.estimators.transport.sinkhorn_solver import sinkhorn_sweeps
 
     inst = T.datasets.random_assignment(n)
     C = jnp.asarray(inst.cost)
@@ -264,7 +264,7 @@ CLAIMS = [
         expected={"assignment: (<C,P_eps> - EMD) / bound": Between(0.0, 1.0),
                   "point clouds n=500: (<C,P_eps> - EMD) / bound": Between(0.0, 1.0)},
         measure=measure_bias_bound, sizes={"quick": {"sizes": (500,)}, "full": {"sizes": (500, 2000)}},
-        source="closed-form bound (module estimators.transport.exact); EMD by the assignment algorithm in the same "
+        source="closed-form bound (module theorylab.estimators.transport.exact); EMD by the assignment algorithm in the same "
         "run (spec C4: measured gaps 2.3e-4 and 5.2e-4 against bounds 5.2e-3 and 6.2e-3)"),
     Claim(
         id="sns.peer_agreement", paper="sns",

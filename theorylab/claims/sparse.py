@@ -18,8 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import estimators.sparse as S
-from estimators.sparse.greedy import _refit
+import theorylab.estimators.sparse as S
+from theorylab.estimators.sparse.greedy import _refit
 from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Claim, Close, Measurement
 
