@@ -3,6 +3,7 @@
 import json
 import math
 
+import jax
 import pytest
 
 from theorylab import cli
@@ -24,6 +25,8 @@ from theorylab.claims import (
     select_claims,
     write_report,
 )
+
+KEY = jax.random.key(0)
 
 ISSUE_PAPER_IDS = {"ags", "mi", "sns", "quantile", "sparse", "hebbian", "franz_parisi", "dsd", "wtb", "pn"}
 
@@ -64,10 +67,10 @@ def test_run_claim_verdicts_and_size_passing():
         return Measurement({"x": 1.0 + 0.01 * n})
 
     claim = _claim(measure)
-    assert run_claim(claim).verdict is Verdict.REPRODUCED and seen["n"] == 1
-    assert run_claim(claim, size="full").verdict is Verdict.REPRODUCED and seen["n"] == 2
+    assert run_claim(KEY, claim).verdict is Verdict.REPRODUCED and seen["n"] == 1
+    assert run_claim(KEY, claim, size="full").verdict is Verdict.REPRODUCED and seen["n"] == 2
     bad = _claim(lambda key, n: Measurement({"x": 5.0}))
-    res = run_claim(bad)
+    res = run_claim(KEY, bad)
     assert res.verdict is Verdict.NOT_REPRODUCED and res.measured == {"x": 5.0}
 
 
@@ -75,19 +78,19 @@ def test_errors_become_error_verdicts():
     def boom(key, n):
         raise RuntimeError("solver exploded")
 
-    res = run_claim(_claim(boom))
+    res = run_claim(KEY, _claim(boom))
     assert res.verdict is Verdict.ERROR and "solver exploded" in res.error
-    missing = run_claim(_claim(lambda key, n: Measurement({"y": 1.0})))
+    missing = run_claim(KEY, _claim(lambda key, n: Measurement({"y": 1.0})))
     assert missing.verdict is Verdict.ERROR and "lacks" in missing.error
 
 
 def test_claim_key_depends_on_id_and_seed_only():
     import jax
 
-    a, b = claim_key("ags.a"), claim_key("ags.b")
+    a, b = claim_key(KEY, "ags.a"), claim_key(KEY, "ags.b")
     assert not (jax.random.key_data(a) == jax.random.key_data(b)).all()
-    assert (jax.random.key_data(claim_key("ags.a", 0)) == jax.random.key_data(a)).all()
-    assert not (jax.random.key_data(claim_key("ags.a", 1)) == jax.random.key_data(a)).all()
+    assert (jax.random.key_data(claim_key(jax.random.key(0), "ags.a")) == jax.random.key_data(a)).all()
+    assert not (jax.random.key_data(claim_key(jax.random.key(1), "ags.a")) == jax.random.key_data(a)).all()
 
 
 def test_registry_covers_issue_paper_ids_and_is_consistent():
@@ -117,7 +120,7 @@ def test_table_json_and_report(tmp_path):
         ax.plot([0, 1], [0, 1])
         return Measurement({"x": 1.0}, figure=fig, notes="a line")
 
-    results = [run_claim(_claim(with_figure)), run_claim(_claim(lambda k, n: Measurement({"x": 3.0}), cid="ags.other"))]
+    results = [run_claim(KEY, _claim(with_figure)), run_claim(KEY, _claim(lambda k, n: Measurement({"x": 3.0}), cid="ags.other"))]
     table = format_table(results)
     assert "ags.synthetic" in table and "NOT reproduced" in table and "2 claims: 1 reproduced, 1 not reproduced" in table
     data = json.loads(results_to_json(results))

@@ -15,7 +15,7 @@ def _release_compiled_programs_per_claim():
 
 @pytest.mark.parametrize("claim", [c for c in all_claims() if not c.full_only], ids=lambda c: c.id)
 def test_quick_claim_is_reproduced(claim):
-    result = run_claim(claim, size="quick")
+    result = run_claim(jax.random.key(0), claim, size="quick")
     assert result.verdict is Verdict.REPRODUCED, (
         f"{claim.id}: {result.verdict.value}; expected {claim.describe_expected()}; "
         f"measured {result.describe_measured()}\n{result.notes}"
@@ -25,5 +25,5 @@ def test_quick_claim_is_reproduced(claim):
 @pytest.mark.slow
 @pytest.mark.parametrize("claim", all_claims(), ids=lambda c: c.id)
 def test_full_claim_is_reproduced(claim):
-    result = run_claim(claim, size="full")
+    result = run_claim(jax.random.key(0), claim, size="full")
     assert result.verdict is Verdict.REPRODUCED, f"{claim.id}: measured {result.describe_measured()}"

@@ -15,10 +15,10 @@ DOTTIE = optimize.brentq(lambda x: np.cos(x) - x, 0.0, 1.0)  # independent root 
 
 @pytest.mark.parametrize("method", ["picard", "anderson"])
 def test_fixed_point_of_cosine(method):
-    sol = fixed_point(lambda x, _: jnp.cos(x), jnp.array(1.0), method=method, rtol=0, atol=1e-13)
+    sol = fixed_point(lambda x, _: jnp.cos(x), jnp.array(1.0), method=method, tol=1e-13)
     assert int(sol.status) == Status.SUCCESS
     assert float(sol.value) == pytest.approx(DOTTIE, abs=1e-12)
-    assert float(sol.residual) <= 1e-13
+    assert float(sol.residual) <= 1e-13 * (1 + abs(float(sol.value)))  # the stopping rule
 
 
 def _linear_problem(n=6, seed=0, rho=0.95):
@@ -33,8 +33,8 @@ def test_anderson_beats_picard_on_a_slow_linear_contraction():
     A, b, x_star = _linear_problem()
     g = lambda x, args: args[0] @ x + args[1]
     args = (jnp.asarray(A), jnp.asarray(b))
-    pic = fixed_point(g, jnp.zeros(6), args, method="picard", atol=1e-11, rtol=0, max_steps=20000)
-    aa = fixed_point(g, jnp.zeros(6), args, method="anderson", memory=6, atol=1e-11, rtol=0)
+    pic = fixed_point(g, jnp.zeros(6), args, method="picard", tol=1e-11, max_steps=20000)
+    aa = fixed_point(g, jnp.zeros(6), args, method="anderson", memory=6, tol=1e-11)
     for sol in (pic, aa):
         assert sol.converged
         np.testing.assert_allclose(np.asarray(sol.value), x_star, atol=1e-9)
@@ -60,7 +60,7 @@ def test_fixed_point_on_a_pytree_and_under_vmap_and_jit():
     def g(state, c):
         return {"a": jnp.cos(state["a"]) * c, "b": 0.5 * state["b"] + 1.0}
 
-    solve = jax.jit(jax.vmap(lambda c: fixed_point(g, {"a": jnp.array(0.3), "b": jnp.array(0.0)}, c, atol=1e-12, rtol=0)))
+    solve = jax.jit(jax.vmap(lambda c: fixed_point(g, {"a": jnp.array(0.3), "b": jnp.array(0.0)}, c, tol=1e-12)))
     cs = jnp.array([0.5, 1.0])
     sol = solve(cs)
     assert np.all(np.asarray(sol.converged))
@@ -89,7 +89,7 @@ def test_fixed_point_bad_input(kwargs, match):
 
 @given(st.floats(0.05, 0.9), st.floats(-5, 5))
 def test_fixed_point_of_affine_map_property(slope, shift):
-    sol = fixed_point(lambda x, a: a[0] * x + a[1], jnp.array(0.0), (slope, shift), atol=1e-12, rtol=0)
+    sol = fixed_point(lambda x, a: a[0] * x + a[1], jnp.array(0.0), (slope, shift), tol=1e-12)
     assert bool(sol.converged)
     assert float(sol.value) == pytest.approx(shift / (1 - slope), abs=1e-10 * max(1, abs(shift / (1 - slope))))
 

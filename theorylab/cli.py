@@ -55,6 +55,8 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_verify(args) -> int:
+    import jax
+
     from theorylab.claims import Verdict, format_table, results_to_json, run_claims, select_claims, write_report
 
     claims = select_claims(papers=args.paper, ids=args.claim)
@@ -66,7 +68,7 @@ def _cmd_verify(args) -> int:
     if not claims:
         print("theorylab verify: no claims match the selection", file=sys.stderr)
         return 2
-    results = run_claims(claims, size=size, seed=args.seed, progress=not args.no_progress)
+    results = run_claims(jax.random.key(args.seed), claims, size=size, progress=not args.no_progress)
     width = shutil.get_terminal_size((132, 24)).columns
     table = format_table(results, width=max(width, 100))
     if args.json:

@@ -21,6 +21,7 @@ __all__ = [
     "is_traced",
     "as_float_array",
     "check_finite",
+    "check_key",
     "check_positive",
     "check_in_range",
     "check_integer",
@@ -83,6 +84,30 @@ def check_finite(x: Any, name: str):
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"`{name}` must be finite, but {n_bad} entr{'y is' if n_bad == 1 else 'ies are'} NaN or infinite")
     return x
+
+
+def check_key(key: Any, name: str = "key"):
+    """Check that ``key`` is a JAX PRNG key and return it.
+
+    Accepts a typed key (``jax.random.key(seed)``) and a raw ``uint32[2]`` key
+    (``jax.random.PRNGKey(seed)``), batched ones included (leading axes). Anything else (an int,
+    ``None``, a float array, a ``uint32[3]`` array) raises ``TypeError`` naming the argument and
+    showing how to make one. Under tracing only the dtype and trailing shape are checked.
+    """
+    if isinstance(key, (bool, np.bool_)) or isinstance(key, numbers.Integral):
+        raise TypeError(
+            f"`{name}` must be a JAX PRNG key, got the integer {key!r}; pass jax.random.key({key!r}) instead"
+        )
+    hint = "make one with jax.random.key(seed) and split it with jax.random.split"
+    if key is None or not hasattr(key, "dtype") or not hasattr(key, "shape"):
+        raise TypeError(f"`{name}` must be a JAX PRNG key, got {_describe(key)}; {hint}")
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        return key
+    if key.dtype == np.uint32 and tuple(key.shape)[-1:] == (2,):
+        return key
+    raise TypeError(
+        f"`{name}` must be a JAX PRNG key (typed, or uint32 with last axis 2), got {_describe(key)}; {hint}"
+    )
 
 
 def check_positive(x: Any, name: str, *, strict: bool = True, allow_inf: bool = False):

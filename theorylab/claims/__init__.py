@@ -2,8 +2,9 @@
 
 ``theorylab verify`` runs them; from Python::
 
+    import jax
     from theorylab.claims import select_claims, run_claims, format_table
-    results = run_claims(select_claims(papers=["ags"]))
+    results = run_claims(jax.random.key(0), select_claims(papers=["ags"]))
     print(format_table(results))
 
 Nothing outside this package imports it (it depends on every area, not the other way round).

@@ -15,7 +15,9 @@ import enum
 import math
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
+
+import equinox as eqx
 
 __all__ = [
     "Expectation",
@@ -34,83 +36,89 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-class Expectation:
+class Expectation(eqx.Module):
     """Base class of the expected outcome of one measured quantity."""
 
     def judge(self, measured: float) -> bool:  # pragma: no cover - abstract
+        """True when ``measured`` meets the expectation."""
         raise NotImplementedError
 
     def describe(self, name: str) -> str:  # pragma: no cover - abstract
+        """The expectation in words, for quantity ``name``."""
         raise NotImplementedError
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": type(self).__name__, **dataclasses.asdict(self)}
+        """``{"kind": <class name>, <field>: <value>, ...}``."""
+        return {"kind": type(self).__name__, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}}
 
 
-@dataclasses.dataclass(frozen=True)
 class Close(Expectation):
-    """``|measured - value| <= atol``."""
+    """``|measured - value| <= tol``."""
 
     value: float
-    atol: float
+    tol: float
 
-    def __post_init__(self):
-        if not (math.isfinite(self.value) and self.atol > 0):
-            raise ValueError(f"Close needs a finite value and atol > 0, got {self.value!r} ± {self.atol!r}")
+    def __check_init__(self):
+        if not (math.isfinite(self.value) and self.tol > 0):
+            raise ValueError(f"Close needs a finite value and tol > 0, got {self.value!r} ± {self.tol!r}")
 
     def judge(self, measured: float) -> bool:
-        return math.isfinite(measured) and abs(measured - self.value) <= self.atol
+        """``|measured - value| <= tol`` (and finite)."""
+        return math.isfinite(measured) and abs(measured - self.value) <= self.tol
 
     def describe(self, name: str) -> str:
-        return f"{name} = {_fmt(self.value)} ± {self.atol:.1g}"
+        """``name = value ± tol``."""
+        return f"{name} = {_fmt(self.value)} ± {self.tol:.1g}"
 
 
-@dataclasses.dataclass(frozen=True)
 class AtMost(Expectation):
     """``measured <= bound``."""
 
     bound: float
 
     def judge(self, measured: float) -> bool:
+        """``measured <= bound`` (and finite)."""
         return math.isfinite(measured) and measured <= self.bound
 
     def describe(self, name: str) -> str:
+        """``name <= bound``."""
         return f"{name} <= {_fmt(self.bound)}"
 
 
-@dataclasses.dataclass(frozen=True)
 class AtLeast(Expectation):
     """``measured >= bound``."""
 
     bound: float
 
     def judge(self, measured: float) -> bool:
+        """``measured >= bound`` (and finite)."""
         return math.isfinite(measured) and measured >= self.bound
 
     def describe(self, name: str) -> str:
+        """``name >= bound``."""
         return f"{name} >= {_fmt(self.bound)}"
 
 
-@dataclasses.dataclass(frozen=True)
 class Between(Expectation):
     """``lower <= measured <= upper``."""
 
     lower: float
     upper: float
 
-    def __post_init__(self):
+    def __check_init__(self):
         if not self.lower <= self.upper:
             raise ValueError(f"Between needs lower <= upper, got [{self.lower!r}, {self.upper!r}]")
 
     def judge(self, measured: float) -> bool:
+        """``lower <= measured <= upper``."""
         return math.isfinite(measured) and self.lower <= measured <= self.upper
 
     def describe(self, name: str) -> str:
+        """``name in [lower, upper]``."""
         return f"{name} in [{_fmt(self.lower)}, {_fmt(self.upper)}]"
 
 
-@dataclasses.dataclass(frozen=True)
-class Measurement:
+class Measurement(NamedTuple):
     """What a claim's ``measure`` function returns.
 
     ``values`` maps each expected quantity's name to a float; ``figure`` is an optional
@@ -123,6 +131,8 @@ class Measurement:
 
 
 class Verdict(str, enum.Enum):
+    """The outcome of a claim: reproduced, not reproduced (with the measured figure) or an error."""
+
     REPRODUCED = "reproduced"
     NOT_REPRODUCED = "not_reproduced"
     ERROR = "error"
@@ -131,8 +141,7 @@ class Verdict(str, enum.Enum):
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
 
 
-@dataclasses.dataclass(frozen=True)
-class Claim:
+class Claim(eqx.Module):
     """One verifiable statement from a paper.
 
     Attributes
@@ -161,13 +170,11 @@ class Claim:
     statement: str
     expected: Mapping[str, Expectation]
     measure: Callable[..., Measurement]
-    sizes: Mapping[str, Mapping[str, Any]] = dataclasses.field(
-        default_factory=lambda: {"quick": {}, "full": {}}
-    )
+    sizes: Mapping[str, Mapping[str, Any]] = eqx.field(default_factory=lambda: {"quick": {}, "full": {}})
     source: str = ""
     full_only: bool = False  #: too heavy for the default run: only ``--full`` (and the slow tests) run it
 
-    def __post_init__(self):
+    def __check_init__(self):
         if not _ID.match(self.id) or not self.id.startswith(self.paper + "."):
             raise ValueError(f"claim id must look like '{self.paper}.<name>' (lowercase), got {self.id!r}")
         if not self.expected:
@@ -188,11 +195,11 @@ class Claim:
         return Verdict.REPRODUCED if ok else Verdict.NOT_REPRODUCED
 
     def describe_expected(self) -> str:
+        """Every expectation in words, ``; ``-separated."""
         return "; ".join(e.describe(k) for k, e in self.expected.items())
 
 
-@dataclasses.dataclass
-class ClaimResult:
+class ClaimResult(NamedTuple):
     """The outcome of running one claim."""
 
     claim: Claim
@@ -209,11 +216,13 @@ class ClaimResult:
         return self.claim.id
 
     def describe_measured(self) -> str:
+        """The measured values (or the error) in words."""
         if self.verdict is Verdict.ERROR:
             return f"error: {self.error}"
         return "; ".join(f"{k} = {_fmt(v)}" for k, v in self.measured.items())
 
     def to_json(self) -> dict[str, Any]:
+        """The result as JSON-ready data (the report's ``results.json`` rows)."""
         return {
             "id": self.claim.id,
             "paper": self.claim.paper,

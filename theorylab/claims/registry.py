@@ -7,7 +7,7 @@ claims, so ``theorylab list`` shows what is covered and what is still to come.
 
 from __future__ import annotations
 
-import dataclasses
+import equinox as eqx
 import importlib
 import importlib.util
 
@@ -16,8 +16,9 @@ from theorylab.claims.base import Claim
 __all__ = ["Paper", "PAPERS", "all_claims", "select_claims", "get_claim"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Paper:
+class Paper(eqx.Module):
+    """A paper whose claims the registry holds: id, short title and full citation."""
+
     id: str
     short: str
     citation: str

@@ -56,6 +56,7 @@ def format_table(results: Sequence[ClaimResult], *, width: int = 132) -> str:
 
 
 def summary_line(results: Sequence[ClaimResult]) -> str:
+    """One line: how many claims were reproduced, not reproduced and errored, and the total time."""
     counts = Counter(r.verdict for r in results)
     total = sum(r.seconds for r in results)
     return (f"{len(results)} claims: {counts[Verdict.REPRODUCED]} reproduced, "

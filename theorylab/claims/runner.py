@@ -12,22 +12,32 @@ import jax
 import numpy as np
 
 from theorylab.claims.base import Claim, ClaimResult, Measurement, Verdict
+from theorylab.validation import check_key
 
 __all__ = ["claim_key", "run_claim", "run_claims"]
 
 
-def claim_key(claim_id: str, seed: int = 0):
-    """A PRNG key that depends on the seed and the claim id only (not on run order)."""
-    return jax.random.fold_in(jax.random.key(seed), zlib.crc32(claim_id.encode()) & 0x7FFFFFFF)
+def claim_key(key, claim_id: str):
+    """The key a claim measures with: ``key`` folded with the claim id (a CRC32), so it depends on
+    the base key and the id only, never on which other claims ran or in what order.
+
+    ``theorylab verify --seed S`` uses ``key = jax.random.key(S)``.
+    """
+    key = check_key(key)
+    return jax.random.fold_in(key, zlib.crc32(claim_id.encode()) & 0x7FFFFFFF)
 
 
-def run_claim(claim: Claim, *, size: str = "quick", seed: int = 0) -> ClaimResult:
-    """Measure and judge one claim. Exceptions become ``Verdict.ERROR`` with the message kept."""
+def run_claim(key, claim: Claim, *, size: str = "quick") -> ClaimResult:
+    """Measure and judge one claim with the key :func:`claim_key` derives from ``key``.
+
+    Exceptions become ``Verdict.ERROR`` with the message kept.
+    """
+    key = check_key(key)
     if size not in claim.sizes:
         raise ValueError(f"`size` must be one of {sorted(claim.sizes)}, got {size!r}")
     start = time.perf_counter()
     try:
-        measurement = claim.measure(claim_key(claim.id, seed), **claim.sizes[size])
+        measurement = claim.measure(claim_key(key, claim.id), **claim.sizes[size])
         if not isinstance(measurement, Measurement):
             raise TypeError(f"measure() must return a Measurement, got {type(measurement).__name__}")
         values = {k: float(np.asarray(v)) for k, v in measurement.values.items()}
@@ -40,12 +50,14 @@ def run_claim(claim: Claim, *, size: str = "quick", seed: int = 0) -> ClaimResul
                            error=detail, notes=traceback.format_exc(limit=6))
 
 
-def run_claims(claims: Iterable[Claim], *, size: str = "quick", seed: int = 0, progress: bool = True) -> list[ClaimResult]:
-    """Run claims in order, showing progress on stderr.
+def run_claims(key, claims: Iterable[Claim], *, size: str = "quick", progress: bool = True) -> list[ClaimResult]:
+    """Run claims in order (each with its :func:`claim_key`), showing progress on stderr.
 
     On a terminal the progress is a bar; otherwise (logs, CI) one line per finished claim.
     """
     from tqdm.std import tqdm  # plain text bar: no notebook-widget dependency
+
+    key = check_key(key)
 
     claims = list(claims)
     interactive = progress and sys.stderr.isatty()
@@ -53,7 +65,7 @@ def run_claims(claims: Iterable[Claim], *, size: str = "quick", seed: int = 0, p
     results = []
     for i, claim in enumerate(claims, 1):
         bar.set_postfix_str(claim.id)
-        result = run_claim(claim, size=size, seed=seed)
+        result = run_claim(key, claim, size=size)
         results.append(result)
         bar.update()
         if progress and not interactive:

@@ -6,6 +6,7 @@ All routines are pure functions over JAX arrays, ``jit``/``vmap``-able, and retu
 """
 
 from theorylab.numerics.adam import Adam, AdamState, cosine_schedule
+from theorylab.numerics.estimate import Estimate, Interval, t_interval
 from theorylab.numerics.continuation import Branch, FoldPoint, find_folds, locate_fold, pseudo_arclength
 from theorylab.numerics.fits import LinearFit, fit_line, fit_power_law
 from theorylab.numerics.fixed_point import fixed_point
@@ -18,19 +19,24 @@ from theorylab.numerics.quadrature import (
     kinked_gaussian_rule,
 )
 from theorylab.numerics.root import newton
-from theorylab.numerics.solution import ConvergenceError, Solution, Status
+from theorylab.numerics.solution import ConvergenceError, Solution, Status, describe_status, status_result
 
 __all__ = [
     "Adam",
     "AdamState",
     "Branch",
     "ConvergenceError",
+    "Estimate",
+    "Interval",
     "FoldPoint",
     "LinearFit",
     "QuadratureRule",
     "Solution",
     "Status",
     "cosine_schedule",
+    "describe_status",
+    "status_result",
+    "t_interval",
     "find_folds",
     "fit_line",
     "fit_power_law",

@@ -33,12 +33,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.numerics.root import newton
-from theorylab.numerics.solution import Solution, Status, maybe_throw
+from theorylab.numerics.solution import Solution, Status, maybe_throw, status_result
 from theorylab.validation import as_float_array, check_choice, check_finite, check_integer, check_positive
 
 __all__ = ["Branch", "FoldPoint", "pseudo_arclength", "locate_fold", "find_folds"]
 
 
+@status_result
 class Branch(NamedTuple):
     """A solution branch traced by :func:`pseudo_arclength` (fixed-size buffers; a pytree).
 
@@ -62,6 +63,11 @@ class Branch(NamedTuple):
     tangent: jnp.ndarray
     num_points: jnp.ndarray
     status: jnp.ndarray
+
+    @property
+    def num_steps(self):
+        """Continuation steps taken: the number of accepted points."""
+        return self.num_points
 
     @property
     def valid(self):
@@ -132,6 +138,7 @@ def pseudo_arclength(
     direction: float = 1.0,
     tol: float = 1e-10,
     corrector_steps: int = 12,
+    throw: bool = False,
 ) -> Branch:
     """Trace the branch of ``fn(x, lam, args) = 0`` through ``(x0, lam0)`` by pseudo-arclength.
 
@@ -153,6 +160,8 @@ def pseudo_arclength(
         Corrector tolerance on ``max|F|``.
     corrector_steps:
         Newton iterations allowed per corrector.
+    throw:
+        Raise :class:`~theorylab.numerics.ConvergenceError` if the branch did not end normally.
     """
     x0, lam0 = _check_problem(fn, x0, lam0, args)
     max_points = check_integer(max_points, "max_points", minimum=2)
@@ -166,10 +175,11 @@ def pseudo_arclength(
     lo, hi = (float(b) for b in lam_bounds)
     if not lo < hi:
         raise ValueError(f"`lam_bounds` must be an increasing pair, got {lam_bounds!r}")
-    return _pseudo_arclength(
+    branch = _pseudo_arclength(
         fn, x0, lam0, args, float(step), max_points, float(min_step), float(max_step),
         lo, hi, float(direction), float(tol), corrector_steps,
     )
+    return maybe_throw(branch, throw, "pseudo_arclength", field="x")
 
 
 @functools.partial(jax.jit, static_argnums=(0, *range(4, 13)))
@@ -245,8 +255,7 @@ def locate_fold(
     args: Any = None,
     *,
     method: str = "null_vector",
-    rtol: float = 1e-12,
-    atol: float = 1e-12,
+    tol: float = 1e-12,
     max_steps: int = 60,
     throw: bool = False,
 ) -> Solution:
@@ -258,7 +267,8 @@ def locate_fold(
     x0, lam0 = _check_problem(fn, x0, lam0, args)
     check_choice(method, "method", ("det", "null_vector"))
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
-    return _locate_fold(fn, x0, lam0, args, method, rtol, atol, max_steps, throw)
+    check_positive(tol, "tol")
+    return _locate_fold(fn, x0, lam0, args, method, tol, max_steps, throw)
 
 
 def _null_vector(J):
@@ -266,8 +276,8 @@ def _null_vector(J):
     return vt[-1]
 
 
-@functools.partial(jax.jit, static_argnums=(0, 4, 5, 6, 7, 8))
-def _locate_fold(fn, x0, lam0, args, method, rtol, atol, max_steps, throw):
+@functools.partial(jax.jit, static_argnums=(0, 4, 5, 6, 7))
+def _locate_fold(fn, x0, lam0, args, method, tol, max_steps, throw):
     n = x0.shape[0]
     Fx = lambda x, lam: jax.jacfwd(fn)(x, lam, args)
     if method == "det":
@@ -277,7 +287,7 @@ def _locate_fold(fn, x0, lam0, args, method, rtol, atol, max_steps, throw):
             return jnp.concatenate([fn(x, lam, args), jnp.linalg.det(Fx(x, lam))[None]])
 
         z0 = jnp.concatenate([x0, lam0[None]])
-        sol = newton(H, z0, rtol=rtol, atol=atol, max_steps=max_steps)
+        sol = newton(H, z0, tol=tol, max_steps=max_steps)
         x, lam = sol.value[:n], sol.value[n]
         v = _null_vector(Fx(x, lam))
     else:
@@ -289,7 +299,7 @@ def _locate_fold(fn, x0, lam0, args, method, rtol, atol, max_steps, throw):
             return jnp.concatenate([fn(x, lam, args), Jv, (jnp.dot(c, v) - 1.0)[None]])
 
         z0 = jnp.concatenate([x0, c, lam0[None]])
-        sol = newton(H, z0, rtol=rtol, atol=atol, max_steps=max_steps)
+        sol = newton(H, z0, tol=tol, max_steps=max_steps)
         x, v, lam = sol.value[:n], sol.value[n : 2 * n], sol.value[2 * n]
         v = v / jnp.linalg.norm(v)
     out = Solution(FoldPoint(x, lam, v), sol.status, sol.residual, sol.num_steps)

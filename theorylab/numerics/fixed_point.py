@@ -10,7 +10,7 @@ r"""Fixed-point iteration :math:`x = g(x)`: damped Picard and Anderson accelerat
   :math:`x_{k+1} = (1-\delta)\sum_i \alpha_i g(x_i) + \delta \sum_i \alpha_i x_i`.
 
 Both run in one ``lax.while_loop`` and stop when
-:math:`\|g(x_k) - x_k\|_\infty \le \text{atol} + \text{rtol}\,\|x_k\|_\infty`, or when a non-finite
+:math:`\|g(x_k) - x_k\|_\infty \le \text{tol}\,(1 + \|x_k\|_\infty)`, or when a non-finite
 value appears (status ``NONFINITE``), or after ``max_steps`` (status ``MAX_STEPS``). The returned
 value is the last iterate ``x_k`` whose residual was measured. Works on any pytree of arrays.
 """
@@ -38,8 +38,7 @@ def fixed_point(
     damping: float = 0.0,
     memory: int = 5,
     regularization: float = 1e-12,
-    rtol: float = 1e-10,
-    atol: float = 1e-10,
+    tol: float = 1e-10,
     max_steps: int = 1000,
     throw: bool = False,
 ) -> Solution:
@@ -59,8 +58,8 @@ def fixed_point(
         Anderson history length ``m >= 1``.
     regularization:
         Relative Tikhonov term added to the Anderson Gram matrix.
-    rtol, atol:
-        Stopping tolerances on ``max|g(x) - x|``.
+    tol:
+        Stop when ``max|g(x) - x| <= tol * (1 + max|x|)`` (absolute near 0, relative for large ``x``).
     max_steps:
         Maximum number of evaluations of ``g``.
     throw:
@@ -75,8 +74,7 @@ def fixed_point(
     check_in_range(damping, "damping", 0.0, 1.0, closed=(True, False))
     memory = check_integer(memory, "memory", minimum=1)
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
-    check_positive(rtol, "rtol", strict=False)
-    check_positive(atol, "atol", strict=False)
+    check_positive(tol, "tol", strict=False)
     check_positive(regularization, "regularization", strict=False)
 
     flat0, unravel = ravel_pytree(x0)
@@ -88,7 +86,7 @@ def fixed_point(
     def measure(x, gx):
         res = jnp.max(jnp.abs(gx - x))
         finite = jnp.all(jnp.isfinite(gx)) & jnp.isfinite(res)
-        done = res <= atol + rtol * jnp.max(jnp.abs(x))
+        done = res <= tol * (1.0 + jnp.max(jnp.abs(x)))
         return res, finite, done
 
     if method == "picard":

@@ -1,6 +1,6 @@
 r"""Newton root finding :math:`F(x) = 0` through :mod:`optimistix`, with a theorylab status.
 
-:func:`newton` wraps ``optimistix.root_find(..., optimistix.Newton(rtol, atol), throw=False)``
+:func:`newton` wraps ``optimistix.root_find(..., optimistix.Newton(rtol=tol, atol=tol), throw=False)``
 (Jacobians by forward-mode autodiff, dense LU solves) and converts its result into a
 :class:`~theorylab.numerics.solution.Solution`: the optimistix result code is mapped onto
 :class:`~theorylab.numerics.solution.Status`, and the max-norm residual :math:`\|F(x)\|_\infty` is
@@ -46,8 +46,7 @@ def newton(
     x0: Any,
     args: Any = None,
     *,
-    rtol: float = 1e-10,
-    atol: float = 1e-10,
+    tol: float = 1e-10,
     max_steps: int = 100,
     residual_tol: float | None = None,
     throw: bool = False,
@@ -60,8 +59,9 @@ def newton(
         Residual function ``F(x, args)`` returning a pytree shaped like ``x``.
     x0:
         Initial guess (pytree of float arrays).
-    rtol, atol:
-        Optimistix Newton tolerances (on the step and on ``F``).
+    tol:
+        Optimistix Newton tolerance, used as both its relative and absolute tolerance (on the step
+        and on ``F``).
     max_steps:
         Maximum number of Newton steps.
     residual_tol:
@@ -70,12 +70,11 @@ def newton(
         Raise (also inside ``jit``) when the solve fails.
     """
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
-    check_positive(rtol, "rtol")
-    check_positive(atol, "atol")
+    check_positive(tol, "tol")
     if residual_tol is not None:
         check_positive(residual_tol, "residual_tol")
     sol = optx.root_find(
-        fn, optx.Newton(rtol=rtol, atol=atol), x0, args=args, max_steps=max_steps, throw=False
+        fn, optx.Newton(rtol=tol, atol=tol), x0, args=args, max_steps=max_steps, throw=False
     )
     residual = jnp.max(jnp.abs(ravel_pytree(fn(sol.value, args))[0]))
     status = status_from_optimistix(sol.result)

@@ -12,10 +12,11 @@ import enum
 from typing import Any, NamedTuple
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["Status", "Solution", "ConvergenceError", "maybe_throw"]
+__all__ = ["Status", "Solution", "ConvergenceError", "maybe_throw", "status_result", "describe_status"]
 
 
 class Status(enum.IntEnum):
@@ -51,6 +52,75 @@ class ConvergenceError(RuntimeError):
     """Raised by ``throw=True`` solvers and :meth:`Solution.raise_if_failed`."""
 
 
+def _residual_of(result) -> Any:
+    for name in ("residual", "error"):
+        if name in getattr(type(result), "_fields", ()):
+            return getattr(result, name)
+    return None
+
+
+def describe_status(status, residual=None, tol=None) -> str:
+    """A specific, human-readable account of a (possibly batched) status array.
+
+    ``"converged"`` when every entry succeeded; otherwise how many cases failed, the first
+    failure's :class:`Status` with its meaning, and the worst residual among the failures (with the
+    tolerance it was held to, when given).
+    """
+    status = np.atleast_1d(np.asarray(status))
+    bad = status != int(Status.SUCCESS)
+    if not bad.any():
+        return "converged"
+    first = Status(int(status[bad][0]))
+    text = f"{first.message} (status {first.name})"
+    if status.size > 1:
+        text = f"{int(bad.sum())} of {status.size} cases did not converge; first: {text}"
+    if residual is not None:
+        res = np.atleast_1d(np.asarray(residual, dtype=float))
+        worst = np.nanmax(res[bad.reshape(res.shape)] if res.shape == bad.shape else res)
+        text += f"; final residual {worst:.3e}"
+        if tol is not None:
+            text += f" against tol {float(tol):.3e}"
+    return text
+
+
+def _converged(self):
+    """Boolean array: ``status == Status.SUCCESS``."""
+    return jnp.asarray(self.status) == int(Status.SUCCESS)
+
+
+def _message(self) -> str:
+    """What happened, specifically (outside ``jit``: the status must be concrete)."""
+    return describe_status(self.status, _residual_of(self))
+
+
+def _raise_if_failed(self, what: str | None = None):
+    """Raise :class:`ConvergenceError` if any (batched) entry did not converge; else return ``self``.
+
+    Only valid outside ``jit`` (the status must be concrete). It chains:
+    ``x = solve(...).raise_if_failed().value``.
+    """
+    if not bool(np.all(np.asarray(self.status) == int(Status.SUCCESS))):
+        raise ConvergenceError(f"{what or type(self).__name__} did not converge: {self.message}")
+    return self
+
+
+def status_result(cls):
+    """Class decorator giving a status-bearing ``NamedTuple`` result the shared members.
+
+    Adds ``converged`` (property), ``message`` (property) and ``raise_if_failed()`` unless the class
+    defines its own. The class must have a ``status`` field and a ``num_steps`` field or property.
+    """
+    if "status" not in cls._fields:
+        raise TypeError(f"{cls.__name__} has no `status` field")
+    for name, member in (("converged", property(_converged)), ("message", property(_message)),
+                         ("raise_if_failed", _raise_if_failed)):
+        if name not in vars(cls):
+            setattr(cls, name, member)
+    if not hasattr(cls, "num_steps"):
+        raise TypeError(f"{cls.__name__} needs a `num_steps` field or property")
+    return cls
+
+
 class Solution(NamedTuple):
     """Outcome of an iterative solve (a pytree: it passes through ``jit`` and ``vmap``).
 
@@ -71,10 +141,8 @@ class Solution(NamedTuple):
     residual: Any
     num_steps: Any
 
-    @property
-    def converged(self):
-        """Boolean array: ``status == Status.SUCCESS``."""
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
+    converged = property(_converged)
+    message = property(_message)
 
     def raise_if_failed(self, what: str = "solve") -> "Solution":
         """Raise :class:`ConvergenceError` if any (batched) entry did not converge.
@@ -82,28 +150,21 @@ class Solution(NamedTuple):
         Only valid outside ``jit`` (the status must be concrete). Returns ``self`` otherwise,
         so it chains: ``x = fixed_point(...).raise_if_failed("AGS").value``.
         """
-        status = np.atleast_1d(np.asarray(self.status))
-        bad = status != int(Status.SUCCESS)
-        if bad.any():
-            first = Status(int(status[bad][0]))
-            raise ConvergenceError(
-                f"{what} did not converge in {int(bad.sum())} of {status.size} case(s): "
-                f"{first.message} (status {first.name}); final residual "
-                f"{np.max(np.atleast_1d(np.asarray(self.residual))[bad]):.3e}"
-            )
-        return self
+        return _raise_if_failed(self, what)
 
 
-def maybe_throw(solution: Solution, throw: bool, what: str) -> Solution:
-    """Attach a runtime error to ``solution.value`` when ``throw`` and the solve failed.
-
-    Uses :func:`equinox.error_if`, so it works inside ``jit`` as well.
+def maybe_throw(solution, throw: bool, what: str, field: str = "value"):
+    """Raise when ``throw`` and the solve failed: :class:`ConvergenceError` with the specific message
+    when the status is concrete, else a runtime error attached to ``solution.<field>``
+    (:func:`equinox.error_if`, so it works inside ``jit`` as well).
     """
     if not throw:
         return solution
+    if not isinstance(solution.status, jax.core.Tracer):
+        return _raise_if_failed(solution, what)
     value = eqx.error_if(
-        solution.value,
-        jnp.any(~solution.converged),
-        f"{what} did not converge; call with throw=False and inspect `status` for the reason",
+        getattr(solution, field),
+        jnp.any(jnp.asarray(solution.status) != int(Status.SUCCESS)),
+        f"{what} did not converge; call with throw=False and inspect `status` and `message` for the reason",
     )
-    return solution._replace(value=value)
+    return solution._replace(**{field: value})

@@ -212,13 +212,13 @@ def _ags_solve(alpha, beta, init, solver, damping, order, tol, max_steps):
         x0 = jnp.stack([init[0], init[1], jnp.log(init[2])])
         sol = newton(
             lambda x, a: ags_residual(x, a[0], a[1], order=order), x0, (alpha, beta),
-            rtol=tol, atol=tol, max_steps=max_steps or 100, residual_tol=1e3 * tol,
+            tol=tol, max_steps=max_steps or 100, residual_tol=1e3 * tol,
         )
         m, q, r = sol.value[0], sol.value[1], jnp.exp(sol.value[2])
     else:
         sol = fixed_point(
             lambda s, a: ags_map(s, a[0], a[1], order=order), init, (alpha, beta),
-            method=solver, damping=damping, rtol=tol, atol=tol, max_steps=max_steps or 5000,
+            method=solver, damping=damping, tol=tol, max_steps=max_steps or 5000,
         )
         m, q, r = sol.value[0], sol.value[1], sol.value[2]
     return AGSState(m, q, r, sol.status, sol.residual)

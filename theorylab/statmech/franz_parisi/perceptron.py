@@ -191,7 +191,7 @@ def _solve_map(g, x0, warm_steps, damping, newton_steps):
     ``g(x) - x`` in the unconstrained coordinates. Returns (x, status, residual)."""
     x = jax.lax.fori_loop(0, warm_steps, lambda _, x: x + damping * (g(x) - x), x0)
     sol = newton(lambda th, _: g(_from_theta(th)) - _from_theta(th), _to_theta(x), None, max_steps=newton_steps,
-                 rtol=1e-10, atol=1e-10, residual_tol=1e-10)
+                 tol=1e-10, residual_tol=1e-10)
     xs = _from_theta(sol.value)
     # near r = sqrt(q) the unconstrained coordinate saturates and Newton's step test can run out of
     # steps at a residual already at rounding level: that is a converged saddle point
@@ -462,7 +462,7 @@ def _transition_jit(model, xl, xh, a0, newton_steps):
         return jnp.concatenate([fl, fh, (phi(xh_) - phi(xl_))[None]])
 
     u0 = jnp.concatenate([_to_theta(xl), _to_theta(xh), a0[None]])
-    sol = newton(residual, u0, None, max_steps=newton_steps, rtol=1e-12, atol=1e-12, residual_tol=1e-10)
+    sol = newton(residual, u0, None, max_steps=newton_steps, tol=1e-12, residual_tol=1e-10)
     alpha = sol.value[6]
     low = model._task1_result(_from_theta(sol.value[:3]), alpha, sol.status, sol.residual)
     high = model._task1_result(_from_theta(sol.value[3:6]), alpha, sol.status, sol.residual)

@@ -287,9 +287,9 @@ def solve_state(model, law, alpha, beta, x0, *, warmup=30, order=32, tol=1e-11, 
     """Unvalidated, traceable core of :func:`rs_solve` (``law`` a :class:`SiteLaw`)."""
     G = lambda x, _: rs_map(x, alpha, beta, model, law, order=order)
     if warmup:
-        x0 = fixed_point(G, x0, None, method="picard", damping=0.0, max_steps=warmup, rtol=tol, atol=tol).value
+        x0 = fixed_point(G, x0, None, method="picard", damping=0.0, max_steps=warmup, tol=tol).value
     F = lambda x, _: rs_residual(x, alpha, beta, model, law, order=order)
-    sol = newton(F, x0, None, rtol=tol, atol=tol, max_steps=max_steps, residual_tol=1e3 * tol)
+    sol = newton(F, x0, None, tol=tol, max_steps=max_steps, residual_tol=1e3 * tol)
     return describe_point(model, law, alpha, beta, sol.value, sol.status, sol.residual, order=order)
 
 

@@ -199,7 +199,7 @@ def _coexistence(model, order, law, lb0):
         return jnp.concatenate([rs_residual(x, 0.0, beta, model, law, order=order), (A - jnp.log(2.0))[None]])
 
     z0 = jnp.stack([start.n, start.q, lb0])
-    sol = newton(H, z0, rtol=1e-13, atol=1e-13, max_steps=100, residual_tol=1e-10)
+    sol = newton(H, z0, tol=1e-13, max_steps=100, residual_tol=1e-10)
     beta = jnp.exp(sol.value[2])
     m = mattis_overlap(sol.value[:2], 0.0, beta, model, law, order=order)
     return LowLoadTransition(beta, model.reduced_beta(beta), sol.value[0], m, sol.status)

@@ -219,7 +219,7 @@ def _t0_solve(model, law, alpha, x0, tol):
         e_abs, e_sign = t0_averages(jnp.inf, law)
         low = T0State(e_abs, e_sign, jnp.asarray(jnp.nan), t0_energy(model, law, 0.0, e_abs), jnp.asarray(0), jnp.asarray(0.0))
     la = jnp.log(jnp.maximum(alpha, _TINY))
-    sol = newton(lambda x, _: _residual(x, la, model, law), x0, rtol=tol, atol=tol, max_steps=100, residual_tol=1e-10)
+    sol = newton(lambda x, _: _residual(x, la, model, law), x0, tol=tol, max_steps=100, residual_tol=1e-10)
     out = _state(model, law, alpha, sol.value, sol.status, sol.residual)
     if model.P != 2:
         out = jax.tree_util.tree_map(lambda lo, hi: jnp.where(alpha > 0, hi, lo), low, out)
@@ -237,7 +237,7 @@ def capacity_constant(P: int, *, u0: float = 1.5):
     """
     P = check_integer(P, "P", minimum=3)
     g = lambda u: (P - 1) * u * 2.0 / _SQRT_PI * jnp.exp(-u * u) - erf(u)
-    sol = newton(lambda u, _: g(u), jnp.asarray(float(u0)), rtol=1e-15, atol=1e-15, max_steps=100)
+    sol = newton(lambda u, _: g(u), jnp.asarray(float(u0)), tol=1e-15, max_steps=100)
     u = sol.value
     return erf(u) ** (2 * (P - 1)) / (2.0 * u * u), u, sol.status
 
