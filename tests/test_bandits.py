@@ -71,7 +71,7 @@ def test_tally_bounds_and_sum_identity(weights, actions):
         all_tallies = np.asarray(env.all_tallies(state.history))
         expected_sum = 3 * weights[0] + sum(weights[1 : min(t + 1, len(weights))])
         assert abs(all_tallies.sum() - expected_sum) <= 1e-12 * max(1.0, W)
-        state, out = env.step(state, a, jax.random.PRNGKey(t))
+        state, out = env.step(jax.random.PRNGKey(t), state, a)
         tau = float(out.tally)
         assert weights[0] - 1e-12 <= tau <= W + 1e-12
         assert abs(tau - all_tallies[a]) <= 1e-12
@@ -336,7 +336,7 @@ def test_exp3_probabilities_follow_the_exponential_weights_formula():
         np.testing.assert_allclose(np.asarray(pol.probabilities(state)), p, rtol=1e-13)
         L[arm] += loss / p[arm]
         state = pol.update(state, arm, loss)
-    draws = jax.vmap(lambda k: pol.select(state, k))(jax.random.split(jax.random.PRNGKey(0), 20000))
+    draws = jax.vmap(lambda k: pol.select(k, state))(jax.random.split(jax.random.PRNGKey(0), 20000))
     freq = np.bincount(np.asarray(draws), minlength=3) / 20000
     p = np.exp(-eta * L) / np.exp(-eta * L).sum()
     np.testing.assert_allclose(freq, p, atol=5 * np.sqrt(0.25 / 20000))
@@ -356,8 +356,8 @@ def run_kernels(key, env, policy, horizon):
     def step(carry, t):
         env_state, pol_state = carry
         k_pol, k_env = jax.random.split(jax.random.fold_in(key, t))
-        arm = policy.select(pol_state, k_pol)
-        env_state, out = env.step(env_state, arm, k_env)
+        arm = policy.select(k_pol, pol_state)
+        env_state, out = env.step(k_env, env_state, arm)
         return (env_state, policy.update(pol_state, arm, out.loss)), None
 
     (_, pol_state), _ = jax.lax.scan(step, (env.init(), policy.init()), jnp.arange(horizon))
@@ -545,3 +545,22 @@ def test_dtype_errors():
         wtb.simulate(jax.random.PRNGKey(0), env, wtb.UCB1(2), 10, dtype="int32")
     with pytest.raises(ValueError, match="2\\^24"):
         wtb.simulate_seeds(jax.random.PRNGKey(0), env, wtb.UCB1(2), 2**24 + 1, 2, dtype="float32")
+
+
+def test_tally_accepts_a_list_history():
+    """Regression: a Python list compared with an int gave tally w_0 alone (1.0 here).
+
+    Expected by the definition tau = sum_j w_j 1[a_{t-j} = a] with the current play at lag 0:
+    history [0, 0, 1, 0] holds lags 1..4, so arm 0 collects w_0 + w_1 + w_2 + w_4 = 1 + 0.8 + 0.6 + 0.2.
+    """
+    env = wtb.TallyingBandit([1.0, 0.8, 0.6, 0.4, 0.2], wtb.LinearLoss([0.5, 0.5], [0.0, 0.0]))
+    assert float(env.tally([0, 0, 1, 0], 0)) == pytest.approx(2.6, abs=1e-12)
+    assert float(env.tally([0, 0, 1, 0], 1)) == pytest.approx(1.0 + 0.4, abs=1e-12)
+    assert float(env.tally(np.array([0, 0, 1, 0]), 0)) == pytest.approx(2.6, abs=1e-12)
+
+
+def test_policies_and_losses_satisfy_their_protocols():
+    for pol in (wtb.UCB1(3), wtb.EXP3(3, 100), wtb.EpsilonGreedy(3), wtb.se_wtb(3, 100, 2), wtb.FixedSequence(3, [0, 1])):
+        assert isinstance(pol, wtb.Policy)
+    assert isinstance(wtb.LinearLoss([0.5], [0.1]), wtb.LossModel)
+    assert not isinstance(object(), wtb.Policy)

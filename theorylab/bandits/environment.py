@@ -12,7 +12,7 @@ read the abstract only, so the conventions below are theorylab's documented choi
   observed with Bernoulli noise (losses in {0, 1}, the default), Gaussian noise, or none.
 
 The environment is an :class:`equinox.Module` (a pytree): ``env.init()`` returns an
-:class:`EnvState` holding the last ``m - 1`` actions, ``env.step(state, arm, key)`` returns the new
+:class:`EnvState` holding the last ``m - 1`` actions, ``env.step(key, state, arm)`` returns the new
 state and a :class:`StepOutcome`. A whole run is one ``lax.scan`` (see
 :func:`theorylab.bandits.simulate`), and ``vmap`` runs seeds or stacked instances in parallel.
 """
@@ -152,7 +152,9 @@ class TallyingBandit(eqx.Module):
 
     def tally(self, history, arm):
         """Tally of ``arm`` if it is played now, given the last ``m - 1`` actions ``history``
-        (``(m - 1, *batch)`` with a batch-shaped ``arm``)."""
+        (``(m - 1, *batch)`` with a batch-shaped ``arm``; lists are accepted)."""
+        history = jnp.asarray(history)
+        arm = jnp.asarray(arm)
         lags = self.weights[1:].reshape((-1,) + (1,) * jnp.ndim(arm))
         return self.weights[0] + jnp.sum(jnp.where(history == arm, lags, 0.0), axis=0)
 
@@ -171,7 +173,7 @@ class TallyingBandit(eqx.Module):
         batch = check_batch_shape(batch_shape)
         return EnvState(history=-jnp.ones((self.memory - 1,) + batch, dtype=jnp.int32), t=jnp.zeros((), jnp.int32))
 
-    def step(self, state: EnvState, arm, key) -> tuple[EnvState, StepOutcome]:
+    def step(self, key, state: EnvState, arm) -> tuple[EnvState, StepOutcome]:
         """Play ``arm``: its tally, mean loss and noisy loss; the history shifts by one."""
         return self.step_with_noise(state, arm, self.draw_noise(key))
 

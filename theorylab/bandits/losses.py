@@ -15,6 +15,7 @@ are pytrees that ``jit`` and ``vmap`` (over a batch of instances) accept.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 import equinox as eqx
 import jax
@@ -38,19 +39,24 @@ __all__ = [
 FULL_EXPOSURE_TOL = 1e-9
 
 
-class LossModel(eqx.Module):
-    """Base class: ``model(arm, exposure)`` is the mean loss ``g_arm(exposure)``.
+@runtime_checkable
+class LossModel(Protocol):
+    """The plug-in point for mean losses: ``model(arm, exposure)`` is ``g_arm(exposure)``.
 
-    Subclasses define :attr:`num_arms` and :meth:`__call__`; ``arm`` is an integer array and
-    ``exposure`` a float array, broadcast against each other (any shapes).
+    Any object with a ``num_arms`` attribute and this ``__call__`` qualifies (structural typing);
+    ``arm`` is an integer array and ``exposure`` a float array, broadcast against each other (any
+    shapes). Write new models as :class:`equinox.Module` subclasses with array parameters, as the
+    built-in ones are, so that environments stay pytrees that ``jit`` and ``vmap`` accept.
     """
 
     @property
-    def num_arms(self) -> int:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def num_arms(self) -> int:  # pragma: no cover - protocol
+        """Number of arms."""
+        ...
 
-    def __call__(self, arm, exposure):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def __call__(self, arm, exposure):  # pragma: no cover - protocol
+        """Mean loss of ``arm`` at ``exposure = tau / W``."""
+        ...
 
 
 def _vector(x, name: str, num_arms: int | None = None):
@@ -63,7 +69,7 @@ def _vector(x, name: str, num_arms: int | None = None):
     return arr
 
 
-class LinearLoss(LossModel):
+class LinearLoss(eqx.Module):
     """``g_a(x) = intercept_a + slope_a * x``: a learning curve (slope < 0) or boredom (slope > 0).
 
     The loss at full exposure is ``intercept + slope``; at the smallest exposure ``w_0 / W`` it is
@@ -85,7 +91,7 @@ class LinearLoss(LossModel):
         return self.intercept[arm] + self.slope[arm] * exposure
 
 
-class ThresholdLoss(LossModel):
+class ThresholdLoss(eqx.Module):
     """All-or-nothing exposure: ``g_a(x) = full_a`` if ``x >= threshold_a`` else ``partial_a``.
 
     With ``threshold = 1`` an arm pays off only after ``m`` consecutive plays, which is the
@@ -116,7 +122,7 @@ class ThresholdLoss(LossModel):
         return jnp.where(reached, self.full[arm], self.partial[arm])
 
 
-class TabulatedLoss(LossModel):
+class TabulatedLoss(eqx.Module):
     """Piecewise-linear ``g_a`` through ``(exposures[i], values[a, i])`` (constant beyond the ends)."""
 
     exposures: jax.Array
@@ -151,7 +157,7 @@ class TabulatedLoss(LossModel):
         return flat.reshape(arm.shape)
 
 
-class CallableLoss(LossModel):
+class CallableLoss(eqx.Module):
     """Wrap a user function ``fn(arm, exposure) -> mean loss`` written with ``jax.numpy``.
 
     ``fn`` must accept integer ``arm`` and float ``exposure`` arrays and broadcast them. It is

@@ -1,4 +1,4 @@
-"""Bandit policies as pure kernels: ``init() -> state``, ``select(state, key) -> arm``,
+"""Bandit policies as pure kernels: ``init() -> state``, ``select(key, state) -> arm``,
 ``update(state, arm, loss) -> state`` (BlackJAX style: NamedTuple states, explicit keys).
 
 Every policy minimises losses. Hyper-parameters that only scale numbers are arrays, so a batch of
@@ -12,7 +12,7 @@ ordinary single-run kernel (also under ``vmap``); with ``batch_shape = (seeds,)`
 advances every seed at once, so reductions over arms become elementwise operations across seeds
 (what :func:`theorylab.bandits.simulate_seeds` uses: on a 2-core CPU it was 1.7x faster than a
 ``vmap`` of the single-run kernel at K = 32, 64 seeds). Randomised policies draw their randomness from
-``num_uniforms`` uniforms per round (:meth:`select_with_noise`); ``select(state, key)`` draws
+``num_uniforms`` uniforms per round (:meth:`select_with_noise`); ``select(key, state)`` draws
 them from ``key``.
 
 * :class:`SuccessiveElimination`: successive elimination with blocks of consecutive plays whose
@@ -24,7 +24,7 @@ them from ``key``.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import equinox as eqx
 import jax
@@ -33,6 +33,7 @@ import jax.numpy as jnp
 from theorylab.validation import as_float_array, check_batch_shape, check_in_range, check_integer, check_positive
 
 __all__ = [
+    "Policy",
     "EliminationState",
     "SuccessiveElimination",
     "se_wtb",
@@ -45,6 +46,34 @@ __all__ = [
     "EXP3State",
     "FixedSequence",
 ]
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """The plug-in point for bandit policies (structural typing: any object with these members).
+
+    ``num_uniforms`` is how many uniforms one round of :meth:`select_with_noise` consumes (0 for
+    deterministic policies); states follow the layout of the module docstring.
+    """
+
+    num_arms: int
+    num_uniforms: int
+
+    def init(self, batch_shape=()) -> Any:  # pragma: no cover - protocol
+        """The state before the first round (``batch_shape`` independent runs in one state)."""
+        ...
+
+    def select(self, key, state) -> Any:  # pragma: no cover - protocol
+        """The arm to play, its randomness drawn from ``key``."""
+        ...
+
+    def select_with_noise(self, state, noise) -> Any:  # pragma: no cover - protocol
+        """The arm to play, from ``num_uniforms`` pre-drawn uniforms per run."""
+        ...
+
+    def update(self, state, arm, loss) -> Any:  # pragma: no cover - protocol
+        """The state after observing ``loss`` for ``arm``."""
+        ...
 
 
 def arm_index(num_arms: int, batch_ndim: int):
@@ -163,6 +192,7 @@ class SuccessiveElimination(eqx.Module):
         return "SE-WTB" if self.doubling else "SE (round robin)"
 
     def init(self, batch_shape=()) -> EliminationState:
+        """Every arm active, no observation yet; the first block plays arm 0."""
         batch = check_batch_shape(batch_shape)
         zeros = jnp.zeros((self.num_arms,) + batch, self.scale.dtype)
         scalar = jnp.zeros(batch, jnp.int32)
@@ -178,21 +208,27 @@ class SuccessiveElimination(eqx.Module):
         )
 
     def select_with_noise(self, state: EliminationState, noise=None):
+        """The arm of the current block (deterministic: ``noise`` is ignored)."""
         del noise
         return state.arm
 
-    def select(self, state: EliminationState, key):
+    def select(self, key, state: EliminationState):
+        """The arm of the current block (deterministic: ``key`` is ignored)."""
         del key
         return state.arm
 
     def block_length(self, phase):
+        """Plays per block in phase ``phase``: ``M + block * 2^phase`` (``M + block`` without doubling)."""
         growth = jnp.left_shift(jnp.ones((), jnp.int64), jnp.minimum(phase, 40).astype(jnp.int64)) if self.doubling else 1
         return self.warmup + self.block * growth
 
     def radius(self, counts):
+        """Confidence radius after ``counts`` kept observations (see :func:`confidence_radius`)."""
         return confidence_radius(counts, num_arms=self.num_arms, horizon=self.horizon, delta=self.delta, scale=self.scale)
 
     def update(self, state: EliminationState, arm, loss) -> EliminationState:
+        """Record ``loss`` (kept once the block is past its first ``M`` plays); at the end of a
+        round over the active arms, eliminate every arm whose lower bound exceeds the best upper one."""
         keep = state.position >= self.warmup
         total = played(state.sums, arm) + jnp.where(keep, loss, 0.0)
         count = played(state.counts, arm) + jnp.where(keep, 1.0, 0.0)
@@ -273,7 +309,7 @@ def _mean_update(state: MeanState, arm, loss) -> MeanState:
 class _Randomised(eqx.Module):
     """``select(state, key)`` for policies that consume ``num_uniforms`` uniforms per round."""
 
-    def select(self, state, key):
+    def select(self, key, state):
         """One round of a single run, its uniforms drawn from ``key`` (batched kernels take
         pre-drawn uniforms through :meth:`select_with_noise`)."""
         dtype = jax.tree.leaves(self)[0].dtype
@@ -298,9 +334,11 @@ class UCB1(eqx.Module):
     name = "UCB1"
 
     def init(self, batch_shape=()) -> MeanState:
+        """No arm played yet."""
         return _mean_init(self.num_arms, batch_shape, self.exploration.dtype)
 
     def select_with_noise(self, state: MeanState, noise=None):
+        """The arm of smallest lower confidence index (deterministic: ``noise`` is ignored)."""
         del noise
         # log(max(t, 2)) differs from log t only at t = 1, when every arm but the one played is
         # unplayed and comes first anyway; it keeps the bonus positive, so an unplayed arm's
@@ -309,7 +347,8 @@ class UCB1(eqx.Module):
         bonus = jnp.sqrt(self.exploration * jnp.log(t))  # one scalar per round; 1/sqrt(n) is kept per arm
         return first_argmin(state.means - bonus * state.inv_sqrt_counts)
 
-    def select(self, state: MeanState, key):
+    def select(self, key, state: MeanState):
+        """As :meth:`select_with_noise` (deterministic: ``key`` is ignored)."""
         del key
         return self.select_with_noise(state)
 
@@ -335,9 +374,11 @@ class EpsilonGreedy(_Randomised):
     name = "epsilon-greedy"
 
     def init(self, batch_shape=()) -> MeanState:
+        """No arm played yet."""
         return _mean_init(self.num_arms, batch_shape, self.epsilon.dtype)
 
     def select_with_noise(self, state: MeanState, noise):
+        """Explore when ``noise[0] < epsilon`` (arm ``floor(K noise[1])``), else the greedy arm."""
         greedy = first_argmin(jnp.where(state.counts > 0, state.means, -jnp.inf))
         uniform = jnp.minimum(jnp.floor(noise[1] * self.num_arms), self.num_arms - 1).astype(jnp.int32)
         return jnp.where(noise[0] < self.epsilon, uniform, greedy).astype(jnp.int32)
@@ -372,6 +413,7 @@ class EXP3(_Randomised):
     name = "EXP3"
 
     def init(self, batch_shape=()) -> EXP3State:
+        """Zero loss estimates (uniform probabilities)."""
         return EXP3State(jnp.zeros((self.num_arms,) + check_batch_shape(batch_shape), self.learning_rate.dtype))
 
     def probabilities(self, state: EXP3State):
@@ -380,11 +422,13 @@ class EXP3(_Randomised):
         return jax.nn.softmax(-self.learning_rate * shifted, axis=0)
 
     def select_with_noise(self, state: EXP3State, noise):
+        """Draw an arm by inverting the cumulative distribution at ``noise[0]``."""
         cdf = jnp.cumsum(self.probabilities(state), axis=0)
         below = jnp.sum(cdf <= noise[0] * cdf[-1], axis=0)  # the first arm whose cdf exceeds u
         return jnp.minimum(below, self.num_arms - 1).astype(jnp.int32)
 
     def update(self, state: EXP3State, arm, loss) -> EXP3State:
+        """Add the importance-weighted loss ``loss / p_arm`` to the played arm's estimate."""
         p = played(self.probabilities(state), arm)
         return EXP3State(set_played(state.estimated_loss, arm, played(state.estimated_loss, arm) + loss / p))
 
@@ -412,15 +456,19 @@ class FixedSequence(eqx.Module):
     name = "fixed sequence"
 
     def init(self, batch_shape=()):
+        """The state is the round counter."""
         return jnp.zeros(check_batch_shape(batch_shape), jnp.int32)
 
     def select_with_noise(self, state, noise=None):
+        """The next action of the sequence (cycling)."""
         del noise
         return self.actions[state % self.actions.shape[0]]
 
-    def select(self, state, key):
+    def select(self, key, state):
+        """The next action of the sequence (``key`` is ignored)."""
         del key
         return self.select_with_noise(state)
 
     def update(self, state, arm, loss):
+        """Advance the round counter."""
         return state + 1

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from theorylab.bandits.environment import TallyingBandit
+from theorylab.bandits.policies import Policy
 from theorylab.bandits.regret import check_reo
 from theorylab.validation import check_integer, is_traced
 
@@ -42,10 +43,12 @@ class RunTotals(NamedTuple):
 def _check_pair(env: TallyingBandit, policy) -> None:
     if not isinstance(env, TallyingBandit):
         raise TypeError(f"`env` must be a TallyingBandit, got {type(env).__name__}")
-    for attr in ("init", "select_with_noise", "update", "num_arms", "num_uniforms"):
-        if not hasattr(policy, attr):
-            raise TypeError(f"`policy` must provide init/select_with_noise/update, num_arms and num_uniforms; "
-                            f"{type(policy).__name__} lacks `{attr}`")
+    if not isinstance(policy, Policy):
+        missing = [a for a in ("init", "select", "select_with_noise", "update", "num_arms", "num_uniforms")
+                   if not hasattr(policy, a)]
+        raise TypeError(f"`policy` must follow the theorylab.bandits.Policy protocol (init, select, "
+                        f"select_with_noise, update, num_arms, num_uniforms); {type(policy).__name__} lacks "
+                        f"{', '.join(f'`{m}`' for m in missing)}")
     if policy.num_arms != env.num_arms:
         raise ValueError(f"`policy` is built for {policy.num_arms} arms but `env` has {env.num_arms}")
     warmup = getattr(policy, "warmup", None)
