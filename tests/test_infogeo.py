@@ -209,16 +209,16 @@ def test_monte_carlo_matches_exact_risk():
     fam = normal()
     tr = truth_from_model(fam, normal_theta(0.0, 1.0))
     sampler = lambda key, shape: dist.Normal(0.0, 1.0).sample(key, shape)
-    mc = risk_monte_carlo(fam, sampler, 10, 20000, jax.random.key(1), truth=tr)
+    mc = risk_monte_carlo(jax.random.key(1), fam, sampler, 10, 20000, truth=tr)
     exact = float(exact_risk_normal(10))
-    assert mc.n_failed == 0
-    assert abs(mc.mean - exact) < 4 * mc.se  # Monte Carlo tolerance: 4 standard errors
+    assert mc.num_failed == 0
+    assert abs(mc.value - exact) < 4 * mc.standard_error  # Monte Carlo tolerance: 4 standard errors
 
 
 def test_monte_carlo_reports_nonexistent_mle():
     sampler = lambda key, shape: dist.Poisson(0.05).sample(key, shape).astype(float)
-    mc = risk_monte_carlo(poisson(), sampler, 5, 2000, jax.random.key(0), theta_star=jnp.array([np.log(0.05)]))
-    assert mc.n_failed > 0 and mc.mean == np.inf and np.isfinite(mc.mean_given_exists)
+    mc = risk_monte_carlo(jax.random.key(0), poisson(), sampler, 5, 2000, theta_star=jnp.array([np.log(0.05)]))
+    assert mc.num_failed > 0 and mc.value == np.inf and np.isfinite(mc.value_given_exists)
 
 
 def test_thresholds_and_n_required():
@@ -231,6 +231,19 @@ def test_thresholds_and_n_required():
     assert n1 == pytest.approx(87.5)  # spec 1.5: Laplace, first order
     assert n2 == pytest.approx(91.96, abs=0.01)  # spec 1.5: second order
     assert float(risk_expansion(co, n2)) == pytest.approx(r, rel=1e-12)
+
+
+def test_n_required_takes_plain_coefficients():
+    """A (C1, C2) pair works like RiskCoefficients (it raised AttributeError before). Independent
+    value: the positive root of r n^2 - C1 n - C2 = 0, by numpy's polynomial roots."""
+    c1, c2, r = 1.75, 2.3, 0.02
+    expected = max(np.roots([r, -c1, -c2]).real)
+    assert n_required((c1, c2), r) == pytest.approx(expected, rel=1e-12)
+    assert n_required((c1, c2), r, order=1) == pytest.approx(c1 / r, rel=1e-15)
+    with pytest.raises(TypeError, match="`coefficients`"):
+        n_required(1.75, r)
+    with pytest.raises(ValueError, match="C1"):
+        n_required((-1.0, 0.0), r)
 
 
 def test_pn_criterion_and_selection():
@@ -307,6 +320,6 @@ def test_float32_mode_is_refused():
 def test_sequential_and_vectorized_monte_carlo_agree():
     tr = truth_from_raw_moments(LAPLACE, [1, 2])
     sampler = lambda key, shape: dist.Laplace(0.0, 1.0).sample(key, shape)
-    a = risk_monte_carlo(normal(), sampler, 20, 500, jax.random.key(3), truth=tr, vectorize=True)
-    b = risk_monte_carlo(normal(), sampler, 20, 500, jax.random.key(3), truth=tr, vectorize=False)
-    assert a.mean == pytest.approx(b.mean, rel=1e-10) and a.n_failed == b.n_failed == 0
+    a = risk_monte_carlo(jax.random.key(3), normal(), sampler, 20, 500, truth=tr, vectorize=True)
+    b = risk_monte_carlo(jax.random.key(3), normal(), sampler, 20, 500, truth=tr, vectorize=False)
+    assert a.value == pytest.approx(b.value, rel=1e-10) and a.num_failed == b.num_failed == 0

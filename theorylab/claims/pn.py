@@ -111,23 +111,23 @@ def measure_exponential_gamma(key, *, reps: int):
     truth = truth_from_raw_moments(_gamma_moments(k, 3), [1])
     co = risk_coefficients(exponential(), truth)
     n = 10
-    mc = risk_monte_carlo(exponential(), _sampler("gamma2"), n, reps, key, truth=truth)
+    mc = risk_monte_carlo(key, exponential(), _sampler("gamma2"), n, reps, truth=truth)
     exact = float(exact_risk_exponential_gamma(n, k))
     return Measurement(
-        {"C1": float(co.C1), "C2": float(co.C2), "exact R_10": exact, "|MC - exact| / SE": abs(mc.mean - exact) / mc.se},
-        notes=f"MC R_10 = {mc.mean:.6g} ± {mc.se:.2g} ({reps} replications, control variate)")
+        {"C1": float(co.C1), "C2": float(co.C2), "exact R_10": exact, "|MC - exact| / SE": abs(mc.value - exact) / mc.standard_error},
+        notes=f"MC R_10 = {mc.value:.6g} ± {mc.standard_error:.2g} ({reps} replications, control variate)")
 
 
 def measure_normal_gaussian(key, *, reps: int):
     truth = truth_from_raw_moments(NORMAL_TRUTHS["gaussian"][0], [1, 2])
     co = risk_coefficients(normal(), truth)
     n = 10
-    mc = risk_monte_carlo(normal(), _sampler("normal"), n, reps, key, truth=truth)
+    mc = risk_monte_carlo(key, normal(), _sampler("normal"), n, reps, truth=truth)
     exact = float(exact_risk_normal(n))
     return Measurement(
         {"C1": float(co.C1), "C2": float(co.C2), "exact R_5": float(exact_risk_normal(5)), "exact R_10": exact,
-         "exact R_40": float(exact_risk_normal(40)), "|MC - exact| / SE": abs(mc.mean - exact) / mc.se},
-        notes=f"MC R_10 = {mc.mean:.6g} ± {mc.se:.2g} ({reps} replications)")
+         "exact R_40": float(exact_risk_normal(40)), "|MC - exact| / SE": abs(mc.value - exact) / mc.standard_error},
+        notes=f"MC R_10 = {mc.value:.6g} ± {mc.standard_error:.2g} ({reps} replications)")
 
 
 def measure_normal_other_truths(key):
@@ -163,10 +163,10 @@ def measure_second_order(key, *, reps: int, ns=(20, 40)):
         truth = truth_from_raw_moments(raw, [1, 2])
         co = risk_coefficients(normal(), truth)
         for n in ns:
-            mc = risk_monte_carlo(normal(), _sampler(sampler), n, reps, keys[i], truth=truth)
+            mc = risk_monte_carlo(keys[i], normal(), _sampler(sampler), n, reps, truth=truth)
             i += 1
-            e1 = float(risk_expansion(co, n, order=1)) / mc.mean - 1
-            e2 = float(risk_expansion(co, n, order=2)) / mc.mean - 1
+            e1 = float(risk_expansion(co, n, order=1)) / mc.value - 1
+            e2 = float(risk_expansion(co, n, order=2)) / mc.value - 1
             errs1[(name, n)], errs2[(name, n)] = e1, e2
             rows[(name, n)] = mc
     margin = min(abs(errs1[key_]) - abs(errs2[key_]) for key_ in errs1)
@@ -183,7 +183,7 @@ def measure_second_order(key, *, reps: int, ns=(20, 40)):
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     table = "; ".join(f"{nm} n={n}: {100 * errs1[(nm, n)]:+.1f}% / {100 * errs2[(nm, n)]:+.2f}% "
-                      f"(MC SE {100 * rows[(nm, n)].se / rows[(nm, n)].mean:.2f}%)" for (nm, n) in errs1)
+                      f"(MC SE {100 * rows[(nm, n)].standard_error / rows[(nm, n)].value:.2f}%)" for (nm, n) in errs1)
     return Measurement({"min (|err1| - |err2|)": margin, "max |err2| at n=40": worst40}, figure=fig,
                        notes=f"{reps} replications per cell, control variate; first / second order: {table}")
 
@@ -412,14 +412,14 @@ def measure_mvn_d11(key, *, reps: int, n: int):
     def sampler(k, shape):
         return jax.random.normal(k, shape + (d,))
 
-    mc = risk_monte_carlo(fam, sampler, n, reps, key, truth=truth, theta_star=fam.theta_init, batch=2000)
+    mc = risk_monte_carlo(key, fam, sampler, n, reps, truth=truth, theta_star=fam.theta_init, batch=2000)
     exact = float(exact_risk_mvn(n, d))
     err1 = abs(float(risk_expansion(co, n, order=1)) / exact - 1)
     err2 = abs(float(risk_expansion(co, n, order=2)) / exact - 1)
-    return Measurement({"C1": float(co.C1), "C2": float(co.C2), "|MC - exact| / SE": abs(mc.mean - exact) / mc.se,
+    return Measurement({"C1": float(co.C1), "C2": float(co.C2), "|MC - exact| / SE": abs(mc.value - exact) / mc.standard_error,
                         "|err1| - |err2|": err1 - err2},
-                       notes=f"p = {fam.dim}; n = {n}: exact R = {exact:.6g}, MC {mc.mean:.6g} ± {mc.se:.2g} ({reps} "
-                             f"replications, {mc.n_failed} without an MLE); relative error of the expansion: first "
+                       notes=f"p = {fam.dim}; n = {n}: exact R = {exact:.6g}, MC {mc.value:.6g} ± {mc.standard_error:.2g} ({reps} "
+                             f"replications, {mc.num_failed} without an MLE); relative error of the expansion: first "
                              f"order {err1:.3%}, second order {err2:.3%}")
 
 
@@ -445,12 +445,12 @@ def measure_polynomial_degree5(key, *, reps: int, n: int):
     fam = polynomial_on_interval(degree)
     truth = truth_from_raw_moments(_beta_moments(2, 5, 3 * degree), list(range(1, degree + 1)))
     co = risk_coefficients(fam, truth)
-    mc = risk_monte_carlo(fam, _sampler("beta25"), n, reps, key, truth=truth, batch=50000)
-    err1 = abs(float(risk_expansion(co, n, order=1)) / mc.mean - 1)
-    err2 = abs(float(risk_expansion(co, n, order=2)) / mc.mean - 1)
+    mc = risk_monte_carlo(key, fam, _sampler("beta25"), n, reps, truth=truth, batch=50000)
+    err1 = abs(float(risk_expansion(co, n, order=1)) / mc.value - 1)
+    err2 = abs(float(risk_expansion(co, n, order=2)) / mc.value - 1)
     return Measurement({"|err1| - |err2|": err1 - err2, "|err2|": err2, "|C2| / (n C1)": abs(float(co.C2)) / (n * float(co.C1))},
-                       notes=f"C1 = {float(co.C1):.6g}, C2 = {float(co.C2):.6g}; MC R_{n} = {mc.mean:.6g} ± {mc.se:.2g} "
-                             f"({reps} replications, {mc.n_failed} without an MLE); relative error first order "
+                       notes=f"C1 = {float(co.C1):.6g}, C2 = {float(co.C2):.6g}; MC R_{n} = {mc.value:.6g} ± {mc.standard_error:.2g} "
+                             f"({reps} replications, {mc.num_failed} without an MLE); relative error first order "
                              f"{err1:.2%}, second order {err2:.2%}")
 
 

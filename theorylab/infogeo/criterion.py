@@ -20,8 +20,8 @@ be trusted: :math:`|C_2|/(n C_1) < 0.5` and a positive second-order risk.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
@@ -30,7 +30,7 @@ from theorylab.infogeo.core import fisher_information, mle, truth_from_samples
 from theorylab.infogeo.families import ExpFamily
 from theorylab.infogeo.risk import RiskCoefficients, risk_coefficients, risk_expansion
 from theorylab.numerics.solution import ConvergenceError, Status
-from theorylab.validation import check_choice, check_in_range, check_positive
+from theorylab.validation import check_choice, check_finite, check_in_range, check_positive
 
 __all__ = ["bayes_error_threshold", "n_required", "PNResult", "pn_criterion", "pn_select", "tic_penalty"]
 
@@ -42,19 +42,31 @@ def bayes_error_threshold(eps: float, bound: str = "pinsker") -> float:
     return 8.0 * eps**2 if bound == "pinsker" else float(-np.log1p(-4.0 * eps**2))
 
 
-def n_required(coefficients: RiskCoefficients, r: float, *, order: int = 2) -> float:
-    """Smallest ``n`` with expanded risk ``<= r``: ``C1/r`` (order 1) or ``[C1 + sqrt(C1^2 + 4 r C2)]/(2 r)``."""
+def n_required(coefficients: RiskCoefficients | tuple[float, float], r: float, *, order: int = 2) -> float:
+    """Smallest ``n`` with expanded risk ``<= r``: ``C1/r`` (order 1) or ``[C1 + sqrt(C1^2 + 4 r C2)]/(2 r)``.
+
+    ``coefficients`` is a :class:`RiskCoefficients` (from :func:`risk_coefficients`) or a plain
+    ``(C1, C2)`` pair of numbers.
+    """
     check_positive(r, "r")
     check_choice(order, "order", (1, 2))
-    c1, c2 = float(coefficients.C1), float(coefficients.C2)
+    if isinstance(coefficients, RiskCoefficients):
+        c1, c2 = float(coefficients.C1), float(coefficients.C2)
+    elif isinstance(coefficients, (tuple, list)) and len(coefficients) == 2:
+        c1, c2 = (float(c) for c in coefficients)
+    else:
+        raise TypeError(
+            f"`coefficients` must be a RiskCoefficients or a (C1, C2) pair of numbers, got {type(coefficients).__name__}"
+        )
+    check_positive(c1, "coefficients C1")
+    check_finite(c2, "coefficients C2")
     if order == 1:
         return c1 / r
     disc = c1 * c1 + 4.0 * r * c2
     return (c1 + np.sqrt(disc)) / (2.0 * r) if disc >= 0 else c1 / (2.0 * r)  # C2 very negative: the quadratic has no root
 
 
-@dataclasses.dataclass(frozen=True)
-class PNResult:
+class PNResult(NamedTuple):
     """Outcome of :func:`pn_criterion` for one family and data set."""
 
     family: str

@@ -36,6 +36,7 @@ with :math:`M_r` the derivative of the Hessian along the eigenvectors of :math:`
 from __future__ import annotations
 
 import functools
+import math
 from typing import Callable, NamedTuple
 
 import jax
@@ -45,8 +46,17 @@ from jax.scipy.special import digamma
 
 from theorylab.infogeo.core import TruthCumulants, _validate_truth, information_projection, kl_divergence, mle
 from theorylab.infogeo.families import ExpFamily
+from theorylab.numerics.estimate import Interval, t_interval
 from theorylab.numerics.solution import ConvergenceError, Status
-from theorylab.validation import as_float_array, check_choice, check_integer, check_positive, is_traced, require_x64
+from theorylab.validation import (
+    as_float_array,
+    check_choice,
+    check_integer,
+    check_key,
+    check_positive,
+    is_traced,
+    require_x64,
+)
 
 __all__ = [
     "RiskCoefficients",
@@ -184,21 +194,32 @@ def risk_expansion(coefficients: RiskCoefficients, n, *, order: int = 2):
 
 
 class MonteCarloRisk(NamedTuple):
-    """Monte Carlo estimate of ``R_n``: ``mean``, standard error ``se``, replications used, and
-    ``n_failed`` (replications whose MLE does not exist; then the true risk is infinite and
-    ``mean`` is ``inf``, while ``mean_given_exists`` averages the others)."""
+    """Monte Carlo estimate of ``R_n``: ``value`` with its ``standard_error``, the number of
+    replications ``num_seeds`` and ``num_failed`` (replications whose MLE does not exist; then the
+    true risk is infinite and ``value`` is ``inf``, while ``value_given_exists`` averages the others).
+    ``confidence_interval(level)`` is the normal interval around ``value``."""
 
-    mean: float
-    se: float
-    reps: int
-    n_failed: int
-    mean_given_exists: float
+    value: float
+    standard_error: float
+    num_seeds: int
+    num_failed: int
+    value_given_exists: float
     control_variate: bool
 
+    def confidence_interval(self, level: float = 0.95) -> Interval:
+        """Normal interval ``value -/+ z * standard_error`` (infinite when an MLE failed to exist)."""
+        if self.num_failed:
+            return Interval(float("inf"), float("inf"))
+        return t_interval(self.value, self.standard_error, math.inf, level)
 
-def risk_monte_carlo(family: ExpFamily, sampler: Callable, n: int, reps: int, key, *, truth: TruthCumulants | None = None,
-                     theta_star=None, batch: int = 20000, vectorize: bool | None = None) -> MonteCarloRisk:
-    r"""Monte Carlo reference for :math:`R_n`: ``reps`` samples of size ``n``, a vmapped Newton MLE each.
+    def __float__(self) -> float:
+        return float(self.value)
+
+
+def risk_monte_carlo(key, family: ExpFamily, sampler: Callable, n: int, num_seeds: int, *,
+                     truth: TruthCumulants | None = None, theta_star=None, batch: int = 20000,
+                     vectorize: bool | None = None) -> MonteCarloRisk:
+    r"""Monte Carlo reference for :math:`R_n`: ``num_seeds`` samples of size ``n``, a vmapped Newton MLE each.
 
     ``sampler(key, shape)`` draws observations of the given batch shape (``shape + event_shape``).
     If ``truth`` (exact truth cumulants) is given, the quadratic term
@@ -212,8 +233,13 @@ def risk_monte_carlo(family: ExpFamily, sampler: Callable, n: int, reps: int, ke
     inside XLA not isolated), while sequential solves take about 3 ms each.
     """
     require_x64("risk_monte_carlo")
+    key = check_key(key)
+    if not isinstance(family, ExpFamily):
+        raise TypeError(f"`family` must be an ExpFamily (e.g. theorylab.infogeo.normal()), got {type(family).__name__}")
+    if not callable(sampler):
+        raise TypeError(f"`sampler` must be a function sampler(key, shape), got {type(sampler).__name__}")
     n = check_integer(n, "n", minimum=1)
-    reps = check_integer(reps, "reps", minimum=2)
+    reps = check_integer(num_seeds, "num_seeds", minimum=2)
     batch = check_integer(batch, "batch", minimum=1)
     if vectorize is None:
         vectorize = family.dim <= 20
