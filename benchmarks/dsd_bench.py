@@ -27,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.learning import dsd
+from theorylab.numerics import n_star_from_curve
 
 print = functools.partial(print, flush=True)  # noqa: A001
 
@@ -70,15 +71,15 @@ def run(arch, k, d, seeds):
     points = seeds * g.size
 
     t0 = time.perf_counter()
-    dsd.error_curves(key, dist, learner, g, seeds=seeds, test_samples=TEST)
+    dsd.error_curves(key, dist, learner, g, num_seeds=seeds, test_samples=TEST)
     first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    errs = dsd.error_curves(key, dist, learner, g, seeds=seeds, test_samples=TEST)
+    errs = dsd.error_curves(key, dist, learner, g, num_seeds=seeds, test_samples=TEST)
     ours = time.perf_counter() - t0
 
     # jit per N: the same learner on x[:N] (a new shape per N), the same test error
-    fit_test = jax.jit(lambda kt, x, y: dsd.test_error(arch, learner.fit(kt, x, y, jnp.ones(x.shape[0], x.dtype)), dist,
-                                                       kt, samples=TEST))
+    fit_test = jax.jit(lambda kt, x, y: dsd.test_error(kt, arch, learner.fit(kt, x, y, jnp.ones(x.shape[0], x.dtype)),
+                                                       dist, samples=TEST))
     t0 = time.perf_counter()  # every implementation draws its own pools inside the timing
     pools = [dist.sample_labeled(kk, int(g[-1])) for kk in jax.random.split(key, seeds)]
     loop = [[float(fit_test(key, p.x[:n], p.y[:n])) for n in g] for p in pools]
@@ -98,7 +99,7 @@ def run(arch, k, d, seeds):
         np_errs.append([numpy_test_error(arch, numpy_learner(arch, x[:n], y[:n]), k, float(dist.sigma), z) for n in g])
     numpy_s = time.perf_counter() - t0
     target = dsd.oracle_error(dist, B) + 0.03  # each implementation's N* (own pools: agree up to seed noise)
-    n_stars = [dsd.n_star_from_curve(g, np.mean(e, 0), target) for e in (errs, loop, np_errs)]
+    n_stars = [n_star_from_curve(g, np.mean(e, 0), target) for e in (errs, loop, np_errs)]
     print(f"{arch} k={k:2d} d={d} | theorylab {points / ours:9.1f} pts/s ({ours:6.2f} s, compile {first - ours:5.1f} s) | "
           f"jit per N {points / per_n:8.1f} pts/s ({per_n:6.1f} s incl. {g.size} compiles) | numpy {points / numpy_s:7.1f} "
           f"pts/s ({numpy_s:6.1f} s) | vs jit-per-N {per_n / ours:6.1f}x, vs numpy {numpy_s / ours:6.1f}x | "

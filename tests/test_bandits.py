@@ -440,13 +440,14 @@ def test_line_fit_matches_statsmodels():
     y = 1.5 - 0.7 * x + rng.normal(0, 0.3, 40)
     fit = fit_line(x, y)
     ref = sm.OLS(y, sm.add_constant(x)).fit()
-    np.testing.assert_allclose([fit.intercept, fit.slope], ref.params, rtol=1e-12)
-    np.testing.assert_allclose([fit.intercept_stderr, fit.slope_stderr], ref.bse, rtol=1e-10)
+    np.testing.assert_allclose([fit.intercept.value, fit.slope.value], ref.params, rtol=1e-12)
+    np.testing.assert_allclose([fit.intercept.standard_error, fit.slope.standard_error], ref.bse, rtol=1e-10)
     assert fit.r_squared == pytest.approx(ref.rsquared, rel=1e-12)
-    np.testing.assert_allclose(fit.confidence_interval(0.9), ref.conf_int(0.1)[1], rtol=1e-10)
-    np.testing.assert_allclose(fit.confidence_interval(0.9, parameter="intercept"), ref.conf_int(0.1)[0], rtol=1e-10)
+    np.testing.assert_allclose(fit.slope.confidence_interval(0.9), ref.conf_int(0.1)[1], rtol=1e-10)
+    np.testing.assert_allclose(fit.intercept.confidence_interval(0.9), ref.conf_int(0.1)[0], rtol=1e-10)
+    assert float(fit.slope) == fit.slope.value
     pl = fit_power_law(np.exp(x), np.exp(y))
-    assert pl.slope == pytest.approx(fit.slope, rel=1e-12)
+    assert pl.slope.value == pytest.approx(fit.slope.value, rel=1e-12)
     with pytest.raises(ValueError, match="positive"):
         fit_power_law([1, 2, 3], [1, -1, 2])
     with pytest.raises(ValueError, match="at least 3"):

@@ -305,7 +305,8 @@ def test_sample_complexity_interpolates_and_slopes_recover_power_law():
     assert n_star["b"] == math.inf
     ds = np.array([50, 100, 200, 400])
     slopes = S.fit_slopes(ds, {"a": 3.0 * ds**0.5, "b": [1, 2, math.inf, 4]})
-    assert slopes["a"]["power"] == pytest.approx(0.5) and slopes["b"] is None
+    assert slopes["a"]["power"].value == pytest.approx(0.5) and slopes["b"] is None
+    assert slopes["a"]["power"].standard_error == pytest.approx(0.0, abs=1e-12)  # an exact power law
 
 
 def test_error_curves_small_run():

@@ -37,6 +37,7 @@ from theorylab.estimators.mutual_information import _checks
 from theorylab.estimators.mutual_information.bounds import BOUNDS
 from theorylab.estimators.mutual_information.result import MIEstimate
 from theorylab.numerics.adam import Adam
+from theorylab.numerics.mlp import mlp_apply, mlp_init
 from theorylab.validation import check_choice, check_in_range, check_integer, check_positive
 
 __all__ = ["NeuralMI", "neural_mi", "smooth_curve", "CRITICS"]
@@ -46,21 +47,8 @@ LOGVAR_RANGE = (-10.0, 4.0)
 
 
 # ----------------------------------------------------------------------------------- networks
-def _mlp_init(key, sizes):
-    keys = jax.random.split(key, len(sizes) - 1)
-    return [
-        (jax.random.normal(k, (a, b)) * jnp.sqrt(2.0 / a), jnp.zeros(b))
-        for k, a, b in zip(keys, sizes[:-1], sizes[1:])
-    ]
-
-
 def _mlp(params, a, spectral: bool = False):
-    for w, b in params[:-1]:
-        if spectral:  # Miyato et al. 2018: divide by the largest singular value (exact, by SVD)
-            w = w / jnp.linalg.norm(w, ord=2)
-        a = jax.nn.relu(a @ w + b)
-    w, b = params[-1]
-    return a @ w + b
+    return mlp_apply(params, a, spectral=spectral)
 
 
 def _pairs(a, b):
@@ -169,10 +157,10 @@ class NeuralMI:
         kg, kh, kf = jax.random.split(key, 3)
         out = self.embed_dim * (2 if self.beta is not None else 1)
         if self.critic == "concat":
-            return {"f": _mlp_init(kf, (dim_x + dim_y, *self.hidden, 1))}
-        params = {"g": _mlp_init(kg, (dim_x, *self.hidden, out)), "h": _mlp_init(kh, (dim_y, *self.hidden, out))}
+            return {"f": mlp_init(kf, (dim_x + dim_y, *self.hidden, 1))}
+        params = {"g": mlp_init(kg, (dim_x, *self.hidden, out)), "h": mlp_init(kh, (dim_y, *self.hidden, out))}
         if self.critic == "hybrid":
-            params["head"] = _mlp_init(kf, (2 * self.embed_dim, *self.hidden, 1))
+            params["head"] = mlp_init(kf, (2 * self.embed_dim, *self.hidden, 1))
         return params
 
     def _embed(self, p, a, key):

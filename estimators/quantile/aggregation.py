@@ -27,6 +27,7 @@ from theorylab.estimators.quantile import _checks
 from theorylab.estimators.quantile.monotone import crossing_penalty
 from theorylab.estimators.quantile.scores import _pinball
 from theorylab.numerics.adam import Adam
+from theorylab.numerics.mlp import mlp_apply, mlp_init
 from theorylab.validation import (
     as_float_array,
     check_choice,
@@ -93,11 +94,8 @@ def init_aggregator(key, cfg: AggregatorConfig, n_models: int, n_levels: int, n_
     if not cfg.local:
         return {"logits": base}
     d = check_integer(n_features, "n_features (a local aggregator needs the feature count)", minimum=1)
-    layers = []
     widths = (d, *cfg.hidden)
-    keys = jax.random.split(key, len(cfg.hidden))
-    for k, (a, b) in zip(keys, zip(widths[:-1], widths[1:])):
-        layers.append({"w": jax.random.normal(k, (a, b)) * jnp.sqrt(2.0 / a), "b": jnp.zeros(b)})
+    layers = mlp_init(key, widths) if cfg.hidden else []
     head = {"w": jnp.zeros((widths[-1], base.size)), "b": base.ravel()}
     return {"layers": layers, "head": head}
 
@@ -105,10 +103,7 @@ def init_aggregator(key, cfg: AggregatorConfig, n_models: int, n_levels: int, n_
 def _logits(params, cfg: AggregatorConfig, p: int, m: int, x):
     if not cfg.local:
         return params["logits"]
-    h = x
-    act = ACTIVATIONS[cfg.activation]
-    for layer in params["layers"]:
-        h = act(h @ layer["w"] + layer["b"])
+    h = mlp_apply(params["layers"], x, activation=ACTIVATIONS[cfg.activation], final=False)
     out = h @ params["head"]["w"] + params["head"]["b"]
     return out.reshape(x.shape[:-1] + _logit_shape(cfg, p, m))
 

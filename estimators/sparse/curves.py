@@ -32,6 +32,8 @@ from theorylab.estimators.sparse.greedy import _omp, _refit
 from theorylab.estimators.sparse.lasso_solvers import lasso, lasso_cv
 from theorylab.estimators.sparse.preconditioning import find_preconditioner, preconditioned_lasso
 from theorylab.estimators.sparse.theory import alpha_theory, prediction_error
+from theorylab.numerics.curves import n_star_from_curve
+from theorylab.numerics.estimate import Estimate
 from theorylab.numerics.fits import fit_line, fit_power_law
 from theorylab.validation import check_choice, check_integer, check_positive
 
@@ -149,30 +151,17 @@ def error_curves(key, ns, *, kind: str = "equicorrelated_clusters", d: int = 100
 
 
 def sample_complexity(curves: ErrorCurves, eps: float) -> dict:
-    """N*(eps) per method: the smallest N whose median error is <= eps, log-linearly interpolated between
-    the last grid point above eps and the first at or below it; +inf if none is; ``ns[0]`` if the first is."""
+    """N*(eps) per method: where the median error curve first reaches ``eps``, by the package's one rule
+    (:func:`theorylab.numerics.n_star_from_curve`: power-law interpolation between the last grid point
+    above eps and the first at or below it; +inf if none is; ``ns[0]`` if the first is)."""
     check_positive(eps, "eps")
-    out = {}
-    logn = np.log(curves.ns.astype(float))
-    for mth in curves.errors:
-        med = curves.median(mth)
-        below = np.flatnonzero(med <= eps)
-        if below.size == 0:
-            out[mth] = math.inf
-            continue
-        j = below[0]
-        if j == 0:
-            out[mth] = float(curves.ns[0])
-            continue
-        e0, e1 = np.log(med[j - 1]), np.log(med[j])
-        frac = (e0 - np.log(eps)) / (e0 - e1) if e0 != e1 else 1.0
-        out[mth] = float(np.exp(logn[j - 1] + frac * (logn[j] - logn[j - 1])))
-    return out
+    return {mth: n_star_from_curve(curves.ns, curves.median(mth), eps) for mth in curves.errors}
 
 
 def fit_slopes(ds, n_star) -> dict:
-    """Per method, the power-law exponent b of N* ~ d^b (OLS of log N* on log d) and the slope of N* on
-    log d, each with its standard error; methods with an infinite N* at some d are reported as None."""
+    """Per method, ``{"power": b, "per_log_d": s}``: the power-law exponent b of N* ~ d^b (OLS of log N*
+    on log d) and the slope s of N* on log d, each an :class:`~theorylab.numerics.Estimate` with its
+    standard error (``nan`` from two points); methods with an infinite N* at some d are reported as None."""
     ds = np.asarray(ds, float)
     out = {}
     for mth, values in n_star.items():
@@ -182,11 +171,10 @@ def fit_slopes(ds, n_star) -> dict:
             continue
         if v.size == 2:  # two points: the slopes, with no standard error
             dlog = math.log(ds[1] / ds[0])
-            out[mth] = dict(power=math.log(v[1] / v[0]) / dlog, power_se=math.nan,
-                            per_log_d=(v[1] - v[0]) / dlog, per_log_d_se=math.nan)
+            out[mth] = dict(power=Estimate(math.log(v[1] / v[0]) / dlog, math.nan, 0),
+                            per_log_d=Estimate((v[1] - v[0]) / dlog, math.nan, 0))
             continue
         power = fit_power_law(ds, v)
         lin = fit_line(np.log(ds), v)
-        out[mth] = dict(power=power.slope, power_se=power.slope_stderr, per_log_d=lin.slope,
-                        per_log_d_se=lin.slope_stderr)
+        out[mth] = dict(power=power.slope, per_log_d=lin.slope)
     return out

@@ -82,7 +82,7 @@ def measure_oracle_table(key, *, mc_samples: int):
     k, d = 4, 64
     dist = dsd.DSD(k, d, C / np.sqrt(k))
     oracle = dsd.Params(jnp.tile(dist.w_star.astype(jnp.float32), (k, 1)), jnp.asarray(B, jnp.float32))
-    errs = [float(dsd.test_error("lcn", oracle, dist, kk, samples=mc_samples // 8, method="sample"))
+    errs = [float(dsd.test_error(kk, "lcn", oracle, dist, samples=mc_samples // 8, method="sample"))
             for kk in jax.random.split(key, 8)]
     mc = float(np.mean(errs))
     se = float(np.sqrt(mc * (1 - mc) / mc_samples))
@@ -105,7 +105,7 @@ def measure_separation(key, *, ks, d: int, seeds: int, n_max: int):
     t0 = time.perf_counter()
     results = dsd.sweep(key, lambda k, d: dsd.DSD(k, d, C / np.sqrt(k)),
                         {"cnn": dsd.TwoStep("cnn", B), "lcn": dsd.TwoStep("lcn", B)}, [(k, d) for k in ks], grid,
-                        seeds=seeds)
+                        num_seeds=seeds)
     elapsed = time.perf_counter() - t0
     cnn = [results[("cnn", k, d)] for k in ks]
     lcn = [results[("lcn", k, d)] for k in ks]
@@ -126,9 +126,9 @@ def measure_exponents(key, *, seeds: int, n_max: int, gap: float):
     ks, d_fixed = (4, 8, 16, 32), 32
     learners = {"cnn": dsd.TwoStep("cnn", B), "lcn": dsd.TwoStep("lcn", B)}
     by_d = dsd.sweep(key, lambda k, d: dsd.DSD(k, d, C / np.sqrt(k)), learners, [(k_fixed, d) for d in ds], grid,
-                     seeds=seeds, gap=gap, test_samples=2**16)
+                     num_seeds=seeds, gap=gap, test_samples=2**16)
     by_k = dsd.sweep(jax.random.fold_in(key, 1), lambda k, d: dsd.DSD(k, d, C / np.sqrt(k)), {"lcn": learners["lcn"]},
-                     [(k, d_fixed) for k in ks], grid, seeds=seeds, gap=gap, test_samples=2**16)
+                     [(k, d_fixed) for k in ks], grid, num_seeds=seeds, gap=gap, test_samples=2**16)
     cnn_d = dsd.fit_exponent([by_d[("cnn", k_fixed, d)] for d in ds], over="d")
     lcn_d = dsd.fit_exponent([by_d[("lcn", k_fixed, d)] for d in ds], over="d")
     lcn_k = dsd.fit_exponent([by_k[("lcn", k, d_fixed)] for k in ks], over="k")
@@ -136,18 +136,19 @@ def measure_exponents(key, *, seeds: int, n_max: int, gap: float):
     notes = (f"sigma = 0.6/sqrt(k), target = oracle + {gap}, {seeds} seeds; N*(k=4, d={ds}): CNN "
              f"{n([by_d[('cnn', k_fixed, d)] for d in ds])}, LCN {n([by_d[('lcn', k_fixed, d)] for d in ds])}; "
              f"N*(k={ks}, d=32): LCN {n([by_k[('lcn', k, d_fixed)] for k in ks])}. Bootstrap 95% intervals: CNN d "
-             f"[{cnn_d.low:.2f}, {cnn_d.high:.2f}], LCN d [{lcn_d.low:.2f}, {lcn_d.high:.2f}], LCN k [{lcn_k.low:.2f}, "
-             f"{lcn_k.high:.2f}]. The CNN's k-exponent is not judged: its N* falls to about 3 for k >= 16 in this "
+             f"[{cnn_d.confidence_interval()[0]:.2f}, {cnn_d.confidence_interval()[1]:.2f}], LCN d "
+             f"[{lcn_d.confidence_interval()[0]:.2f}, {lcn_d.confidence_interval()[1]:.2f}], LCN k "
+             f"[{lcn_k.confidence_interval()[0]:.2f}, {lcn_k.confidence_interval()[1]:.2f}]. The CNN's k-exponent is not judged: its N* falls to about 3 for k >= 16 in this "
              f"regime, where slopes are meaningless (spec A2)")
-    return Measurement({"CNN d-exponent (k=4)": cnn_d.slope, "LCN d-exponent (k=4)": lcn_d.slope,
-                        "LCN k-exponent (d=32)": lcn_k.slope}, notes=notes)
+    return Measurement({"CNN d-exponent (k=4)": cnn_d.value, "LCN d-exponent (k=4)": lcn_d.value,
+                        "LCN k-exponent (d=32)": lcn_k.value}, notes=notes)
 
 
 def measure_fcn_gd(key, *, ks, d: int, seeds: int, n_max: int, steps: int):
     grid = _grid(n_max, 14)
     learners = {a: dsd.GradientDescent(a, steps=steps) for a in ("cnn", "lcn", "fcn")}
     res = dsd.sweep(key, lambda k, d: dsd.DSD(k, d, C / np.sqrt(k)), learners, [(k, d) for k in ks], grid,
-                    seeds=seeds, reference_threshold=B, test_samples=2**14)
+                    num_seeds=seeds, reference_threshold=B, test_samples=2**14)
     ratio = [res[("fcn", k, d)].n_star / res[("lcn", k, d)].n_star for k in ks]
     finite = np.isfinite(ratio)
     slope = float(np.polyfit(np.log(np.asarray(ks)[finite]), np.log(np.asarray(ratio)[finite]), 1)[0]) \

@@ -207,7 +207,7 @@ def measure_sample_complexity(key, *, ds, ns, trials: int, eps: float):
     fig.tight_layout()
 
     def get(m, key_):
-        return slopes[m][key_] if slopes[m] is not None else math.inf
+        return slopes[m][key_].value if slopes[m] is not None else math.inf
 
     return Measurement({"precond: exponent of N* in d": get("preconditioned", "power"),
                         "LassoCV: exponent of N* in d": get("lasso_cv", "power")},

@@ -80,7 +80,7 @@ def measure_sqrt_kt(key, *, horizons, seeds: int):
         best_share.append(float(np.asarray(tot.plays)[:, 0].mean() / T))
     x = np.repeat(np.asarray(horizons, float), seeds)
     fit = fit_power_law(x, np.concatenate(per_seed))
-    lo, hi = fit.confidence_interval(0.95)
+    lo, hi = fit.slope.confidence_interval(0.95)
     ratio = np.asarray(means) / np.sqrt(K * np.asarray(horizons, float))
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -88,7 +88,7 @@ def measure_sqrt_kt(key, *, horizons, seeds: int):
         ax.plot(np.full(c.size, T), c, ".", color="0.6", ms=3)
     ax.plot(horizons, means, "o-", label="SE-WTB (M = 5), seed mean")
     grid = np.geomspace(min(horizons), max(horizons), 50)
-    ax.plot(grid, np.exp(fit.intercept) * grid**fit.slope, "k--", lw=1, label=f"fit: slope {fit.slope:.3f}")
+    ax.plot(grid, np.exp(fit.intercept.value) * grid**fit.slope.value, "k--", lw=1, label=f"fit: slope {fit.slope.value:.3f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("horizon T")
@@ -97,7 +97,7 @@ def measure_sqrt_kt(key, *, horizons, seeds: int):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return Measurement(
-        {"slope of log CPR in log T": fit.slope},
+        {"slope of log CPR in log T": fit.slope.value},
         figure=fig,
         notes=f"per-seed OLS of log CPR on log T over T = {list(horizons)}, {seeds} seeds each: slope 95% CI "
         f"[{lo:.4f}, {hi:.4f}]; CPR / sqrt(KT) = {', '.join(f'{r:.2f}' for r in ratio)}; share of rounds on the "
@@ -116,19 +116,19 @@ def measure_additive_m(key, *, horizon: int, warmups, seeds: int):
     means = cpr.mean(axis=1)
     fit = fit_line(np.asarray(warmups, float), means)
     per_seed = fit_line(np.repeat(np.asarray(warmups, float), seeds), cpr.ravel())
-    lo, hi = per_seed.confidence_interval(0.95)
+    lo, hi = per_seed.slope.confidence_interval(0.95)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.errorbar(warmups, means, yerr=cpr.std(axis=1, ddof=1) / np.sqrt(seeds), fmt="o", label="SE-WTB, mean ± s.e.")
     grid = np.linspace(0, max(warmups), 50)
-    ax.plot(grid, fit.intercept + fit.slope * grid, "k--", lw=1, label=f"line: {fit.slope:.1f} per unit M")
+    ax.plot(grid, fit.intercept.value + fit.slope.value * grid, "k--", lw=1, label=f"line: {fit.slope.value:.1f} per unit M")
     ax.set_xlabel("warm-up bound M")
     ax.set_ylabel(f"CPR at T = {horizon}")
     ax.set_title("The price of not knowing m is additive in M")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return Measurement(
-        {"CPR slope per unit M": fit.slope, "R^2 of the line": fit.r_squared},
+        {"CPR slope per unit M": fit.slope.value, "R^2 of the line": fit.r_squared},
         figure=fig,
         notes=f"T = {horizon}, M = {list(warmups)}, {seeds} seeds; line fitted to seed means; per-seed fit slope "
         f"95% CI [{lo:.1f}, {hi:.1f}]; CPR means {', '.join(f'{v:.0f}' for v in means)}",

@@ -1,5 +1,5 @@
 """Shared numerics for the theory areas: quadrature, fixed points, Newton, continuation,
-line and power-law fits, and the Adam optimizer.
+line and power-law fits, estimates with intervals, the Adam optimizer, one MLP and the N*-from-curve rule.
 
 All routines are pure functions over JAX arrays, ``jit``/``vmap``-able, and return a
 :class:`Solution` with an explicit :class:`Status` where they iterate.
@@ -7,6 +7,8 @@ All routines are pure functions over JAX arrays, ``jit``/``vmap``-able, and retu
 
 from theorylab.numerics.adam import Adam, AdamState, cosine_schedule
 from theorylab.numerics.estimate import Estimate, Interval, t_interval
+from theorylab.numerics.curves import n_star_from_curve
+from theorylab.numerics.mlp import mlp_apply, mlp_init
 from theorylab.numerics.continuation import Branch, FoldPoint, find_folds, locate_fold, pseudo_arclength
 from theorylab.numerics.fits import LinearFit, fit_line, fit_power_law
 from theorylab.numerics.fixed_point import fixed_point
@@ -47,6 +49,9 @@ __all__ = [
     "kinked_gaussian_rule",
     "composite_gaussian_rule",
     "locate_fold",
+    "mlp_apply",
+    "mlp_init",
+    "n_star_from_curve",
     "newton",
     "pseudo_arclength",
 ]

@@ -2,46 +2,34 @@
 
 Used to report scaling exponents (regret against horizon, sample complexity against size) with
 their uncertainty. Ordinary least squares, ``y = intercept + slope x + e`` with i.i.d. errors:
-``slope_se = s / sqrt(sum (x - xbar)^2)``, ``s^2 = RSS / (n - 2)``; intervals use Student's t with
+the slope's standard error is ``s / sqrt(sum (x - xbar)^2)``, ``s^2 = RSS / (n - 2)``; intervals use Student's t with
 ``n - 2`` degrees of freedom.
 """
 
 from __future__ import annotations
 
-import dataclasses
+from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
-
-from theorylab.validation import check_in_range
+from theorylab.numerics.estimate import Estimate
 
 __all__ = ["LinearFit", "fit_line", "fit_power_law"]
 
 
-@dataclasses.dataclass(frozen=True)
-class LinearFit:
-    """An OLS line fit, scipy.stats style: estimates, standard errors, ``confidence_interval``."""
+class LinearFit(NamedTuple):
+    """An OLS line fit: the ``slope`` and ``intercept`` as :class:`~theorylab.numerics.Estimate`
+    results (each with ``standard_error`` and ``confidence_interval(level)``, Student-t with
+    ``n - 2`` degrees of freedom), ``r_squared`` and the number of points."""
 
-    slope: float
-    intercept: float
-    slope_stderr: float
-    intercept_stderr: float
+    slope: Estimate
+    intercept: Estimate
     r_squared: float
     num_points: int
 
     @property
     def dof(self) -> int:
+        """Residual degrees of freedom, ``n - 2``."""
         return self.num_points - 2
-
-    def confidence_interval(self, confidence_level: float = 0.95, *, parameter: str = "slope") -> tuple[float, float]:
-        """Two-sided Student-t interval for ``"slope"`` or ``"intercept"``."""
-        check_in_range(confidence_level, "confidence_level", 0.0, 1.0, closed=(False, False))
-        if parameter not in ("slope", "intercept"):
-            raise ValueError(f"`parameter` must be 'slope' or 'intercept', got {parameter!r}")
-        value = getattr(self, parameter)
-        se = getattr(self, f"{parameter}_stderr")
-        half = stats.t.ppf(0.5 + confidence_level / 2, self.dof) * se
-        return (value - half, value + half)
 
 
 def fit_line(x, y) -> LinearFit:
@@ -64,11 +52,10 @@ def fit_line(x, y) -> LinearFit:
     rss = float(resid @ resid)
     s2 = rss / (x.size - 2)
     tss = float(((y - y.mean()) ** 2).sum())
+    dof = x.size - 2
     return LinearFit(
-        slope=slope,
-        intercept=intercept,
-        slope_stderr=float(np.sqrt(s2 / sxx)),
-        intercept_stderr=float(np.sqrt(s2 * (1.0 / x.size + x.mean() ** 2 / sxx))),
+        slope=Estimate(slope, float(np.sqrt(s2 / sxx)), dof),
+        intercept=Estimate(intercept, float(np.sqrt(s2 * (1.0 / x.size + x.mean() ** 2 / sxx))), dof),
         r_squared=1.0 - rss / tss if tss > 0 else 1.0,
         num_points=int(x.size),
     )

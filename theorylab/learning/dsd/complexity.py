@@ -17,31 +17,31 @@ point (common random numbers). The FCN's units overlap, so its error uses a samp
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from theorylab.learning.dsd.distribution import DSD, bayes_error, lsa, oracle_error
+from theorylab.learning.dsd.distribution import DSD, _check_dsd, bayes_error, lsa, oracle_error
 from theorylab.learning.dsd.networks import Params, apply, check_architecture
 from theorylab.learning.dsd.training import GradientDescent, TwoStep
-from theorylab.numerics import fit_line
-from theorylab.validation import check_integer
+from theorylab.numerics import Interval, fit_line, n_star_from_curve
+from theorylab.validation import check_in_range, check_integer, check_key
 
 __all__ = [
     "test_error",
     "error_curves",
-    "n_star_from_curve",
     "SampleComplexity",
     "sample_complexity",
     "sweep",
     "ExponentFit",
     "fit_exponent",
+    "fit_exponent_bayes",
     "theory_rates",
     "theory_exponent",
     "RATES",
@@ -65,7 +65,7 @@ def _unit_statistics(arch: str, params: Params, dist: DSD):
     return a, dist.sigma.astype(params.w.dtype) * s
 
 
-def test_error(arch: str, params: Params, dist: DSD, key, *, samples: int = 2**15, method: str = "auto"):
+def test_error(key, arch: str, params: Params, dist: DSD, *, samples: int = 2**15, method: str = "auto"):
     """0-1 test error (an output of exactly 0 counts as an error).
 
     ``method="projections"`` (CNN, LCN; the default for them): a Monte Carlo over the ``k`` unit
@@ -105,15 +105,17 @@ def _fit(learner, key, x, y, mask, valid):
     return learner.fit(key, x, y, mask)
 
 
-def error_curves(key, dist: DSD, learner, n_grid, *, seeds: int = 8, test_samples: int = 2**15,
+def error_curves(key, dist: DSD, learner, n_grid, *, num_seeds: int = 8, test_samples: int = 2**15,
                  validation_samples: int = 1000, test_method: str = "auto"):
-    """``(seeds, len(n_grid))`` test errors of ``learner`` trained on the first ``n`` samples of one
+    """``(num_seeds, len(n_grid))`` test errors of ``learner`` trained on the first ``n`` samples of one
     pool per seed. One compiled function (cached across calls with the same sizes): seeds and
     grid points are ``vmap``-ed. Each seed splits its key into the training pool, the test draws
     (shared by the grid points), the learner's initialisation and, for :class:`GradientDescent`,
     a validation pool of ``validation_samples``."""
+    key = check_key(key)
+    _check_dsd(dist)
     grid = _check_grid(n_grid)
-    seeds = check_integer(seeds, "seeds", minimum=1)
+    seeds = check_integer(num_seeds, "num_seeds", minimum=1)
     test_samples = check_integer(test_samples, "test_samples", minimum=1)
     validation_samples = check_integer(validation_samples, "validation_samples", minimum=1)
     return np.asarray(_curves(key, dist.sigma, dist.w_star, learner, k=dist.k, d=dist.d, noise=dist.noise,
@@ -140,7 +142,7 @@ def _curves(key, sigma, w_star, learner, *, k, d, noise, dtype, grid, seeds, tes
 
         def at_n(n):
             params = _fit(learner, k_init, data.x, data.y, (index < n).astype(data.x.dtype), valid)
-            return test_error(learner.arch, params, dist, k_test, samples=test_samples, method=test_method)
+            return test_error(k_test, learner.arch, params, dist, samples=test_samples, method=test_method)
 
         return jax.vmap(at_n)(jnp.asarray(grid))
 
@@ -162,25 +164,13 @@ def _check_grid(n_grid) -> np.ndarray:
     return grid.astype(int)
 
 
-def n_star_from_curve(n_grid, errors, target: float) -> float:
-    """The first grid size whose error is ``<= target``, interpolated log-linearly in ``n`` with
-    the previous grid point; ``n_grid[0]`` if the first point already meets it; ``inf`` if none."""
-    grid = np.asarray(n_grid, dtype=float)
-    errors = np.asarray(errors, dtype=float)
-    hit = np.flatnonzero(errors <= target)
-    if hit.size == 0:
-        return math.inf
-    i = int(hit[0])
-    if i == 0:
-        return float(grid[0])
-    e0, e1 = errors[i - 1], errors[i]
-    frac = (e0 - target) / (e0 - e1)
-    return float(np.exp(np.log(grid[i - 1]) + frac * (np.log(grid[i]) - np.log(grid[i - 1]))))
+class SampleComplexity(NamedTuple):
+    """N* of one learner on one DSD instance, with its bootstrap over seeds.
 
-
-@dataclasses.dataclass(frozen=True)
-class SampleComplexity:
-    """N* of one learner on one DSD instance, with its bootstrap over seeds."""
+    ``value`` (= ``n_star``), ``standard_error`` (the bootstrap standard deviation of N*, ``inf`` when
+    some resample never reaches the target) and ``confidence_interval(level)`` (percentile
+    bootstrap) follow the package's estimate convention; ``float(result)`` is N*.
+    """
 
     n_star: float  #: N* of the seed-averaged error curve (inf: the target is never reached)
     target: float  #: the error target
@@ -196,20 +186,35 @@ class SampleComplexity:
     learner: str
 
     @property
+    def value(self) -> float:
+        """N* (the same as ``n_star``)."""
+        return self.n_star
+
+    @property
+    def standard_error(self) -> float:
+        """Bootstrap standard deviation of N* (``inf`` when some resample never reaches the target)."""
+        b = self.bootstrap
+        return float(np.std(b, ddof=1)) if np.all(np.isfinite(b)) else math.inf
+
+    def __float__(self) -> float:
+        return float(self.n_star)
+
+    @property
     def mean_errors(self) -> np.ndarray:
+        """Seed-averaged test error at each grid size."""
         return self.errors.mean(axis=0)
 
     @property
     def per_seed_n_star(self) -> np.ndarray:
+        """N* of each seed's own curve."""
         return np.array([n_star_from_curve(self.n_grid, e, self.target) for e in self.errors])
 
-    def confidence_interval(self, level: float = 0.95) -> tuple[float, float]:
+    def confidence_interval(self, level: float = 0.95) -> Interval:
         """Percentile bootstrap interval of N* (seeds resampled); ``inf`` ends mean the target was
         not reached in that share of the resamples."""
-        if not 0.0 < level < 1.0:
-            raise ValueError(f"`level` must lie in (0, 1), got {level!r}")
+        check_in_range(level, "level", 0.0, 1.0, closed=(False, False))
         lo, hi = np.quantile(self.bootstrap, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
-        return float(lo), float(hi)
+        return Interval(float(lo), float(hi))
 
     @property
     def log_stderr(self) -> float:
@@ -228,7 +233,7 @@ def _reference_threshold(learner, reference_threshold):
 
 
 def sample_complexity(key, dist: DSD, learner, n_grid, *, target: float | None = None, gap: float = 0.03,
-                      reference_threshold: float | None = None, seeds: int = 8, test_samples: int = 2**15,
+                      reference_threshold: float | None = None, num_seeds: int = 8, test_samples: int = 2**15,
                       bootstrap: int = 1000, validation_samples: int = 1000) -> SampleComplexity:
     """``N*`` at ``target`` (default: the oracle LSA error at the learner's threshold plus ``gap``;
     spec A4.4 uses ``gap = 0.03``).
@@ -238,10 +243,12 @@ def sample_complexity(key, dist: DSD, learner, n_grid, *, target: float | None =
     warns when it is at or below the oracle error of a fixed-threshold learner (N* is then
     almost surely inf) and when ``sigma sqrt(k) > 1`` (outside the theory's regime).
     """
+    key = check_key(key)
+    _check_dsd(dist)
     grid = _check_grid(n_grid)
     b_ref = _reference_threshold(learner, reference_threshold)
     oracle = oracle_error(dist, b_ref)
-    bayes = bayes_error(dist, jax.random.fold_in(key, 7), samples=200_000)
+    bayes = bayes_error(jax.random.fold_in(key, 7), dist, samples=200_000)
     if target is None:
         gap = float(gap)
         if not math.isfinite(gap) or gap <= 0.0:
@@ -250,10 +257,10 @@ def sample_complexity(key, dist: DSD, learner, n_grid, *, target: float | None =
     target = float(target)
     if not math.isfinite(target) or target >= 1.0:
         raise ValueError(f"`target` must be a finite error rate below 1, got {target!r}")
-    floor = bayes.value + 3.0 * bayes.stderr
+    floor = bayes.value + 3.0 * bayes.standard_error
     if target <= floor:
         raise ValueError(
-            f"`target` = {target:.4g} is at or below the Bayes risk {bayes.value:.4g} (+- {bayes.stderr:.1g}) of "
+            f"`target` = {target:.4g} is at or below the Bayes risk {bayes.value:.4g} (+- {bayes.standard_error:.1g}) of "
             f"this DSD instance: no learner reaches it; choose a target above the Bayes floor")
     if isinstance(learner, TwoStep) and target <= oracle:
         warnings.warn(f"`target` = {target:.4g} is at or below the oracle LSA error {oracle:.4g} at threshold "
@@ -261,7 +268,7 @@ def sample_complexity(key, dist: DSD, learner, n_grid, *, target: float | None =
     if float(dist.sigma) * math.sqrt(dist.k) > 1.0:
         warnings.warn(f"sigma sqrt(k) = {float(dist.sigma) * math.sqrt(dist.k):.3g} > 1: outside the regime "
                       f"sigma = O(1/sqrt(k)) the theory assumes", UserWarning, stacklevel=2)
-    errors = error_curves(key, dist, learner, grid, seeds=seeds, test_samples=test_samples,
+    errors = error_curves(key, dist, learner, grid, num_seeds=num_seeds, test_samples=test_samples,
                           validation_samples=validation_samples)
     n_star = n_star_from_curve(grid, errors.mean(0), target)
     rng = np.random.default_rng(int(jax.random.randint(jax.random.fold_in(key, 11), (), 0, 2**31 - 1)))
@@ -293,67 +300,84 @@ def sweep(key, make_dist: Callable[[int, int], DSD], learners: dict, points: Seq
 # exponents
 
 
-@dataclasses.dataclass(frozen=True)
-class ExponentFit:
-    """Log-log slope of N* against ``k`` or ``d``."""
+class ExponentFit(NamedTuple):
+    """Log-log slope of N* against ``k`` or ``d``: ``log N* = intercept + value * log x``.
 
-    slope: float
+    ``value`` is the slope (OLS on the point estimates for the bootstrap fit, the posterior mean for
+    the Bayesian one), ``standard_error`` the standard deviation of ``draws`` (bootstrap slopes or
+    posterior draws), and ``confidence_interval(level)`` their central percentile interval.
+    """
+
+    value: float
     intercept: float
-    stderr: float  #: bootstrap (or posterior) standard deviation of the slope
-    low: float  #: lower end of the interval at ``level``
-    high: float  #: upper end
-    level: float
+    standard_error: float
+    draws: np.ndarray  #: bootstrap slopes or posterior draws of the slope
     method: str  #: "bootstrap" or "numpyro"
     x: np.ndarray  #: the k or d values
     n_star: np.ndarray  #: the N* values fitted
-    ols_stderr: float  #: OLS standard error of the slope (residual scatter only)
+    ols_standard_error: float  #: OLS standard error of the slope (residual scatter only)
 
-    def confidence_interval(self) -> tuple[float, float]:
-        return self.low, self.high
+    def confidence_interval(self, level: float = 0.95) -> Interval:
+        """Central percentile interval of ``draws`` at ``level``."""
+        check_in_range(level, "level", 0.0, 1.0, closed=(False, False))
+        lo, hi = np.quantile(self.draws, [(1 - level) / 2, (1 + level) / 2])
+        return Interval(float(lo), float(hi))
+
+    def __float__(self) -> float:
+        return float(self.value)
 
 
-def fit_exponent(results: Sequence[SampleComplexity], over: str = "k", *, level: float = 0.95,
-                 method: str = "bootstrap", key=None, num_samples: int = 2000) -> ExponentFit:
-    """Fit ``log N* = c + slope log x`` (``x`` = ``k`` or ``d``) over the given results.
-
-    ``method="bootstrap"``: OLS on the point estimates; the interval is the percentile interval of
-    the slopes of the seed-bootstrap replicates (each point resampled independently).
-    ``method="numpyro"``: a Bayesian regression ``log N*_j ~ N(c + slope log x_j, tau^2 + s_j^2)``
-    with ``s_j`` the bootstrap sd of ``log N*_j``, priors ``c ~ N(0, 10^2)``, ``slope ~ N(0, 3^2)``,
-    ``tau ~ HalfNormal(1)``, sampled by NUTS; the interval is the central posterior interval.
-    Every N* must be finite.
-    """
+def _exponent_points(results, over):
     if over not in ("k", "d"):
         raise ValueError(f"`over` must be 'k' or 'd', got {over!r}")
-    x = np.array([getattr(r, over) for r in results], dtype=float)
-    n = np.array([r.n_star for r in results], dtype=float)
+    results = list(results)
+    if not all(isinstance(r, SampleComplexity) for r in results):
+        raise TypeError("`results` must be SampleComplexity results (from sample_complexity or sweep)")
     if len(results) < 3:
         raise ValueError(f"an exponent fit needs at least 3 points, got {len(results)}")
+    x = np.array([getattr(r, over) for r in results], dtype=float)
+    n = np.array([r.n_star for r in results], dtype=float)
     if not np.all(np.isfinite(n)):
         bad = [int(xi) for xi, ni in zip(x, n) if not np.isfinite(ni)]
         raise ValueError(f"N* is infinite at {over} = {bad}: extend `n_grid` or relax the target before fitting")
+    return results, x, n
+
+
+def fit_exponent(results: Sequence[SampleComplexity], over: str = "k") -> ExponentFit:
+    """Fit ``log N* = c + slope log x`` (``x`` = ``k`` or ``d``) over the given results.
+
+    OLS on the point estimates; the draws are the slopes of the seed-bootstrap replicates (each
+    point resampled independently, replicates that miss the target anywhere left out, with a
+    warning when that is more than 10%). Every N* must be finite. For a Bayesian fit that weighs
+    the points by their bootstrap scatter, see :func:`fit_exponent_bayes`.
+    """
+    results, x, n = _exponent_points(results, over)
     ols = fit_line(np.log(x), np.log(n))
-    if method == "bootstrap":
-        boots = np.stack([r.bootstrap for r in results])  # (points, B)
-        usable = np.all(np.isfinite(boots), axis=0)
-        if usable.mean() < 0.9:
-            warnings.warn(f"only {usable.mean():.0%} of the bootstrap replicates reach the target at every point; "
-                          f"the interval covers those", UserWarning, stacklevel=2)
-        lx = np.log(x) - np.log(x).mean()
-        slopes = (lx @ np.log(boots[:, usable])) / (lx @ lx)
-        lo, hi = np.quantile(slopes, [(1 - level) / 2, (1 + level) / 2])
-        return ExponentFit(ols.slope, ols.intercept, float(np.std(slopes, ddof=1)), float(lo), float(hi), level,
-                           "bootstrap", x, n, ols.slope_stderr)
-    if method == "numpyro":
-        return _numpyro_fit(results, x, n, ols, level, key, num_samples)
-    raise ValueError(f"`method` must be 'bootstrap' or 'numpyro', got {method!r}")
+    boots = np.stack([r.bootstrap for r in results])  # (points, B)
+    usable = np.all(np.isfinite(boots), axis=0)
+    if usable.mean() < 0.9:
+        warnings.warn(f"only {usable.mean():.0%} of the bootstrap replicates reach the target at every point; "
+                      f"the interval covers those", UserWarning, stacklevel=2)
+    lx = np.log(x) - np.log(x).mean()
+    slopes = (lx @ np.log(boots[:, usable])) / (lx @ lx)
+    return ExponentFit(ols.slope.value, ols.intercept.value, float(np.std(slopes, ddof=1)), slopes, "bootstrap",
+                       x, n, ols.slope.standard_error)
 
 
-def _numpyro_fit(results, x, n, ols, level, key, num_samples):
+def fit_exponent_bayes(key, results: Sequence[SampleComplexity], over: str = "k", *,
+                       num_samples: int = 2000) -> ExponentFit:
+    """A Bayesian regression ``log N*_j ~ N(c + slope log x_j, tau^2 + s_j^2)`` with ``s_j`` the
+    bootstrap sd of ``log N*_j``, priors ``c ~ N(0, 10^2)``, ``slope ~ N(0, 3^2)``,
+    ``tau ~ HalfNormal(1)``, sampled by NUTS (NumPyro) from ``key``; the draws are the posterior
+    draws of the slope."""
     import numpyro
     import numpyro.distributions as dist_
     from numpyro.infer import MCMC, NUTS
 
+    key = check_key(key)
+    num_samples = check_integer(num_samples, "num_samples", minimum=10)
+    results, x, n = _exponent_points(results, over)
+    ols = fit_line(np.log(x), np.log(n))
     s = np.array([r.log_stderr for r in results])
     s = np.where(np.isfinite(s), s, 1.0)
     lx, ly = jnp.asarray(np.log(x) - np.log(x).mean()), jnp.asarray(np.log(n))
@@ -365,12 +389,11 @@ def _numpyro_fit(results, x, n, ols, level, key, num_samples):
         numpyro.sample("obs", dist_.Normal(c + slope * lx, jnp.sqrt(tau**2 + s**2)), obs=ly)
 
     mcmc = MCMC(NUTS(model), num_warmup=num_samples // 2, num_samples=num_samples, progress_bar=False)
-    mcmc.run(jax.random.PRNGKey(0) if key is None else key, lx, jnp.asarray(s), ly)
+    mcmc.run(key, lx, jnp.asarray(s), ly)
     draws = np.asarray(mcmc.get_samples()["slope"])
-    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
     c = float(np.mean(np.asarray(mcmc.get_samples()["c"])) - np.mean(draws) * np.log(x).mean())
-    return ExponentFit(float(np.mean(draws)), c, float(np.std(draws, ddof=1)), float(lo), float(hi), level, "numpyro",
-                       x, n, ols.slope_stderr)
+    return ExponentFit(float(np.mean(draws)), c, float(np.std(draws, ddof=1)), draws, "numpyro", x, n,
+                       ols.slope.standard_error)
 
 
 # ---------------------------------------------------------------------------------------------

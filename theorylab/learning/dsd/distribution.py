@@ -33,7 +33,16 @@ import numpyro.distributions as npd
 from numpyro.distributions import constraints
 from scipy import special, stats
 
-from theorylab.validation import as_float_array, check_choice, check_finite, check_integer, check_positive, is_traced
+from theorylab.numerics.estimate import Estimate
+from theorylab.validation import (
+    as_float_array,
+    check_choice,
+    check_finite,
+    check_integer,
+    check_key,
+    check_positive,
+    is_traced,
+)
 
 __all__ = [
     "DSD",
@@ -45,7 +54,6 @@ __all__ = [
     "oracle_error",
     "unit_error",
     "bayes_error",
-    "MonteCarloValue",
     "Moments",
 ]
 
@@ -280,13 +288,12 @@ def oracle_error(dist: DSD, b: float, *, h: float = 4e-4) -> float:
     return unit_error(np.r_[1.0, np.zeros(dist.k - 1)], np.r_[signal_sd, np.full(dist.k - 1, s)], b, h=h)
 
 
-class MonteCarloValue(NamedTuple):
-    value: float
-    stderr: float
-    samples: int
+def _check_dsd(dist, name: str = "dist") -> None:
+    if not isinstance(dist, DSD):
+        raise TypeError(f"`{name}` must be a theorylab.learning.dsd.DSD, got {type(dist).__name__}")
 
 
-def bayes_error(dist: DSD, key=None, *, samples: int = 1_000_000) -> MonteCarloValue:
+def bayes_error(key, dist: DSD, *, samples: int = 1_000_000) -> Estimate:
     """Bayes risk ``E[min(p(+1|x), p(-1|x))] = E[sigmoid(-|LLR(x)|)]``.
 
     For ``noise="all"`` the log-odds depend only on the projections ``<x_i, w*>`` (given
@@ -295,13 +302,14 @@ def bayes_error(dist: DSD, key=None, *, samples: int = 1_000_000) -> MonteCarloV
     the 0/1 loss). For ``noise="background"`` (and ``sigma = 0``) the signal patch is identifiable
     almost surely, and the Bayes risk is exactly 0.
     """
+    key = check_key(key)
+    _check_dsd(dist)
     samples = check_integer(samples, "samples", minimum=2)
     s = float(dist.sigma)
     if dist.noise == "background" or s == 0.0:
-        return MonteCarloValue(0.0, 0.0, 0)
-    key = jax.random.PRNGKey(0) if key is None else key
+        return Estimate(0.0, 0.0)
     u = s * jax.random.normal(key, (samples, dist.k), jnp.float64)
     u = u.at[:, 0].add(1.0)
     llr = jax.nn.logsumexp(u / s**2, axis=1) - jax.nn.logsumexp(-u / s**2, axis=1)
     loss = np.asarray(jax.nn.sigmoid(-jnp.abs(llr)))
-    return MonteCarloValue(float(loss.mean()), float(loss.std(ddof=1) / np.sqrt(samples)), samples)
+    return Estimate(float(loss.mean()), float(loss.std(ddof=1) / np.sqrt(samples)))

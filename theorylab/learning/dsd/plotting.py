@@ -48,8 +48,9 @@ def plot_sample_complexity(results, over: str = "k", *, fits=None, ax=None, leve
         text = label
         if fits and label in fits:
             f = fits[label]
-            text += f" (slope {f.slope:.2f} [{f.low:.2f}, {f.high:.2f}])"
-            ax.plot(x, np.exp(f.intercept) * x**f.slope, color=f"C{i}", lw=0.8, ls=":")
+            lo, hi = f.confidence_interval(level)
+            text += f" (slope {f.value:.2f} [{lo:.2f}, {hi:.2f}])"
+            ax.plot(x, np.exp(f.intercept) * x**f.value, color=f"C{i}", lw=0.8, ls=":")
         ax.errorbar(x, n, yerr=err, fmt="o-", color=f"C{i}", ms=4, capsize=2, label=text)
     ax.set_xscale("log")
     ax.set_yscale("log")
