@@ -24,6 +24,8 @@ from scipy.special import digamma
 
 import theorylab.estimators.mutual_information as M
 
+KEY = jax.random.key(0)
+
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import best_of  # noqa: E402
 
@@ -54,8 +56,8 @@ def main():
     print("1. KSG, 1-D, k = 3 (rho = 0.75)")
     for n in (1000, 5000, 20000):
         x, y = (np.asarray(a) for a in M.correlated_pair(0.75).sample_xy(jax.random.key(n), n))
-        first, _ = timed_first(lambda: M.ksg(x, y, k=3).value)
-        ours_t, ours = best_of(lambda: M.ksg(x, y, k=3).value, 3)
+        first, _ = timed_first(lambda: M.ksg(KEY, x, y, k=3, standard_error=False).value)
+        ours_t, ours = best_of(lambda: M.ksg(KEY, x, y, k=3, standard_error=False).value, 3)
         sk_t, sk = best_of(lambda: mutual_info_regression(x, y[:, 0], n_neighbors=3, random_state=0)[0], 3)
         print(f"   N = {n:6d}: theorylab {ours_t * 1e3:8.1f} ms (first call {first:.1f} s), sklearn {sk_t * 1e3:8.1f} ms, "
               f"ratio sklearn/theorylab {sk_t / ours_t:5.2f}x, |diff| {abs(ours - sk):.1e}")
@@ -65,8 +67,8 @@ def main():
         dist = M.JointGaussian(M.dense_covariance(d, d), d)
         x, y = (np.asarray(a) for a in dist.sample_xy(jax.random.key(d), n))
         xs, ys = x / x.std(0), y / y.std(0)
-        first, _ = timed_first(lambda: M.ksg(x, y, k=5).value)
-        ours_t, ours = best_of(lambda: M.ksg(x, y, k=5).value, 3)
+        first, _ = timed_first(lambda: M.ksg(KEY, x, y, k=5, standard_error=False).value)
+        ours_t, ours = best_of(lambda: M.ksg(KEY, x, y, k=5, standard_error=False).value, 3)
         tree_t, tree = best_of(lambda: ksg_tree(xs, ys, 5), 3)
         print(f"   {d}x{d}, N = {n}: theorylab {ours_t:.3f} s (first call {first:.1f} s), cKDTree {tree_t:.3f} s, "
               f"ratio {tree_t / ours_t:5.2f}x, |diff| {abs(ours - tree):.1e}, true I {float(dist.mutual_information()):.4f}")

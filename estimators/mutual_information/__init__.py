@@ -8,8 +8,10 @@
 * :mod:`~theorylab.estimators.mutual_information.gaussian`: bias-corrected log-det estimator, delta-method error;
 * :mod:`~theorylab.estimators.mutual_information.bounds`: InfoNCE, NWJ, TUBA, DV, JS, SMILE on a score matrix;
 * :mod:`~theorylab.estimators.mutual_information.neural`: separable / concat / hybrid / variational critics;
-* :mod:`~theorylab.estimators.mutual_information.protocol`: disjoint subsampling, Holmes-Nemenman variance,
-  extrapolation to infinite N, consistency checks, :func:`estimate_with_ci`.
+* :mod:`~theorylab.estimators.mutual_information.estimator`: the :class:`MIEstimator` protocol and name registry;
+* :mod:`~theorylab.estimators.mutual_information.subsampling`: disjoint subsampling, Holmes-Nemenman variance;
+* :mod:`~theorylab.estimators.mutual_information.protocol`: extrapolation to infinite N, consistency checks,
+  :func:`estimate_with_ci`, :func:`bootstrap`.
 
 Seed paper: Abdelaleem, Martini & Nemenman, "Accurate estimation of mutual information in high
 dimensional data" (2025); the protocol follows its authors' library NeuralMI (see the docs'
@@ -42,13 +44,22 @@ from theorylab.estimators.mutual_information.ground_truth import (
 )
 from theorylab.estimators.mutual_information.kraskov import KSG, ksg, ksg_statistic
 from theorylab.estimators.mutual_information.neural import NeuralMI, neural_mi, smooth_curve
+from theorylab.estimators.mutual_information.estimator import (
+    MIEstimator,
+    estimator_names,
+    register_estimator,
+    resolve_estimator,
+)
 from theorylab.estimators.mutual_information.protocol import (
     Extrapolation,
-    Subsamples,
     bootstrap,
     consistency,
     estimate_with_ci,
     extrapolate,
+)
+from theorylab.estimators.mutual_information.subsampling import (
+    DEFAULT_GAMMAS,
+    Subsamples,
     hn_variance,
     subsample,
     subsample_statistics,
@@ -65,7 +76,8 @@ __all__ = [
     "mi_gaussian_channel", "mi_latent_gaussian", "mi_student_t", "student_t_correction",
     "KSG", "ksg", "ksg_statistic",
     "NeuralMI", "neural_mi", "smooth_curve",
-    "Extrapolation", "Subsamples", "bootstrap", "consistency", "estimate_with_ci", "extrapolate", "hn_variance",
-    "subsample", "subsample_statistics",
+    "MIEstimator", "estimator_names", "register_estimator", "resolve_estimator",
+    "Extrapolation", "bootstrap", "consistency", "estimate_with_ci", "extrapolate",
+    "DEFAULT_GAMMAS", "Subsamples", "hn_variance", "subsample", "subsample_statistics",
     "MIEstimate", "MIResult",
 ]

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import functools
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from theorylab.estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information.estimator import register_estimator
 from theorylab.estimators.mutual_information.ground_truth import gaussian_plugin_bias
 from theorylab.estimators.mutual_information.result import MIEstimate
 
@@ -80,7 +82,7 @@ def gaussian_mi(x, y, *, bias_correct: bool = True, units: str = "nats") -> MIEs
     se = float(jnp.sqrt(jnp.sum(rho**2) / n))
     return MIEstimate(
         value=(float(value) - bias) * unit,
-        stderr=se * unit,
+        standard_error=se * unit,
         units=units,
         method="gaussian" + ("" if bias_correct else " (uncorrected)"),
         n_samples=n,
@@ -88,21 +90,29 @@ def gaussian_mi(x, y, *, bias_correct: bool = True, units: str = "nats") -> MIEs
     )
 
 
-class GaussianMI:
-    """The Gaussian estimator as an object for the protocol (bias-corrected by default)."""
+class GaussianMI(eqx.Module):
+    """The Gaussian estimator as an object for the protocol (bias-corrected by default; an
+    :class:`~theorylab.estimators.mutual_information.MIEstimator`)."""
+
+    bias_correct: bool = eqx.field(static=True)
 
     uses_neighbours = False
     min_reliable_samples = 50
 
     def __init__(self, bias_correct: bool = True):
         self.bias_correct = bool(bias_correct)
-        self.name = "gaussian" + ("" if self.bias_correct else " (uncorrected)")
+
+    @property
+    def name(self) -> str:
+        """``"gaussian"`` (or ``"gaussian (uncorrected)"``)."""
+        return "gaussian" + ("" if self.bias_correct else " (uncorrected)")
 
     def min_samples(self, dim_x: int = 1, dim_y: int = 1) -> int:
         """Smallest chunk with a nonsingular covariance: dim_x + dim_y < N - 1."""
         return dim_x + dim_y + 2
 
     def statistic(self, key, x, y):
+        """The (bias-corrected) Gaussian estimate in nats (pure; ``key`` is unused)."""
         del key
         value, _ = gaussian_statistic(x, y)
         if self.bias_correct:
@@ -110,11 +120,5 @@ class GaussianMI:
             value = value - gaussian_plugin_bias(dx, dy, n)
         return value
 
-    def __eq__(self, other):
-        return type(other) is type(self) and other.bias_correct == self.bias_correct
 
-    def __hash__(self):
-        return hash((type(self).__name__, self.bias_correct))
-
-    def __repr__(self) -> str:
-        return f"GaussianMI(bias_correct={self.bias_correct})"
+register_estimator("gaussian", GaussianMI)

@@ -92,7 +92,7 @@ def mi_gaussian_canonical(rho, *, units: str = "nats"):
     return _checks.unit_factor(units) * -0.5 * jnp.sum(jnp.log1p(-(r**2)))
 
 
-def student_t_correction(df, dim_x: int, dim_y: int, *, units: str = "nats"):
+def student_t_correction(dim_x: int, dim_y: int, df, *, units: str = "nats"):
     r"""The non-Gaussian part :math:`c(\nu, m, n) = h_m + h_n - h_{m+n}` of the Student-t MI (>= 0)."""
     check_positive(df, "df")
     m = check_integer(dim_x, "dim_x", minimum=1)
@@ -114,7 +114,7 @@ def mi_student_t(dispersion, dim_x: int, df, *, units: str = "nats"):
     """
     c = _checks.covariance(dispersion, "dispersion")
     dx = _checks.split_dimension(dim_x, c.shape[0])
-    return mi_gaussian(c, dx, units=units) + student_t_correction(df, dx, c.shape[0] - dx, units=units)
+    return mi_gaussian(c, dx, units=units) + student_t_correction(dx, c.shape[0] - dx, df, units=units)
 
 
 def mi_additive_uniform(eps, *, units: str = "nats"):

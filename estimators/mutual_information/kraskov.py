@@ -26,14 +26,17 @@ from __future__ import annotations
 import functools
 import warnings
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import digamma
 
 from theorylab.estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information.estimator import register_estimator
 from theorylab.estimators.mutual_information.result import MIEstimate
-from theorylab.validation import check_choice, check_integer, check_positive
+from theorylab.estimators.mutual_information.subsampling import hn_variance, subsample
+from theorylab.validation import check_choice, check_integer, check_key, check_positive
 
 __all__ = ["ksg", "ksg_statistic", "KSG"]
 
@@ -115,7 +118,7 @@ def ksg_statistic(x, y, *, k: int = 5, variant: int = 1, standardize: bool = Tru
     return _ksg_kernel(x, y, k=int(k), variant=int(variant), standardize=bool(standardize), block=block)
 
 
-def _check_ksg_args(x, y, k, variant, jitter, key):
+def _check_ksg_args(x, y, k, variant, jitter):
     xa, ya = _checks.paired(x, y)
     n = xa.shape[0]
     k = check_integer(k, "k", minimum=1)
@@ -124,8 +127,6 @@ def _check_ksg_args(x, y, k, variant, jitter, key):
     check_choice(variant, "variant", (1, 2))
     if jitter is not None:
         check_positive(jitter, "jitter")
-        if key is None:
-            raise ValueError("`jitter` needs a PRNG `key` to draw the noise")
     return xa, ya, k
 
 
@@ -143,30 +144,34 @@ def _add_jitter(key, xa, ya, jitter):
     return xa, ya
 
 
-def ksg(x, y, *, k: int = 5, variant: int = 1, standardize: bool = True, key=None, jitter: float | None = None,
-        units: str = "nats") -> MIEstimate:
+def ksg(key, x, y, *, k: int = 5, variant: int = 1, standardize: bool = True, jitter: float | None = None,
+        standard_error: bool = True, units: str = "nats") -> MIEstimate:
     """KSG mutual information of samples ``x`` (N, dx) and ``y`` (N, dy), as an :class:`MIEstimate`.
 
     Parameters
     ----------
+    key:
+        PRNG key: the permutation of the split-sample standard error and the ``jitter`` noise are
+        drawn from it (the point estimate itself is deterministic).
     k:
         Number of neighbours (1 <= k < N). 3-10 is usual; larger k trades variance for bias.
     variant:
         1 or 2 (Kraskov et al. eqs. 8 and 9).
     standardize:
         Divide each column by its population standard deviation first (no centring is needed: KSG is translation invariant).
-    key:
-        PRNG key. When given, the standard error is the Holmes-Nemenman split-sample estimate
-        (disjoint subsamples of N/2 ... N/10 points, see :func:`hn_variance`), and ``jitter``
-        noise is drawn from it. Without a key ``stderr`` is ``nan``.
     jitter:
         Relative noise (times each column's sd) added to break exact ties, as scikit-learn does
         with 1e-10. Without it, duplicated points that sit at distance 0 from their k-th
         neighbour raise ``ValueError``.
+    standard_error:
+        Compute the Holmes-Nemenman split-sample standard error (disjoint subsamples of N/2 ...
+        N/10 points, see :func:`hn_variance`). ``False`` skips that work and leaves
+        ``standard_error`` as ``nan`` (no interval).
     units:
         ``"nats"`` or ``"bits"``.
     """
-    xa, ya, k = _check_ksg_args(x, y, k, variant, jitter, key)
+    key = check_key(key)
+    xa, ya, k = _check_ksg_args(x, y, k, variant, jitter)
     unit = _checks.unit_factor(units)
     if standardize:
         sd = np.concatenate([np.std(np.asarray(xa), axis=0), np.std(np.asarray(ya), axis=0)])
@@ -189,18 +194,16 @@ def ksg(x, y, *, k: int = 5, variant: int = 1, standardize: bool = True, key=Non
             f"{int(zero)} point(s) have their {k}-th neighbour at distance 0 (duplicated samples); the "
             "KSG estimate is meaningless there. Remove duplicates, raise k, or pass jitter=1e-10 with a key"
         )
-    stderr, dof = float("nan"), float("inf")
+    se, dof = float("nan"), float("inf")
     diagnostics = {"tie_fraction": ties, "k": k, "variant": variant}
-    if key is not None:
-        from theorylab.estimators.mutual_information.protocol import hn_variance, subsample
-
+    if standard_error:
         # gamma = 1 is the estimate above; hn_variance uses only the split levels
         sub = subsample(key, xa, ya, KSG(k=k, variant=variant, standardize=standardize), gammas=range(2, 11))
         var, dof = hn_variance(sub, return_dof=True)
-        stderr = float(np.sqrt(var))
+        se = float(np.sqrt(var))
     return MIEstimate(
         value=float(value) * unit,
-        stderr=stderr * unit,
+        standard_error=se * unit,
         units=units,
         method=f"ksg{variant}(k={k})",
         n_samples=int(xa.shape[0]),
@@ -209,43 +212,45 @@ def ksg(x, y, *, k: int = 5, variant: int = 1, standardize: bool = True, key=Non
     )
 
 
-class KSG:
-    """The KSG estimator as an object for the protocol: ``KSG(k=5, variant=1)``.
+class KSG(eqx.Module):
+    """The KSG estimator as an object for the protocol: ``KSG(k=5, variant=1)`` (an
+    :class:`~theorylab.estimators.mutual_information.MIEstimator`).
 
     ``statistic(key, x, y)`` is a pure function (nats) that :func:`subsample` vmaps over the
-    disjoint chunks of one gamma.
+    disjoint chunks of one gamma. Frozen, with static fields: equal configurations hash alike, so
+    compiled protocol kernels are reused across calls.
     """
 
+    k: int = eqx.field(static=True)
+    variant: int = eqx.field(static=True)
+    standardize: bool = eqx.field(static=True)
+
     uses_neighbours = True
+    #: smallest chunk for which the protocol trusts the estimate (below it: a reliability flag), so
+    #: that the default ten-way split needs N >= 500
+    min_reliable_samples = 50
 
     def __init__(self, k: int = 5, variant: int = 1, standardize: bool = True):
         self.k = check_integer(k, "k", minimum=1)
         self.variant = check_choice(variant, "variant", (1, 2))
         self.standardize = bool(standardize)
-        self.name = f"ksg{self.variant}(k={self.k})"
+
+    @property
+    def name(self) -> str:
+        """``"ksg<variant>(k=<k>)"``."""
+        return f"ksg{self.variant}(k={self.k})"
 
     def min_samples(self, dim_x: int = 1, dim_y: int = 1) -> int:
-        """Smallest chunk the estimator accepts (2k + 2, the spec's rule)."""
+        """Smallest chunk the estimator accepts (2k + 2)."""
         return 2 * self.k + 2
 
-    #: smallest chunk for which the protocol trusts the estimate (below it: a reliability flag), so
-    #: that the default ten-way split needs N >= 500
-    min_reliable_samples = 50
-
     def statistic(self, key, x, y):
+        """The KSG estimate in nats (pure; ``key`` is unused)."""
         del key
         value, _ = ksg_statistic(x, y, k=self.k, variant=self.variant, standardize=self.standardize)
         return value
 
-    def _config(self):
-        return (self.k, self.variant, self.standardize)
 
-    # equal configurations hash alike, so compiled protocol kernels are reused across calls
-    def __eq__(self, other):
-        return type(other) is type(self) and other._config() == self._config()
-
-    def __hash__(self):
-        return hash((type(self).__name__, self._config()))
-
-    def __repr__(self) -> str:
-        return f"KSG(k={self.k}, variant={self.variant}, standardize={self.standardize})"
+register_estimator("ksg", KSG)
+register_estimator("ksg1", lambda **kw: KSG(variant=1, **kw))
+register_estimator("ksg2", lambda **kw: KSG(variant=2, **kw))

@@ -29,11 +29,13 @@ from __future__ import annotations
 import functools
 import math
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from theorylab.estimators.mutual_information import _checks
+from theorylab.estimators.mutual_information.estimator import register_estimator
 from theorylab.estimators.mutual_information.bounds import BOUNDS
 from theorylab.estimators.mutual_information.result import MIEstimate
 from theorylab.numerics.adam import Adam
@@ -80,8 +82,11 @@ def smooth_curve(values):
     return _gauss1(_median5(jnp.asarray(values)))
 
 
-class NeuralMI:
+class NeuralMI(eqx.Module):
     """A neural MI estimator configuration; call :meth:`fit` (or :func:`neural_mi`) with a key.
+
+    An :class:`~theorylab.estimators.mutual_information.MIEstimator`; frozen, with static fields,
+    so equal configurations share compiled training programs.
 
     Parameters
     ----------
@@ -108,6 +113,20 @@ class NeuralMI:
         NeuralMI's default). Without it a critic on a few thousand 500-dimensional samples
         memorises the training split and its held-out bound goes negative.
     """
+
+    critic: str = eqx.field(static=True)
+    bound: str = eqx.field(static=True)
+    embed_dim: int = eqx.field(static=True)
+    hidden: tuple = eqx.field(static=True)
+    learning_rate: float = eqx.field(static=True)
+    batch: int = eqx.field(static=True)
+    epochs: int = eqx.field(static=True)
+    test_fraction: float = eqx.field(static=True)
+    beta: float | None = eqx.field(static=True)
+    clip: float = eqx.field(static=True)
+    max_eval_batch: int = eqx.field(static=True)
+    standardize: bool = eqx.field(static=True)
+    spectral_norm: bool = eqx.field(static=True)
 
     uses_neighbours = False
     min_reliable_samples = 1000  # NeuralMI's warning threshold
@@ -136,11 +155,16 @@ class NeuralMI:
         self.max_eval_batch = check_integer(max_eval_batch, "max_eval_batch", minimum=2)
         self.standardize = bool(standardize)
         self.spectral_norm = bool(spectral_norm)
+
+    @property
+    def name(self) -> str:
+        """``"neural(<bound>, <critic>)"``."""
         kind = f"{self.critic}" + (f", variational beta={self.beta:g}" if self.beta is not None else "")
-        self.name = f"neural({self.bound}, {kind})"
+        return f"neural({self.bound}, {kind})"
 
     # ------------------------------------------------------------------ sizes
     def split_sizes(self, n: int) -> tuple[int, int]:
+        """``(n_train, n_test)`` for ``n`` samples (at least 2 held out)."""
         n_test = max(2, int(round(self.test_fraction * n)))
         return n - n_test, n_test
 
@@ -154,6 +178,7 @@ class NeuralMI:
 
     # ------------------------------------------------------------------ critic
     def init(self, key, dim_x: int, dim_y: int):
+        """Critic parameters (He-initialised MLPs) for inputs of ``dim_x`` and ``dim_y`` columns."""
         kg, kh, kf = jax.random.split(key, 3)
         out = self.embed_dim * (2 if self.beta is not None else 1)
         if self.critic == "concat":
@@ -173,10 +198,10 @@ class NeuralMI:
             return mu, kl
         return mu + jnp.exp(0.5 * logvar) * jax.random.normal(key, mu.shape, mu.dtype), kl
 
-    def scores(self, params, x, y, key=None):
+    def scores(self, key, params, x, y):
         """Score matrix ``S[i, j] = f(x_i, y_j)`` and the KL penalty (0 for deterministic critics).
 
-        ``key`` samples the variational embeddings (training); ``None`` uses their means.
+        ``key`` samples the variational embeddings (training); ``None`` uses their means (evaluation).
         """
         if self.critic == "concat":
             return _mlp(params["f"], _pairs(x, y), self.spectral_norm)[..., 0], 0.0
@@ -203,7 +228,7 @@ class NeuralMI:
         e = max(2, min(n, self.max_eval_batch))
         nb = n // e
         xb, yb = x[: nb * e].reshape(nb, e, -1), y[: nb * e].reshape(nb, e, -1)
-        return jnp.mean(jax.lax.map(lambda ab: self._value(self.scores(params, ab[0], ab[1])[0]), (xb, yb)))
+        return jnp.mean(jax.lax.map(lambda ab: self._value(self.scores(None, params, ab[0], ab[1])[0]), (xb, yb)))
 
     # ------------------------------------------------------------------ training
     def train(self, key, x, y):
@@ -226,7 +251,7 @@ class NeuralMI:
         beta = 1.0 if self.beta is None else self.beta
 
         def loss(p, xb, yb, k):
-            s, kl = self.scores(p, xb, yb, k)  # deterministic critics ignore k; their kl is 0 and beta 1
+            s, kl = self.scores(k, p, xb, yb)  # deterministic critics ignore k; their kl is 0 and beta 1
             return kl - beta * self._objective(s)
 
         grad = jax.grad(loss)
@@ -270,22 +295,11 @@ class NeuralMI:
             "test_value": float(te[int(best)]) * unit, "all_nonpositive": bool(np.all(te <= 0)),
             "saturated": bool(float(te[int(best)]) > ceiling),
         }
-        return MIEstimate(value=float(value) * unit, stderr=float("nan"), units=units, method=self.name,
+        return MIEstimate(value=float(value) * unit, standard_error=float("nan"), units=units, method=self.name,
                           n_samples=n, diagnostics=diagnostics)
 
-    def _config(self):
-        return (self.critic, self.bound, self.embed_dim, self.hidden, self.learning_rate, self.batch, self.epochs,
-                self.test_fraction, self.beta, self.clip, self.max_eval_batch, self.standardize, self.spectral_norm)
 
-    # equal configurations hash alike, so compiled training programs are reused across calls
-    def __eq__(self, other):
-        return type(other) is type(self) and other._config() == self._config()
-
-    def __hash__(self):
-        return hash((type(self).__name__, self._config()))
-
-    def __repr__(self) -> str:
-        return self.name
+register_estimator("neural", NeuralMI)
 
 
 @functools.partial(jax.jit, static_argnums=(0,))

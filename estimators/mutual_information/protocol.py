@@ -37,162 +37,54 @@ nominal when the estimator's bias is small against its noise; the extrapolated i
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import math
+from typing import NamedTuple
 
 import jax
 import numpy as np
-from scipy import stats
 
 from theorylab.estimators.mutual_information import _checks
-from theorylab.estimators.mutual_information.result import MIEstimate, MIResult, _interval
-from theorylab.validation import check_integer, check_positive
+from theorylab.estimators.mutual_information.estimator import resolve_estimator
+from theorylab.estimators.mutual_information.result import MIEstimate, MIResult
+from theorylab.estimators.mutual_information.subsampling import (
+    DEFAULT_GAMMAS,
+    Subsamples,
+    _gammas,
+    hn_variance,
+    subsample,
+)
+from theorylab.numerics.estimate import Interval, t_interval
+from theorylab.validation import check_integer, check_key, check_positive
 
 __all__ = [
-    "Subsamples",
     "Extrapolation",
-    "subsample",
-    "subsample_statistics",
-    "hn_variance",
     "extrapolate",
     "consistency",
     "estimate_with_ci",
     "bootstrap",
-    "resolve_estimator",
 ]
 
-DEFAULT_GAMMAS = tuple(range(1, 11))
 
-
-@dataclasses.dataclass(frozen=True)
-class Subsamples:
-    """Chunk estimates (nats) of one protocol run: ``estimates[i]`` has ``gammas[i]`` values."""
-
-    gammas: tuple[int, ...]
-    estimates: tuple[np.ndarray, ...]
-    chunk_sizes: tuple[int, ...]
-    n_samples: int
-    method: str
-
-    @property
-    def full(self) -> float:
-        """The estimate on the largest chunk (all N samples when gamma = 1 is included)."""
-        return float(self.estimates[int(np.argmin(self.gammas))][0])
-
-
-@dataclasses.dataclass(frozen=True)
-class Extrapolation:
-    """WLS extrapolation to gamma = 0 (infinite N)."""
+class Extrapolation(NamedTuple):
+    """WLS extrapolation to gamma = 0 (infinite N): the intercept ``value`` with its
+    ``standard_error`` (Student-t, ``dof`` = points - 2), the slope in gamma with its standard
+    error, the gammas of the linear region and the intercept without gamma = 1."""
 
     value: float
-    stderr: float
+    standard_error: float
     dof: int
     slope: float
-    slope_stderr: float
+    slope_standard_error: float
     gammas_used: tuple[int, ...]
     linear_region_found: bool
     loo_gamma1_value: float
 
-    def confidence_interval(self, level: float = 0.95) -> tuple[float, float]:
-        q = stats.t.ppf(0.5 + _checks.level(level) / 2, self.dof)
-        return (self.value - q * self.stderr, self.value + q * self.stderr)
+    def confidence_interval(self, level: float = 0.95) -> Interval:
+        """Student-t interval of the intercept."""
+        return t_interval(self.value, self.standard_error, self.dof, level)
 
-
-def resolve_estimator(estimator, **kwargs):
-    """An estimator object from a name (``"ksg"``, ``"ksg1"``, ``"ksg2"``, ``"gaussian"``, ``"neural"``)
-    or an object with ``statistic(key, x, y)``, ``uses_neighbours``, ``min_samples(dim_x, dim_y)`` and
-    ``name``."""
-    from theorylab.estimators.mutual_information.gaussian import GaussianMI
-    from theorylab.estimators.mutual_information.kraskov import KSG
-    from theorylab.estimators.mutual_information.neural import NeuralMI
-
-    if isinstance(estimator, str):
-        table = {
-            "ksg": lambda: KSG(**kwargs),
-            "ksg1": lambda: KSG(variant=1, **kwargs),
-            "ksg2": lambda: KSG(variant=2, **kwargs),
-            "gaussian": lambda: GaussianMI(**kwargs),
-            "neural": lambda: NeuralMI(**kwargs),
-        }
-        if estimator not in table:
-            raise ValueError(f"`estimator` must be one of {', '.join(map(repr, table))} or an estimator object, "
-                             f"got {estimator!r}")
-        return table[estimator]()
-    if kwargs:
-        raise TypeError(f"estimator options {sorted(kwargs)} only apply when `estimator` is given by name")
-    for attr in ("statistic", "uses_neighbours", "min_samples", "name"):
-        if not hasattr(estimator, attr):
-            raise TypeError(f"`estimator` must be a name or an estimator object with `{attr}`; got {estimator!r}")
-    return estimator
-
-
-def _gammas(gammas) -> tuple[int, ...]:
-    g = tuple(check_integer(v, "gammas", minimum=1) for v in gammas)
-    if len(set(g)) != len(g) or len(g) < 3:
-        raise ValueError(f"`gammas` must hold at least 3 distinct split counts, got {g}")
-    return tuple(sorted(g))
-
-
-@functools.partial(jax.jit, static_argnames=("estimator", "gammas"))
-def _subsample_jit(key, x, y, estimator, gammas):
-    n = x.shape[0]
-    kperm, kfit = jax.random.split(key)
-    perm = jax.random.permutation(kperm, n)
-    out = []
-    for gamma, kg in zip(gammas, jax.random.split(kfit, len(gammas))):
-        m = n // gamma
-        idx = perm[: gamma * m].reshape(gamma, m)
-        out.append(jax.vmap(estimator.statistic)(jax.random.split(kg, gamma), x[idx], y[idx]))
-    return tuple(out)
-
-
-def subsample_statistics(key, x, y, estimator, gammas=DEFAULT_GAMMAS):
-    """Pure core of :func:`subsample`: a tuple with one ``(gamma,)`` array of chunk values per gamma.
-
-    ``estimator`` is an estimator object (its pure ``statistic(key, x, y)`` is vmapped over the
-    chunks of each gamma); it is a static argument, so equal configurations share one compiled
-    program. ``jit``-compiled; ``vmap`` it over datasets for coverage studies. No argument checks.
-    """
-    return _subsample_jit(key, x, y, estimator, tuple(gammas))
-
-
-def subsample(key, x, y, estimator="ksg", gammas=DEFAULT_GAMMAS, **estimator_kwargs) -> Subsamples:
-    """Estimates on disjoint chunks of a random permutation, for each split count in ``gammas``."""
-    est = resolve_estimator(estimator, **estimator_kwargs)
-    xa, ya = _checks.paired(x, y)
-    g = _gammas(gammas)
-    n = xa.shape[0]
-    smallest = n // max(g)
-    need = est.min_samples(xa.shape[1], ya.shape[1])
-    if smallest < need:
-        raise ValueError(
-            f"at gamma = {max(g)} the chunks hold {smallest} samples, fewer than the {need} that {est.name} "
-            f"needs; use fewer splits (`gammas`) or more data (N = {n})"
-        )
-    values = subsample_statistics(key, xa, ya, est, g)
-    return Subsamples(
-        gammas=g,
-        estimates=tuple(np.asarray(v, dtype=float) for v in values),
-        chunk_sizes=tuple(n // v for v in g),
-        n_samples=n,
-        method=est.name,
-    )
-
-
-def hn_variance(sub: Subsamples, *, return_dof: bool = False):
-    """Holmes-Nemenman variance of the full-N estimate (and its degrees of freedom sum(gamma - 1))."""
-    num = den = 0.0
-    for gamma, values, m in zip(sub.gammas, sub.estimates, sub.chunk_sizes):
-        if gamma < 2:
-            continue
-        # Var of an m-point estimate times m/N is the N-point variance (m = N/gamma up to the floor)
-        num += (gamma - 1) * float(np.var(values, ddof=1)) * m / sub.n_samples
-        den += gamma - 1
-    if den == 0:
-        raise ValueError("the Holmes-Nemenman variance needs at least one gamma >= 2")
-    var = num / den
-    return (var, float(den)) if return_dof else var
+    def __float__(self) -> float:
+        return float(self.value)
 
 
 def _design(gammas, values_by_gamma, degree):
@@ -235,7 +127,8 @@ def extrapolate(sub: Subsamples, *, delta: float = 0.1, min_points: int = 5) -> 
     if len(keep) >= 2 and len(keep) < len(gammas):
         loo = float(_wls(*_design([gammas[i] for i in keep], [values[i] for i in keep], 1))[0][0])
     return Extrapolation(
-        value=float(beta[0]), stderr=float(se[0]), dof=int(dof), slope=float(beta[1]), slope_stderr=float(se[1]),
+        value=float(beta[0]), standard_error=float(se[0]), dof=int(dof), slope=float(beta[1]),
+        slope_standard_error=float(se[1]),
         gammas_used=tuple(gammas), linear_region_found=found, loo_gamma1_value=loo,
     )
 
@@ -255,7 +148,7 @@ def consistency(sub: Subsamples, extrapolation: Extrapolation | None = None, *, 
     if not ex.linear_region_found:
         reasons.append("no linear region in gamma with enough levels (curvature of the estimate vs 1/N)")
     shift = abs(ex.value - ex.loo_gamma1_value) if math.isfinite(ex.loo_gamma1_value) else 0.0
-    if shift > loo_tolerance * abs(ex.value) and shift > 2.0 * ex.stderr:
+    if shift > loo_tolerance * abs(ex.value) and shift > 2.0 * ex.standard_error:
         reasons.append(f"leaving out gamma = 1 moves the extrapolation by {shift:.3g} (> {loo_tolerance:.0%})")
     ceiling = float("nan")
     if estimator is not None and getattr(estimator, "bound", None) == "infonce":
@@ -279,6 +172,7 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     configure a named estimator. Returns an :class:`MIResult` holding the full-sample estimate with
     its Holmes-Nemenman interval and the extrapolated estimate with its WLS interval.
     """
+    key = check_key(key)
     lv = _checks.level(level)
     unit = _checks.unit_factor(units)
     if 1 not in _gammas(gammas):
@@ -289,12 +183,12 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     ex = extrapolate(sub, delta=delta, min_points=min_points)
     checks = consistency(sub, ex, estimator=est)
     full, se = sub.full, math.sqrt(var)
-    lo, hi = _interval(full, se, dof, lv)
+    lo, hi = t_interval(full, se, dof, lv)
     elo, ehi = ex.confidence_interval(lv)
     return MIResult(
-        estimate=full * unit, stderr=se * unit, dof=dof,
-        extrapolated=ex.value * unit, extrapolated_stderr=ex.stderr * unit, extrapolated_dof=ex.dof,
-        level=lv, ci=(lo * unit, hi * unit), extrapolated_ci=(elo * unit, ehi * unit),
+        value=full * unit, standard_error=se * unit, dof=dof,
+        extrapolated=ex.value * unit, extrapolated_standard_error=ex.standard_error * unit, extrapolated_dof=ex.dof,
+        level=lv, ci=Interval(lo * unit, hi * unit), extrapolated_ci=Interval(elo * unit, ehi * unit),
         reliable=checks["reliable"], reasons=tuple(checks["reasons"]), units=units, method=est.name,
         n_samples=sub.n_samples, gammas=sub.gammas,
         subsample_estimates=tuple(tuple(float(v) * unit for v in vals) for vals in sub.estimates),
@@ -312,6 +206,7 @@ def bootstrap(key, x, y, estimator="gaussian", *, n_resamples: int = 200, units:
     both marginals and inflate the estimate (spec claim 13: +0.27 nats for KSG at I = 0.41). Use
     :func:`estimate_with_ci`, which subsamples without replacement.
     """
+    key = check_key(key)
     est = resolve_estimator(estimator, **estimator_kwargs)
     if est.uses_neighbours:
         raise ValueError(
@@ -332,6 +227,6 @@ def bootstrap(key, x, y, estimator="gaussian", *, n_resamples: int = 200, units:
         return est.statistic(ks, xa[idx], ya[idx])
 
     values = np.asarray(jax.lax.map(one, jax.random.split(kres, n_resamples)))
-    return MIEstimate(value=full * unit, stderr=float(np.std(values, ddof=1)) * unit, units=units,
+    return MIEstimate(value=full * unit, standard_error=float(np.std(values, ddof=1)) * unit, units=units,
                       method=f"{est.name} (bootstrap)", n_samples=n,
                       diagnostics={"bootstrap_values": values * unit})

@@ -8,38 +8,37 @@ reliability verdict with its reasons.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any
-
-from scipy import stats
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from theorylab.estimators.mutual_information import _checks
+from theorylab.numerics.estimate import Interval, t_interval
 
 __all__ = ["MIEstimate", "MIResult"]
 
+_NO_DIAGNOSTICS: Mapping[str, Any] = MappingProxyType({})
 
-def _interval(value: float, stderr: float, dof: float, level: float) -> tuple[float, float]:
+
+def _interval(value: float, standard_error: float, dof: float, level: float) -> Interval:
     level = _checks.level(level)
-    if not math.isfinite(stderr):
+    if not math.isfinite(standard_error):
         raise ValueError(
-            "this estimate has no standard error; for kNN estimators pass `key=` (split-sample "
+            "this estimate has no standard error; call ksg with standard_error=True (split-sample "
             "standard error) or use estimate_with_ci"
         )
-    q = stats.norm.ppf(0.5 + level / 2) if math.isinf(dof) else stats.t.ppf(0.5 + level / 2, dof)
-    return (value - q * stderr, value + q * stderr)
+    return t_interval(value, standard_error, dof, level)
 
 
-@dataclasses.dataclass(frozen=True)
-class MIEstimate:
+class MIEstimate(NamedTuple):
     """One mutual-information estimate.
 
     Attributes
     ----------
     value:
         The estimate, in ``units``.
-    stderr:
+    standard_error:
         Its standard error (``nan`` when the estimator has none).
     units:
         ``"nats"`` or ``"bits"``.
@@ -55,51 +54,50 @@ class MIEstimate:
     """
 
     value: float
-    stderr: float
+    standard_error: float
     units: str
     method: str
     n_samples: int
     dof: float = math.inf
-    diagnostics: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    diagnostics: Mapping[str, Any] = _NO_DIAGNOSTICS
 
-    def confidence_interval(self, level: float = 0.95) -> tuple[float, float]:
-        """Two-sided interval ``value -/+ q * stderr`` (normal or Student-t quantile ``q``)."""
-        return _interval(self.value, self.stderr, self.dof, level)
+    def confidence_interval(self, level: float = 0.95) -> Interval:
+        """Two-sided interval ``value -/+ q * standard_error`` (normal or Student-t quantile ``q``)."""
+        return _interval(self.value, self.standard_error, self.dof, level)
 
     def to(self, units: str) -> MIEstimate:
         """The same estimate in other units."""
         f = _checks.unit_factor(units) / _checks.unit_factor(self.units)
-        return dataclasses.replace(self, value=self.value * f, stderr=self.stderr * f, units=units)
+        return self._replace(value=self.value * f, standard_error=self.standard_error * f, units=units)
 
     def __float__(self) -> float:
         return float(self.value)
 
 
-@dataclasses.dataclass(frozen=True)
-class MIResult:
+class MIResult(NamedTuple):
     """Output of :func:`~theorylab.estimators.mutual_information.estimate_with_ci`.
 
     Two estimates are reported, never just one number:
 
-    * ``estimate``: the estimator on all N samples, with the Holmes-Nemenman standard error from
-      the disjoint subsamples (``stderr``, Student-t with ``dof`` = sum over gamma of (gamma - 1));
+    * ``value``: the estimator on all N samples, with the Holmes-Nemenman standard error from
+      the disjoint subsamples (``standard_error``, Student-t with ``dof`` = sum over gamma of (gamma - 1));
     * ``extrapolated``: the weighted-least-squares intercept at gamma = 0 (infinite N) over the
-      linear region of gamma, with its regression standard error (``extrapolated_stderr``,
+      linear region of gamma, with its regression standard error (``extrapolated_standard_error``,
       ``extrapolated_dof``).
 
     ``reliable`` is False when any consistency check fires; ``reasons`` says which.
     ``level`` is the level of the intervals stored in ``ci`` and ``extrapolated_ci``.
     """
 
-    estimate: float
-    stderr: float
+    value: float
+    standard_error: float
     dof: float
     extrapolated: float
-    extrapolated_stderr: float
+    extrapolated_standard_error: float
     extrapolated_dof: float
     level: float
-    ci: tuple[float, float]
-    extrapolated_ci: tuple[float, float]
+    ci: Interval
+    extrapolated_ci: Interval
     reliable: bool
     reasons: tuple[str, ...]
     units: str
@@ -107,30 +105,33 @@ class MIResult:
     n_samples: int
     gammas: tuple[int, ...]
     subsample_estimates: tuple[tuple[float, ...], ...]
-    diagnostics: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    diagnostics: Mapping[str, Any] = _NO_DIAGNOSTICS
 
-    def confidence_interval(self, level: float | None = None, *, kind: str = "full") -> tuple[float, float]:
-        """Interval at ``level`` (default: the level the protocol ran with).
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def confidence_interval(self, level: float = 0.95, *, kind: str = "full") -> Interval:
+        """Interval at ``level`` (``ci`` holds the one at the level the protocol ran with).
 
         ``kind="full"``: the full-sample estimate with the Holmes-Nemenman standard error (it
         ignores the estimator's bias); ``kind="extrapolated"``: the WLS intercept interval (it
         corrects a 1/N bias but undercovers when the subsample estimates are correlated; see the
         docs' conventions).
         """
-        _checks.level(self.level if level is None else level)
-        lv = self.level if level is None else level
+        lv = _checks.level(level)
         if kind == "full":
-            return _interval(self.estimate, self.stderr, self.dof, lv)
+            return _interval(self.value, self.standard_error, self.dof, lv)
         if kind == "extrapolated":
-            return _interval(self.extrapolated, self.extrapolated_stderr, self.extrapolated_dof, lv)
+            return _interval(self.extrapolated, self.extrapolated_standard_error, self.extrapolated_dof, lv)
         raise ValueError(f"`kind` must be 'full' or 'extrapolated', got {kind!r}")
 
     def summary(self) -> str:
+        """One paragraph: both estimates with their intervals and the reliability verdict."""
         lo, hi = self.ci
         elo, ehi = self.extrapolated_ci
         flag = "reliable" if self.reliable else "UNRELIABLE: " + "; ".join(self.reasons)
         return (
-            f"{self.method}, N = {self.n_samples}: I = {self.estimate:.4f} {self.units} "
+            f"{self.method}, N = {self.n_samples}: I = {self.value:.4f} {self.units} "
             f"[{lo:.4f}, {hi:.4f}] ({self.level:.0%}, Holmes-Nemenman); extrapolated "
             f"{self.extrapolated:.4f} [{elo:.4f}, {ehi:.4f}]; {flag}"
         )
