@@ -108,8 +108,8 @@ def main():
         yy = truth + 0.8 * rng.normal(size=n)
         for g in ("coarse", "medium"):
             t_lp, lp = best_of(lambda: fit_aggregator_lp(Z, yy, taus, g), 1)  # noqa: B023 (called at once)
-            fit_aggregator(Z, yy, taus, AggregatorConfig(g), steps=3000)  # compile
-            t_adam, fit = best_of(lambda: fit_aggregator(Z, yy, taus, AggregatorConfig(g), steps=3000), 1)  # noqa: B023
+            fit_aggregator(jax.random.key(0), Z, yy, taus, AggregatorConfig(g), steps=3000)  # compile
+            t_adam, fit = best_of(lambda: fit_aggregator(jax.random.key(0), Z, yy, taus, AggregatorConfig(g), steps=3000), 1)  # noqa: B023
             gap = (fit.final_loss - lp.objective) / lp.objective
             print(f"n={n:5d} p={p} m={m:3d} {g:6s}: LP {t_lp:6.2f} s | Adam {t_adam:6.2f} s (LP/Adam {t_lp / t_adam:5.2f}x) "
                   f"| relative gap {gap:.1e}")
@@ -133,7 +133,7 @@ def main():
                 return reg.predict_interval(Xt, symmetric_correction=symmetric)[1]  # noqa: B023
 
         def run_ours():
-            lo, hi = cqr_offset(lo_c, hi_c, yc, alpha, correction="symmetric" if symmetric else "asymmetric")  # noqa: B023
+            lo, hi = cqr_offset(yc, lo_c, hi_c, alpha, correction="symmetric" if symmetric else "asymmetric")  # noqa: B023
             return np.stack([lo_t - float(lo), hi_t + float(hi)], axis=1)
 
         t_m, bounds = best_of(run_mapie, 3)

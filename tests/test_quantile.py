@@ -19,6 +19,8 @@ from scipy.stats import norm
 
 import theorylab  # noqa: F401
 from theorylab.estimators.quantile import (
+    conformal_quantile,
+    QuantileModel,
     AggregatorConfig,
     GaussianLinearModel,
     NearestNeighbourModel,
@@ -234,8 +236,8 @@ def _synthetic_stack(n=221, p=5, seed=0):
 def test_adam_fit_reaches_lp_optimum(granularity):
     Z, y = _synthetic_stack()
     lp = fit_aggregator_lp(Z, y, TAUS19, granularity)
-    assert lp.success
-    fit = fit_aggregator(Z, y, TAUS19, AggregatorConfig(granularity), steps=3000)
+    assert lp.converged
+    fit = fit_aggregator(jax.random.key(0), Z, y, TAUS19, AggregatorConfig(granularity), steps=3000)
     # the LP is optimal: the gradient fit can only be above it, and must be within 1e-4 relative (issue target)
     assert fit.final_loss >= lp.objective - 1e-12
     assert (fit.final_loss - lp.objective) / lp.objective < 1e-4
@@ -261,7 +263,7 @@ def test_engel_lp_matches_statsmodels_and_published_table():
 def test_fine_and_local_fits_improve_on_equal_weights():
     Z, y = _synthetic_stack(seed=4)
     equal = float(pinball_loss(y, Z.mean(1), TAUS19))
-    fine = fit_aggregator(Z, y, TAUS19, AggregatorConfig("fine"), steps=800)
+    fine = fit_aggregator(jax.random.key(0), Z, y, TAUS19, AggregatorConfig("fine"), steps=800)
     assert fine.final_loss < equal
     w = np.asarray(fine.weights())
     assert w.shape == (19, 5, 19)
@@ -272,7 +274,7 @@ def test_fine_and_local_fits_improve_on_equal_weights():
     init = init_aggregator(jax.random.key(0), cfg, 5, 19, 3)
     # a local aggregator starts at equal weights
     np.testing.assert_allclose(np.asarray(apply_aggregator(init, cfg, Z, x)), Z.mean(1), atol=1e-12)
-    local = fit_aggregator(Z, y, TAUS19, cfg, x=x, key=jax.random.key(1), steps=300, batch_size=64,
+    local = fit_aggregator(jax.random.key(1), Z, y, TAUS19, cfg, x=x, steps=300, batch_size=64,
                            valid=(Z[:50], y[:50], x[:50]))
     assert local.final_loss < equal
     assert 1 <= local.best_step <= 300
@@ -290,8 +292,8 @@ def test_crossing_penalty_in_training_reduces_crossings():
     Z, y = _synthetic_stack(seed=9)
     Z = Z + 0.4 * np.random.default_rng(10).normal(size=Z.shape)  # members that cross
     cfg = AggregatorConfig("fine")
-    plain = fit_aggregator(Z, y, TAUS19, cfg, steps=600)
-    penalised = fit_aggregator(Z, y, TAUS19, cfg, steps=600, crossing_weight=10.0, margin=1e-3)
+    plain = fit_aggregator(jax.random.key(0), Z, y, TAUS19, cfg, steps=600)
+    penalised = fit_aggregator(jax.random.key(0), Z, y, TAUS19, cfg, steps=600, crossing_weight=10.0, margin=1e-3)
     before = float(crossing_penalty(plain.predict(Z)))
     after = float(crossing_penalty(penalised.predict(Z)))
     assert before > 0 and after < 0.5 * before
@@ -333,18 +335,18 @@ def test_cqr_bounds_identical_to_mapie():
                 reg = mapie.ConformalizedQuantileRegressor(ests, confidence_level=1 - alpha, prefit=True)
                 reg.conformalize(Xc, yc)
                 _, bounds = reg.predict_interval(Xt, symmetric_correction=symmetric)
-            lo, hi = cqr_offset(ests[0].predict(Xc), ests[1].predict(Xc), yc, alpha,
+            lo, hi = cqr_offset(yc, ests[0].predict(Xc), ests[1].predict(Xc), alpha,
                                 correction="symmetric" if symmetric else "asymmetric")
             np.testing.assert_array_equal(ests[0].predict(Xt) - float(lo), bounds[:, 0, 0])
             np.testing.assert_array_equal(ests[1].predict(Xt) + float(hi), bounds[:, 1, 0])
 
 
 def test_conformal_rank_and_infinite_offset():
-    assert conformal_rank(9, 0.9) == 9  # 0.9 * 10 = 9 exactly, not 9 + 1 ulp
-    assert conformal_rank(10, 0.9) == 10
-    assert conformal_rank(8, 0.9) == 9  # > n
+    assert conformal_rank(9, 0.1) == 9  # (1 - 0.1) * 10 = 9 exactly, not 9 + 1 ulp
+    assert conformal_rank(10, 0.1) == 10
+    assert conformal_rank(8, 0.1) == 9  # > n
     y = np.zeros(8)
-    lo, hi = cqr_offset(-np.ones(8), np.ones(8), y, 0.1)
+    lo, hi = cqr_offset(y, -np.ones(8), np.ones(8), 0.1)
     assert np.isinf(float(lo)) and np.isinf(float(hi))
 
 
@@ -354,12 +356,12 @@ def test_cqr_offset_is_order_statistic_and_translation_equivariant(n, alpha, shi
     rng = np.random.default_rng(seed)
     y = rng.normal(size=n)
     lo, hi = -np.abs(rng.normal(size=n)), np.abs(rng.normal(size=n))
-    off, _ = cqr_offset(lo, hi, y, alpha)
+    off, _ = cqr_offset(y, lo, hi, alpha)
     r = int(np.ceil((1 - alpha) * (n + 1) - 1e-9))
     scores = np.sort(np.maximum(lo - y, y - hi))
     expected = scores[r - 1] if r <= n else np.inf
     assert float(off) == expected
-    off2, _ = cqr_offset(lo + shift, hi + shift, y + shift, alpha)
+    off2, _ = cqr_offset(y + shift, lo + shift, hi + shift, alpha)
     if np.isfinite(expected):
         assert float(off2) == pytest.approx(expected, abs=1e-9 * (1 + abs(shift)))
 
@@ -375,7 +377,7 @@ def test_cqr_marginal_coverage_monte_carlo():
         x = rng.uniform(-1, 1, size=n_cal + n_test)
         y = x + (0.5 + np.abs(x)) * rng.standard_t(5, size=x.size)
         q = x[:, None] + 0.6 * norm.ppf(taus)[None, :]  # too narrow and blind to the heteroscedasticity
-        off = cqr_offsets(q[:n_cal], y[:n_cal], taus)
+        off = cqr_offsets(y[:n_cal], q[:n_cal], taus)
         adj = np.asarray(conformalize(q[n_cal:], off, taus))
         covs[0.1].append(np.mean((y[n_cal:] >= adj[:, 0]) & (y[n_cal:] <= adj[:, 4])))
         covs[0.5].append(np.mean((y[n_cal:] >= adj[:, 1]) & (y[n_cal:] <= adj[:, 3])))
@@ -397,6 +399,15 @@ def test_vincentize_and_linear_pool():
     np.testing.assert_allclose(pool, [-2.977347, -0.524499, 0.5, 2.126006, 6.934561], atol=1e-6)  # spec item 6
 
 
+def test_conformal_quantile_takes_the_miscoverage():
+    """alpha is the miscoverage everywhere in the conformal code. Independent value: the split
+    conformal rule (Lei et al. 2018) takes the ceil((1 - alpha)(n + 1))-th smallest of n scores:
+    with scores 1..19 and alpha = 0.1 that is the 18th."""
+    scores = np.arange(1.0, 20.0)[::-1]
+    assert float(conformal_quantile(scores, 0.1)) == 18.0
+    assert float(conformal_quantile(scores, 0.5)) == 10.0
+
+
 # ----------------------------------------------------------------------------- stacking
 def test_out_of_fold_predictions_and_models():
     rng = np.random.default_rng(8)
@@ -404,18 +415,23 @@ def test_out_of_fold_predictions_and_models():
     y = X @ np.array([1.0, -2.0]) + rng.normal(size=120)
     taus = np.array([0.1, 0.5, 0.9])
     g = GaussianLinearModel(taus).fit(X, y)
-    np.testing.assert_allclose(g.coef_, np.linalg.lstsq(np.column_stack([np.ones(120), X]), y, rcond=None)[0])
-    Z = out_of_fold_predictions({"gauss": GaussianLinearModel(taus), "knn": NearestNeighbourModel(taus, k=10)},
-                                X, y, 3, n_splits=4)
+    np.testing.assert_allclose(g.coef, np.linalg.lstsq(np.column_stack([np.ones(120), X]), y, rcond=None)[0])
+    Z = out_of_fold_predictions(jax.random.key(0), {"gauss": GaussianLinearModel(taus),
+                                                     "knn": NearestNeighbourModel(taus, k=10)}, X, y, 3, n_splits=4)
     assert Z.shape == (120, 2, 3) and np.all(np.isfinite(Z))
     # row 0's out-of-fold prediction comes from a model trained without it
-    folds = np.array_split(np.random.default_rng(0).permutation(120), 4)
+    folds = np.array_split(np.asarray(jax.random.permutation(jax.random.key(0), 120)), 4)
     held = next(f for f in folds if 0 in f)
     train = np.setdiff1d(np.arange(120), held)
     np.testing.assert_allclose(Z[0, 0], GaussianLinearModel(taus).fit(X[train], y[train]).predict(X[:1])[0])
     linear = pytest.importorskip("sklearn.linear_model")
-    qr = PerLevelModel(lambda t: linear.QuantileRegressor(quantile=t, alpha=0.0, solver="highs"), taus).fit(X, y)
+    unfitted = PerLevelModel(lambda t: linear.QuantileRegressor(quantile=t, alpha=0.0, solver="highs"), taus)
+    qr = unfitted.fit(X, y)
     assert qr.predict(X[:5]).shape == (5, 3)
+    with pytest.raises(ValueError, match="not fitted"):
+        unfitted.predict(X[:5])  # fit returns a fitted copy; the configuration stays as it was
+    for model in (unfitted, g, NearestNeighbourModel(taus)):
+        assert isinstance(model, QuantileModel)
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -431,7 +447,7 @@ def test_out_of_fold_predictions_and_models():
         (lambda: interval_score([0.0], [0.0], [1.0], 1.5), "alpha"),
         (lambda: cqr_offset([], [], [], 0.1), "empty"),
         (lambda: monotonize([[0.0, 1.0]], "median"), "method"),
-        (lambda: fit_aggregator(np.zeros((4, 2, 2)), np.zeros(4), [0.2, 0.8], AggregatorConfig(local=True)),
+        (lambda: fit_aggregator(jax.random.key(0), np.zeros((4, 2, 2)), np.zeros(4), [0.2, 0.8], AggregatorConfig(local=True)),
          "needs the features"),
         (lambda: vincentize(np.zeros((2, 3)), [0.7, 0.7], axis=0), "sum to 1"),
         (lambda: AggregatorConfig("ultra"), "granularity"),

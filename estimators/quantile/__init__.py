@@ -50,6 +50,7 @@ from theorylab.estimators.quantile.stacking import (
     MultiLevelModel,
     NearestNeighbourModel,
     PerLevelModel,
+    QuantileModel,
     fit_predict,
     out_of_fold_predictions,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "MultiLevelModel",
     "NearestNeighbourModel",
     "PerLevelModel",
+    "QuantileModel",
     "adaptive_margin",
     "aggregator_loss",
     "aggregator_weights",

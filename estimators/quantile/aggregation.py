@@ -15,10 +15,10 @@ medium global fits have an exact LP reference in :mod:`theorylab.estimators.quan
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import Any, NamedTuple
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -33,6 +33,7 @@ from theorylab.validation import (
     check_choice,
     check_finite,
     check_integer,
+    check_key,
     check_positive,
 )
 
@@ -51,22 +52,23 @@ ACTIVATIONS = {"elu": jax.nn.elu, "relu": jax.nn.relu, "tanh": jnp.tanh, "gelu":
 FINE_OFF_LEVEL_MASS = 0.05  # initial share of a fine output level taken by the other input levels
 
 
-@dataclasses.dataclass(frozen=True)
-class AggregatorConfig:
+class AggregatorConfig(eqx.Module):
     """Which aggregator: ``granularity`` in {coarse, medium, fine}; ``local`` makes the weights an
-    MLP of x with ``hidden`` layer widths and ``activation``."""
+    MLP of x with ``hidden`` layer widths and ``activation``. Frozen, with static fields (a static
+    argument of the compiled fit)."""
 
-    granularity: str = "coarse"
-    local: bool = False
-    hidden: tuple[int, ...] = (64, 64)
-    activation: str = "elu"
+    granularity: str = eqx.field(static=True)
+    local: bool = eqx.field(static=True)
+    hidden: tuple[int, ...] = eqx.field(static=True)
+    activation: str = eqx.field(static=True)
 
-    def __post_init__(self):
-        check_choice(self.granularity, "granularity", GRANULARITIES)
-        check_choice(self.activation, "activation", tuple(ACTIVATIONS))
-        if not isinstance(self.local, bool):
-            raise TypeError(f"`local` must be a bool, got {self.local!r}")
-        object.__setattr__(self, "hidden", tuple(check_integer(h, "hidden", minimum=1) for h in self.hidden))
+    def __init__(self, granularity: str = "coarse", local: bool = False, hidden=(64, 64), activation: str = "elu"):
+        self.granularity = check_choice(granularity, "granularity", GRANULARITIES)
+        self.activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
+        if not isinstance(local, bool):
+            raise TypeError(f"`local` must be a bool, got {local!r}")
+        self.local = local
+        self.hidden = tuple(check_integer(h, "hidden", minimum=1) for h in hidden)
 
 
 def _logit_shape(cfg: AggregatorConfig, p: int, m: int) -> tuple[int, ...]:
@@ -192,6 +194,7 @@ class AggregatorFit(NamedTuple):
     final_loss: float
 
     def predict(self, Z, x=None):
+        """Aggregated quantiles of base predictions ``Z (n, p, m)`` (and features ``x`` when local)."""
         return apply_aggregator(self.params, self.config, Z, x)
 
     def weights(self, x=None):
@@ -199,21 +202,21 @@ class AggregatorFit(NamedTuple):
         return aggregator_weights(self.params, self.config, self.n_models, self.n_levels, x)
 
 
-def fit_aggregator(Z, y, taus, cfg: AggregatorConfig | None = None, *, x=None, key=None, steps: int = 3000,
+def fit_aggregator(key, Z, y, taus, cfg: AggregatorConfig | None = None, *, x=None, steps: int = 3000,
                    learning_rate: float = 5e-2, weight_decay: float = 0.0, batch_size: int | None = None,
                    crossing_weight: float = 0.0, margin=0.0, valid=None) -> AggregatorFit:
     """Fit aggregator weights by minimising the mean pinball loss with Adam (cosine decay to 0).
 
     Parameters
     ----------
+    key:
+        PRNG key for the MLP initialisation and minibatches (a global full-batch fit draws nothing).
     Z, y, taus:
         Out-of-fold base predictions ``(n, p, m)``, targets ``(n,)``, levels ``(m,)``.
     cfg:
         :class:`AggregatorConfig` (default: global coarse).
     x:
         Features ``(n, d)``; required by local aggregators.
-    key:
-        PRNG key for the MLP initialisation and minibatches (required when either is used).
     batch_size:
         ``None`` for full-batch steps, else minibatches drawn with replacement.
     crossing_weight, margin:
@@ -222,7 +225,10 @@ def fit_aggregator(Z, y, taus, cfg: AggregatorConfig | None = None, *, x=None, k
         ``(Z_valid, y_valid)`` or ``(Z_valid, y_valid, x_valid)``: the returned parameters are
         those of the step with the lowest validation pinball loss.
     """
+    key = check_key(key)
     cfg = AggregatorConfig() if cfg is None else cfg
+    if not isinstance(cfg, AggregatorConfig):
+        raise TypeError(f"`cfg` must be an AggregatorConfig, got {type(cfg).__name__}")
     taus = _checks.levels(taus)
     Z = _predictions(Z)
     n, p, m = Z.shape
@@ -239,10 +245,6 @@ def fit_aggregator(Z, y, taus, cfg: AggregatorConfig | None = None, *, x=None, k
         raise ValueError("`x` was given but the aggregator is global (set local=True to use features)")
     if batch_size is not None:
         batch_size = check_integer(batch_size, "batch_size", minimum=1)
-    needs_key = cfg.local or batch_size is not None
-    if needs_key and key is None:
-        raise ValueError("`key` is required for local aggregators and minibatch fits")
-    key = jax.random.key(0) if key is None else key
     init_key, batch_key = jax.random.split(key)
     params = init_aggregator(init_key, cfg, p, m, None if x is None else x.shape[1])
     valid_data = _valid_data(valid, cfg, p, m)

@@ -30,29 +30,31 @@ __all__ = ["conformal_rank", "conformal_quantile", "cqr_offset", "ConformalOffse
 CORRECTIONS = ("symmetric", "asymmetric")
 
 
-def conformal_rank(n_cal: int, level: float) -> int:
-    """r = ceil(level (n + 1)), the order statistic giving coverage >= ``level`` (may exceed n).
+def conformal_rank(n_cal: int, alpha: float) -> int:
+    """r = ceil((1 - alpha)(n + 1)), the order statistic giving coverage >= 1 - ``alpha`` (may exceed n).
 
-    The product is rounded to 12 significant digits first, so 0.9 * 10 counts as 9 (not 9 + 1 ulp).
+    ``alpha`` is the miscoverage, as everywhere in the conformal code. The product is rounded to 12
+    significant digits first, so 0.9 * 10 counts as 9 (not 9 + 1 ulp).
     """
     n_cal = check_integer(n_cal, "n_cal", minimum=1)
-    check_in_range(level, "level", 0.0, 1.0, closed=(False, False))
-    return int(math.ceil(float(f"{level * (n_cal + 1):.12g}")))
+    check_in_range(alpha, "alpha", 0.0, 1.0, closed=(False, False))
+    return int(math.ceil(float(f"{(1.0 - alpha) * (n_cal + 1):.12g}")))
 
 
-def conformal_quantile(scores, level: float):
-    """The ``conformal_rank(n, level)``-th smallest score, or +inf when that rank exceeds n."""
+def conformal_quantile(scores, alpha: float):
+    """The ``conformal_rank(n, alpha)``-th smallest score (coverage >= 1 - ``alpha``), or +inf when
+    that rank exceeds n."""
     s = _checks.observations(scores, "scores")
     if s.ndim != 1:
         raise ValueError(f"`scores` must be 1-D, got shape {tuple(s.shape)}")
     n = s.shape[0]
     if n == 0:
         raise ValueError("`scores` is empty: conformal calibration needs n_cal >= 1")
-    r = conformal_rank(n, level)
+    r = conformal_rank(n, alpha)
     return jnp.sort(s)[r - 1] if r <= n else jnp.asarray(jnp.inf, s.dtype)
 
 
-def cqr_offset(lower, upper, y, alpha: float, *, correction: str = "symmetric"):
+def cqr_offset(y, lower, upper, alpha: float, *, correction: str = "symmetric"):
     """``(lower_offset, upper_offset)`` for one central (1 - alpha) interval; widen by them."""
     check_choice(correction, "correction", CORRECTIONS)
     check_in_range(alpha, "alpha", 0.0, 1.0, closed=(False, False))
@@ -67,9 +69,9 @@ def cqr_offset(lower, upper, y, alpha: float, *, correction: str = "symmetric"):
     if y.shape[0] == 0:
         raise ValueError("the calibration set is empty: CQR needs n_cal >= 1")
     if correction == "symmetric":
-        off = conformal_quantile(jnp.maximum(lower - y, y - upper), 1.0 - alpha)
+        off = conformal_quantile(jnp.maximum(lower - y, y - upper), alpha)
         return off, off
-    return (conformal_quantile(lower - y, 1.0 - alpha / 2), conformal_quantile(y - upper, 1.0 - alpha / 2))
+    return (conformal_quantile(lower - y, alpha / 2), conformal_quantile(y - upper, alpha / 2))
 
 
 class ConformalOffsets(NamedTuple):
@@ -82,8 +84,9 @@ class ConformalOffsets(NamedTuple):
     correction: str
 
 
-def cqr_offsets(q_cal, y_cal, taus, *, correction: str = "symmetric") -> ConformalOffsets:
-    """Calibrate every central interval (tau_k, 1 - tau_k) of ``q_cal (n, m)`` on ``y_cal (n,)``."""
+def cqr_offsets(y_cal, q_cal, taus, *, correction: str = "symmetric") -> ConformalOffsets:
+    """Calibrate every central interval (tau_k, 1 - tau_k) of ``q_cal (n, m)`` on ``y_cal (n,)``
+    (observations first, as in every score)."""
     levels = _checks.levels(taus)
     lo_idx, hi_idx, alphas = _checks.symmetric_pairs(taus)
     if lo_idx.size == 0:
@@ -92,7 +95,7 @@ def cqr_offsets(q_cal, y_cal, taus, *, correction: str = "symmetric") -> Conform
     y = _checks.observations(y_cal, "y_cal")
     if q.ndim != 2 or y.shape != (q.shape[0],):
         raise ValueError(f"`q_cal` must be (n, m) and `y_cal` (n,), got {tuple(q.shape)} and {tuple(y.shape)}")
-    pairs = [cqr_offset(q[:, a], q[:, b], y, float(al), correction=correction) for a, b, al in zip(lo_idx, hi_idx, alphas)]
+    pairs = [cqr_offset(y, q[:, a], q[:, b], float(al), correction=correction) for a, b, al in zip(lo_idx, hi_idx, alphas)]
     lower = jnp.stack([p[0] for p in pairs])
     upper = jnp.stack([p[1] for p in pairs])
     return ConformalOffsets(lower, upper, alphas, int(y.shape[0]), correction)

@@ -13,35 +13,47 @@ quantile regression.
 
 from __future__ import annotations
 
-import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from theorylab.estimators.quantile import _checks
+from theorylab.numerics.solution import Status, status_result
 from theorylab.validation import check_choice
 
 __all__ = ["LPAggregatorFit", "fit_aggregator_lp"]
 
 
-@dataclasses.dataclass(frozen=True)
-class LPAggregatorFit:
+@status_result
+class LPAggregatorFit(NamedTuple):
     """Outcome of :func:`fit_aggregator_lp`.
 
     ``weights``: ``(p,)`` (coarse) or ``(p, m)`` (medium); ``intercept``: scalar, ``(m,)`` or
-    ``None``; ``objective``: the optimal mean pinball loss over samples and levels; ``success``
-    and ``message`` come from HiGHS (one message per solved LP).
+    ``None``; ``objective``: the optimal mean pinball loss over samples and levels; ``status``:
+    ``SUCCESS`` when HiGHS reported an optimum for every LP, else ``FAILED``; ``num_steps``: the
+    simplex/IPM iterations summed over the LPs; ``solver_messages``: HiGHS's message per LP.
     """
 
     granularity: str
     weights: np.ndarray
     intercept: np.ndarray | float | None
     objective: float
-    success: bool
-    message: tuple[str, ...]
+    status: int
+    num_steps: int
+    solver_messages: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        """``"converged"``, or the first HiGHS message that did not report an optimum."""
+        if self.status == Status.SUCCESS:
+            return "converged"
+        bad = next((m for m in self.solver_messages if "optimal" not in m.lower()), self.solver_messages[0])
+        return f"HiGHS did not reach an optimum: {bad}"
 
     def predict(self, Z):
+        """Aggregated quantiles ``(n, m)`` of base predictions ``Z (n, p, m)``."""
         Z = np.asarray(Z, dtype=float)
         if self.granularity == "coarse":
             q = np.einsum("npm,p->nm", Z, self.weights)
@@ -72,11 +84,12 @@ def _solve(Zs, y_rep, tau_rep, intercept, nonneg, unit_sum, p):
 
 
 def fit_aggregator_lp(Z, y, taus, granularity: str = "coarse", *, intercept: bool = False, nonneg: bool = True,
-                      unit_sum: bool = True, throw: bool = True) -> LPAggregatorFit:
+                      unit_sum: bool = True, throw: bool = False) -> LPAggregatorFit:
     """Exact minimiser of the summed pinball loss of a global coarse or medium aggregator (HiGHS).
 
-    ``Z (n, p, m)`` base predictions, ``y (n,)``, ``taus (m,)``. Raises ``RuntimeError`` when HiGHS
-    does not report an optimum, unless ``throw=False`` (then check ``success``).
+    ``Z (n, p, m)`` base predictions, ``y (n,)``, ``taus (m,)``. The result's ``status`` says
+    whether HiGHS reported an optimum; ``throw=True`` raises
+    :class:`~theorylab.numerics.ConvergenceError` when it did not.
     """
     check_choice(granularity, "granularity", ("coarse", "medium"))
     taus = np.asarray(_checks.levels(taus))
@@ -103,9 +116,7 @@ def fit_aggregator_lp(Z, y, taus, granularity: str = "coarse", *, intercept: boo
                 icpt[k] = b
             total += obj
             results.append(res)
-    success = all(r.status == 0 for r in results)
-    messages = tuple(r.message for r in results)
-    if throw and not success:
-        bad = next(r for r in results if r.status != 0)
-        raise RuntimeError(f"fit_aggregator_lp: HiGHS did not reach an optimum (status {bad.status}): {bad.message}")
-    return LPAggregatorFit(granularity, weights, icpt, total / (n * m), success, messages)
+    status = int(Status.SUCCESS) if all(r.status == 0 for r in results) else int(Status.FAILED)
+    fit = LPAggregatorFit(granularity, weights, icpt, total / (n * m), status,
+                          int(sum(getattr(r, "nit", 0) or 0 for r in results)), tuple(r.message for r in results))
+    return fit.raise_if_failed("fit_aggregator_lp") if throw else fit

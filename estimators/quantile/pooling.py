@@ -47,16 +47,16 @@ def vincentize(q, weights=None, *, axis: int = -2):
     return moved @ _weights(weights, moved.shape[-1])
 
 
-def linear_pool_quantiles(distributions, taus, weights=None, *, iterations: int = 200):
+def linear_pool_quantiles(distributions, taus, weights=None, *, num_bisections: int = 200):
     """Quantiles of the mixture sum_j w_j F_j at ``taus``.
 
     ``distributions`` is a sequence of objects with ``cdf`` and ``icdf`` methods (NumPyro
     distributions, e.g. ``numpyro.distributions.Normal(0., 1.)``). Bisection on the mixture CDF
-    for ``iterations`` halvings of the bracket [min_j Q_j, max_j Q_j] (200 reaches float64
+    for ``num_bisections`` halvings of the bracket [min_j Q_j, max_j Q_j] (200 reaches float64
     resolution).
     """
     taus = _checks.levels(taus)
-    iterations = check_integer(iterations, "iterations", minimum=1)
+    num_bisections = check_integer(num_bisections, "num_bisections", minimum=1)
     dists = list(distributions)
     if not dists:
         raise ValueError("`distributions` is empty")
@@ -77,5 +77,5 @@ def linear_pool_quantiles(distributions, taus, weights=None, *, iterations: int 
         below = mixture_cdf(mid) < taus
         return jnp.where(below, mid, lo), jnp.where(below, hi, mid)
 
-    lo, hi = jax.lax.fori_loop(0, iterations, halve, (member_q.min(axis=0), member_q.max(axis=0)))
+    lo, hi = jax.lax.fori_loop(0, num_bisections, halve, (member_q.min(axis=0), member_q.max(axis=0)))
     return 0.5 * (lo + hi)

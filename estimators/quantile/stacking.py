@@ -1,7 +1,7 @@
 """Base quantile models and out-of-fold stacking (the inputs of an aggregator).
 
-A *quantile model* is any object with ``fit(X, y)`` and ``predict(X) -> (n, m)`` (one column per
-level). scikit-learn and quantile-forest estimators become quantile models through
+A *quantile model* follows :class:`QuantileModel`: ``fit(X, y)`` returns the fitted model and
+``predict(X) -> (n, m)`` gives one column per level. scikit-learn and quantile-forest estimators become quantile models through
 :class:`PerLevelModel` (one estimator per level, e.g. ``QuantileRegressor``) and
 :class:`MultiLevelModel` (one estimator predicting every level, e.g.
 ``RandomForestQuantileRegressor``). Two small models need nothing beyond numpy:
@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
+import equinox as eqx
+import jax
 import numpy as np
 from scipy.stats import norm
 
 from theorylab.estimators.quantile import _checks
-from theorylab.validation import check_finite, check_integer
+from theorylab.validation import check_finite, check_integer, check_key
 
 __all__ = [
+    "QuantileModel",
     "PerLevelModel",
     "MultiLevelModel",
     "GaussianLinearModel",
@@ -49,84 +52,146 @@ def _xy(X, y=None):
     return X, y
 
 
-class PerLevelModel:
+@runtime_checkable
+class QuantileModel(Protocol):
+    """The plug-in point for base quantile models (structural typing).
+
+    ``fit(X, y)`` returns the fitted model (the built-in models are frozen and return a new object;
+    scikit-learn-style models that fit in place and return ``self`` qualify too: the stacking
+    functions copy them before fitting), and ``predict(X)`` returns ``(n, m)`` quantiles.
+    """
+
+    def fit(self, X, y) -> "QuantileModel":  # pragma: no cover - protocol
+        """Fit on ``X (n, d)``, ``y (n,)``; return the fitted model."""
+        ...
+
+    def predict(self, X) -> np.ndarray:  # pragma: no cover - protocol
+        """Quantiles ``(n, m)``, one column per level."""
+        ...
+
+
+def _not_fitted(model) -> None:
+    raise ValueError(f"this {type(model).__name__} is not fitted: use the model returned by fit(X, y)")
+
+
+class PerLevelModel(eqx.Module):
     """One estimator per level: ``make_estimator(tau)`` returns an unfitted scikit-learn-style regressor."""
 
-    def __init__(self, make_estimator: Callable[[float], Any], taus):
+    make_estimator: Callable[[float], Any]
+    taus: np.ndarray
+    estimators: tuple | None
+
+    def __init__(self, make_estimator: Callable[[float], Any], taus, *, estimators=None):
+        if not callable(make_estimator):
+            raise TypeError(f"`make_estimator` must be a function tau -> estimator, got {type(make_estimator).__name__}")
         self.make_estimator = make_estimator
         self.taus = np.asarray(_checks.levels(taus))
+        self.estimators = estimators
 
-    def fit(self, X, y):
+    def fit(self, X, y) -> "PerLevelModel":
+        """A fitted copy: one new estimator per level, fitted on ``(X, y)``."""
         X, y = _xy(X, y)
-        self.estimators_ = [self.make_estimator(float(t)).fit(X, y) for t in self.taus]
-        return self
+        return PerLevelModel(self.make_estimator, self.taus,
+                             estimators=tuple(self.make_estimator(float(t)).fit(X, y) for t in self.taus))
 
     def predict(self, X):
+        """``(n, m)``: each level's estimator's prediction."""
+        if self.estimators is None:
+            _not_fitted(self)
         X = _xy(X)
-        return np.column_stack([e.predict(X) for e in self.estimators_])
+        return np.column_stack([e.predict(X) for e in self.estimators])
 
 
-class MultiLevelModel:
+class MultiLevelModel(eqx.Module):
     """An estimator whose ``predict(X, **{keyword: taus})`` returns every level at once
     (quantile-forest: ``keyword="quantiles"``)."""
 
-    def __init__(self, estimator, taus, keyword: str = "quantiles"):
+    estimator: Any
+    taus: np.ndarray
+    keyword: str
+    fitted: Any
+
+    def __init__(self, estimator, taus, keyword: str = "quantiles", *, fitted=None):
         self.estimator = estimator
         self.taus = np.asarray(_checks.levels(taus))
         self.keyword = keyword
+        self.fitted = fitted
 
-    def fit(self, X, y):
+    def fit(self, X, y) -> "MultiLevelModel":
+        """A fitted copy (the estimator is deep-copied before fitting)."""
         X, y = _xy(X, y)
-        self.estimator_ = copy.deepcopy(self.estimator).fit(X, y)
-        return self
+        return MultiLevelModel(self.estimator, self.taus, self.keyword, fitted=copy.deepcopy(self.estimator).fit(X, y))
 
     def predict(self, X):
-        out = np.asarray(self.estimator_.predict(_xy(X), **{self.keyword: list(self.taus)}), dtype=float)
+        """``(n, m)`` quantiles from the fitted estimator."""
+        if self.fitted is None:
+            _not_fitted(self)
+        out = np.asarray(self.fitted.predict(_xy(X), **{self.keyword: list(self.taus)}), dtype=float)
         return out.reshape(out.shape[0], -1)
 
 
-class GaussianLinearModel:
+class GaussianLinearModel(eqx.Module):
     """Least squares mean plus a constant Gaussian spread: q_tau(x) = x'b + s Phi^-1(tau), with s the
     residual standard deviation on n - d - 1 degrees of freedom."""
 
-    def __init__(self, taus):
-        self.taus = np.asarray(_checks.levels(taus))
+    taus: np.ndarray
+    coef: np.ndarray | None
+    scale: float | None
 
-    def fit(self, X, y):
+    def __init__(self, taus, *, coef=None, scale=None):
+        self.taus = np.asarray(_checks.levels(taus))
+        self.coef = coef
+        self.scale = scale
+
+    def fit(self, X, y) -> "GaussianLinearModel":
+        """A fitted copy: OLS coefficients and the residual standard deviation."""
         X, y = _xy(X, y)
         A = np.column_stack([np.ones(len(y)), X])
         if len(y) <= A.shape[1]:
             raise ValueError(f"GaussianLinearModel needs more rows than d + 1 = {A.shape[1]}, got {len(y)}")
-        self.coef_, *_ = np.linalg.lstsq(A, y, rcond=None)
-        resid = y - A @ self.coef_
-        self.scale_ = float(np.sqrt(resid @ resid / (len(y) - A.shape[1])))
-        return self
+        coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+        resid = y - A @ coef
+        return GaussianLinearModel(self.taus, coef=coef, scale=float(np.sqrt(resid @ resid / (len(y) - A.shape[1]))))
 
     def predict(self, X):
+        """``(n, m)``: the fitted mean plus ``scale * Phi^-1(tau)``."""
+        if self.coef is None:
+            _not_fitted(self)
         X = _xy(X)
-        mean = self.coef_[0] + X @ self.coef_[1:]
-        return mean[:, None] + self.scale_ * norm.ppf(self.taus)[None, :]
+        mean = self.coef[0] + X @ self.coef[1:]
+        return mean[:, None] + self.scale * norm.ppf(self.taus)[None, :]
 
 
-class NearestNeighbourModel:
+class NearestNeighbourModel(eqx.Module):
     """Empirical quantiles (numpy's linear interpolation) of the targets of the k nearest training
     points in Euclidean distance (brute force, ties broken by index)."""
 
-    def __init__(self, taus, k: int = 30):
+    taus: np.ndarray
+    k: int
+    X_train: np.ndarray | None
+    y_train: np.ndarray | None
+
+    def __init__(self, taus, k: int = 30, *, X_train=None, y_train=None):
         self.taus = np.asarray(_checks.levels(taus))
         self.k = check_integer(k, "k", minimum=1)
+        self.X_train = X_train
+        self.y_train = y_train
 
-    def fit(self, X, y):
-        self.X_, self.y_ = _xy(X, y)
-        if self.k > len(self.y_):
-            raise ValueError(f"`k` = {self.k} exceeds the {len(self.y_)} training rows")
-        return self
+    def fit(self, X, y) -> "NearestNeighbourModel":
+        """A fitted copy that stores the training set."""
+        X, y = _xy(X, y)
+        if self.k > len(y):
+            raise ValueError(f"`k` = {self.k} exceeds the {len(y)} training rows")
+        return NearestNeighbourModel(self.taus, self.k, X_train=X, y_train=y)
 
     def predict(self, X):
+        """``(n, m)``: quantiles of the k nearest training targets."""
+        if self.X_train is None:
+            _not_fitted(self)
         X = _xy(X)
-        d2 = ((X[:, None, :] - self.X_[None, :, :]) ** 2).sum(-1)
+        d2 = ((X[:, None, :] - self.X_train[None, :, :]) ** 2).sum(-1)
         idx = np.argsort(d2, axis=1, kind="stable")[:, : self.k]
-        return np.quantile(self.y_[idx], self.taus, axis=1).T
+        return np.quantile(self.y_train[idx], self.taus, axis=1).T
 
 
 def _fresh(model):
@@ -156,17 +221,18 @@ def fit_predict(models: Mapping[str, Any], X, y, X_new, n_levels: int):
     )
 
 
-def out_of_fold_predictions(models: Mapping[str, Any], X, y, n_levels: int, *, n_splits: int = 5, seed: int = 0):
+def out_of_fold_predictions(key, models: Mapping[str, Any], X, y, n_levels: int, *, n_splits: int = 5):
     """K-fold out-of-fold predictions ``Z (n, p, m)``: row i is predicted by models not trained on it.
 
-    Folds are a seeded random partition into ``n_splits`` near-equal parts.
+    Folds are a random partition (a permutation drawn from ``key``) into ``n_splits`` near-equal parts.
     """
+    key = check_key(key)
     X, y = _xy(X, y)
     n = len(y)
     n_splits = check_integer(n_splits, "n_splits", minimum=2, maximum=n)
     if not models:
         raise ValueError("`models` is empty")
-    folds = np.array_split(np.random.default_rng(seed).permutation(n), n_splits)
+    folds = np.array_split(np.asarray(jax.random.permutation(key, n)), n_splits)
     Z = np.empty((n, len(models), check_integer(n_levels, "n_levels", minimum=1)))
     for held in folds:
         train = np.setdiff1d(np.arange(n), held)

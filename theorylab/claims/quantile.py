@@ -79,7 +79,7 @@ def diabetes_stack(split_seed: int = SPLIT_SEED):
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        Z_oof = out_of_fold_predictions(models, X[train], y[train], len(TAUS), n_splits=5, seed=split_seed)
+        Z_oof = out_of_fold_predictions(jax.random.key(split_seed), models, X[train], y[train], len(TAUS), n_splits=5)
         Z_pool = fit_predict(models, X[train], y[train], X[pool], len(TAUS))
     return {"names": list(models), "Z_oof": Z_oof, "y_train": y[train], "Z_pool": Z_pool, "y_pool": y[pool],
             "seconds": time.perf_counter() - t0}
@@ -221,7 +221,7 @@ def measure_adam_vs_lp(key, *, steps: int):
         lp = fit_aggregator_lp(Z, y, TAUS, granularity)
         t_lp = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fit = fit_aggregator(Z, y, TAUS, AggregatorConfig(granularity), steps=steps, learning_rate=0.05)
+        fit = fit_aggregator(jax.random.key(0), Z, y, TAUS, AggregatorConfig(granularity), steps=steps, learning_rate=0.05)
         t_adam = time.perf_counter() - t0
         values[f"relative gap, {granularity}"] = (fit.final_loss - lp.objective) / lp.objective
         curves[granularity] = (np.asarray(fit.train_loss), lp.objective)
@@ -252,7 +252,7 @@ def measure_cqr_coverage(key, *, partitions: int):
     for r, k in enumerate(jax.random.split(key, partitions)):
         perm = np.asarray(jax.random.permutation(k, n))
         c, t = perm[:n_cal], perm[n_cal:]
-        adj = np.asarray(conformalize(q[t], cqr_offsets(q[c], y[c], TAUS), TAUS))
+        adj = np.asarray(conformalize(q[t], cqr_offsets(y[c], q[c], TAUS), TAUS))
         for i, (lo, hi, _) in enumerate(pairs):
             raw[r, i] = np.mean((y[t] >= q[t, lo]) & (y[t] <= q[t, hi]))
             cal[r, i] = np.mean((y[t] >= adj[:, lo]) & (y[t] <= adj[:, hi]))
