@@ -38,7 +38,7 @@ def cluster_problem(seed, n=50, d=100, m=10, delta=0.05, support="random"):
 def test_lasso_matches_sklearn(solver):
     X, y, _ = gaussian_problem(0)
     alpha = 0.1
-    ours = S.lasso(X, y, alpha, solver=solver, tol=1e-12, max_iter=100_000)
+    ours = S.lasso(X, y, alpha, solver=solver, tol=1e-12, max_steps=100_000)
     ref = sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=1_000_000).fit(X, y)
     assert bool(ours.converged)
     np.testing.assert_allclose(np.asarray(ours.coef), ref.coef_, atol=1e-6)
@@ -66,7 +66,7 @@ def test_lasso_path_and_cv_match_sklearn():
     for a, coef in zip(np.asarray(path.alphas), np.asarray(path.coefs)):
         ref = sklm.Lasso(alpha=a, fit_intercept=False, tol=1e-12, max_iter=1_000_000).fit(X, y).coef_
         np.testing.assert_allclose(coef, ref, atol=1e-6)
-    cv = S.lasso_cv(X, y, alphas=alphas, n_folds=5, tol=1e-12)
+    cv = S.lasso_cv(X, y, alphas=alphas, folds=5, tol=1e-12)
     ref = sklm.LassoCV(alphas=alphas, cv=5, fit_intercept=False, tol=1e-12, max_iter=1_000_000).fit(X, y)
     # sklearn's KFold(shuffle=False) folds are our contiguous folds; its mse_path_ rows follow its alphas_
     order = np.argsort(-ref.alphas_)
@@ -85,12 +85,12 @@ def test_alpha_zero_is_least_squares_and_warns_when_underdetermined():
     np.testing.assert_allclose(np.asarray(fit.coef), np.linalg.pinv(X) @ y, atol=1e-10)
 
 
-def test_max_iter_reports_status_not_junk():
+def test_max_steps_reports_status_not_junk():
     p = cluster_problem(4)
-    out = S.lasso(p.X, p.y, 1e-4, max_iter=1, tol=1e-14)
+    out = S.lasso(p.X, p.y, 1e-4, max_steps=1, tol=1e-14)
     assert not bool(out.converged) and int(out.status) == 1 and float(out.dual_gap) > 0
-    with pytest.raises(Exception, match="duality-gap"):
-        S.lasso(p.X, p.y, 1e-4, max_iter=1, tol=1e-14, throw=True)
+    with pytest.raises(Exception, match="MAX_STEPS.*duality gap"):
+        S.lasso(p.X, p.y, 1e-4, max_steps=1, tol=1e-14, throw=True)
 
 
 def test_orthogonal_design_lasso_is_soft_thresholding():
@@ -178,9 +178,11 @@ def test_cluster_design_covariance_and_condition_number():
     assert np.max(np.abs(emp - np.asarray(design.covariance))) < 5 * math.sqrt(2 / 20_000)
     for s, delta in [(10, 0.05), (3, 0.05), (5, 0.3)]:
         ev = np.linalg.eigvalsh(np.asarray(S.cluster_covariance(2 * s, 2, delta)))
-        assert ev[-1] / ev[0] == pytest.approx(float(S.cluster_condition_number(s, delta)), rel=1e-9)
-    assert float(S.cluster_condition_number(10, 0.05)) == pytest.approx(4001.0)
-    assert float(S.cluster_condition_number(3, 0.05)) == pytest.approx(1201.0)
+        assert ev[-1] / ev[0] == pytest.approx(float(S.cluster_condition_number(2 * s, 2, delta)), rel=1e-9)
+    assert float(S.cluster_condition_number(20, 2, 0.05)) == pytest.approx(4001.0)  # (10 + 0.0025) / 0.0025
+    assert float(S.cluster_condition_number(6, 2, 0.05)) == pytest.approx(1201.0)  # (3 + 0.0025) / 0.0025
+    with pytest.raises(ValueError, match="divide"):
+        S.cluster_condition_number(7, 2, 0.05)
 
 
 def test_toeplitz_design_covariance():
@@ -365,7 +367,7 @@ def test_invariant_duplicate_columns_same_fit(seed):
     Xd = np.hstack([X, X[:, :1]])
     base = np.asarray(S.lasso(X, y, 0.1, tol=1e-14).fitted)
     for solver in ("cd", "fista"):
-        out = S.lasso(Xd, y, 0.1, solver=solver, tol=1e-14, max_iter=200_000)
+        out = S.lasso(Xd, y, 0.1, solver=solver, tol=1e-14, max_steps=200_000)
         np.testing.assert_allclose(np.asarray(out.fitted), base, atol=1e-6)
 
 

@@ -88,8 +88,14 @@ def cluster_covariance(d: int, m: int, delta: float):
     return jnp.where(same, rho, 0.0) + (1.0 - rho) * jnp.eye(d)
 
 
-def cluster_condition_number(s, delta):
-    """cond(Sigma) = (s + delta^2) / delta^2 for clusters of size s >= 2 (spec claim C8)."""
+def cluster_condition_number(d: int, m: int, delta):
+    """cond(Sigma) = (s + delta^2) / delta^2 of :func:`cluster_covariance` ``(d, m, delta)``: ``m``
+    clusters of size ``s = d / m >= 2`` (the block's eigenvalues are ``s + delta^2`` and ``delta^2``)."""
+    d = check_integer(d, "d", minimum=2)
+    m = check_integer(m, "m", minimum=1)
+    if d % m or d // m < 2:
+        raise ValueError(f"`m` = {m} must divide `d` = {d} into clusters of at least 2 columns")
+    s = d // m
     return (s + delta**2) / delta**2
 
 

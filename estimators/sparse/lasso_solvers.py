@@ -41,52 +41,50 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.estimators.sparse import _checks
-from theorylab.numerics.solution import ConvergenceError, Status
-from theorylab.validation import check_choice, check_in_range, check_integer, check_positive, is_traced
+from theorylab.numerics.solution import ConvergenceError, Status, describe_status, status_result
+from theorylab.validation import check_choice, check_in_range, check_integer, check_key, check_positive, is_traced
 
 __all__ = [
     "LassoResult", "LassoPath", "LassoCVResult",
     "lasso", "lasso_path", "lasso_cv", "alpha_max", "alpha_grid", "lasso_objective", "duality_gap",
-    "soft_threshold", "fold_ids",
+    "soft_threshold", "contiguous_folds", "random_folds",
 ]
 
 SOLVERS = ("cd", "fista")
 
 
+@status_result
 class LassoResult(NamedTuple):
-    """A Lasso fit. ``status`` is a :class:`~theorylab.numerics.Status` code (0 = converged)."""
+    """A Lasso fit. ``status`` is a :class:`~theorylab.numerics.Status` code (0 = converged),
+    ``num_steps`` the coordinate sweeps or gradient steps taken, ``dual_gap`` the final gap."""
 
     coef: jax.Array
     fitted: jax.Array
     alpha: jax.Array
     dual_gap: jax.Array
-    n_iter: jax.Array
+    num_steps: jax.Array
     status: jax.Array
 
-    @property
-    def converged(self):
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
 
-
+@status_result
 class LassoPath(NamedTuple):
-    """Warm-started fits along a decreasing grid: ``coefs[i]`` solves the problem at ``alphas[i]``."""
+    """Warm-started fits along a decreasing grid: ``coefs[i]`` solves the problem at ``alphas[i]``
+    (``dual_gaps``, ``num_steps`` and ``status`` per grid point)."""
 
     alphas: jax.Array
     coefs: jax.Array
     dual_gaps: jax.Array
-    n_iter: jax.Array
+    num_steps: jax.Array
     status: jax.Array
 
-    @property
-    def converged(self):
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
 
-
+@status_result
 class LassoCVResult(NamedTuple):
     """K-fold cross-validated Lasso. ``mse_path[i, f]`` is fold f's held-out mean squared error at
     ``alphas[i]``; ``alpha`` minimises the fold mean; ``alpha_1se`` is the largest alpha within one
     standard error of that minimum (Hastie, Tibshirani & Friedman, ESL section 7.10). ``fit`` is the
-    refit on all rows at ``alpha``; ``path_converged`` says whether every fold's path converged."""
+    refit on all rows at ``alpha``; ``fold_status[f]`` is the first failure on fold f's path (or
+    SUCCESS); ``status`` is the refit's failure, else the first fold's, else SUCCESS."""
 
     coef: jax.Array
     fitted: jax.Array
@@ -95,11 +93,31 @@ class LassoCVResult(NamedTuple):
     alphas: jax.Array
     mse_path: jax.Array
     fit: LassoResult
-    path_converged: jax.Array
+    fold_status: jax.Array
+    status: jax.Array
 
     @property
-    def converged(self):
-        return jnp.logical_and(self.fit.converged, self.path_converged)
+    def num_steps(self):
+        """Steps of the refit on all rows."""
+        return self.fit.num_steps
+
+    @property
+    def message(self) -> str:
+        """What failed, specifically: the refit or a fold's path (outside ``jit``)."""
+        if int(self.fit.status) != int(Status.SUCCESS):
+            return f"the refit at the chosen alpha: {self.fit.message}"
+        folds = np.asarray(self.fold_status)
+        bad = np.flatnonzero(folds != int(Status.SUCCESS))
+        if bad.size:
+            return f"fold {int(bad[0])}'s path: {describe_status(folds[bad[0]])} ({bad.size} of {folds.size} folds failed)"
+        return "converged"
+
+
+def _first_failure(status):
+    """The first non-SUCCESS code in ``status`` (any shape), or SUCCESS."""
+    flat = jnp.ravel(status)
+    bad = flat != int(Status.SUCCESS)
+    return jnp.where(jnp.any(bad), flat[jnp.argmax(bad)], int(Status.SUCCESS))
 
 
 def soft_threshold(z, t):
@@ -129,10 +147,10 @@ def duality_gap(X, y, coef, alpha):
     return _gap(X.T, y, y - X @ coef, coef, alpha, X.shape[0])
 
 
-def _status(gap, tol_abs, iters, max_iter):
+def _status(gap, tol_abs, iters, max_steps):
     return jnp.where(~jnp.isfinite(gap), int(Status.NONFINITE),
                      jnp.where(gap <= tol_abs, int(Status.SUCCESS),
-                               jnp.where(iters >= max_iter, int(Status.MAX_STEPS), int(Status.FAILED))))
+                               jnp.where(iters >= max_steps, int(Status.MAX_STEPS), int(Status.FAILED))))
 
 
 # ------------------------------------------------------------------ coordinate descent
@@ -216,14 +234,14 @@ def _polish_sizes(n, d):
     return tuple(sizes + [top]) if top <= 256 else tuple(sizes)
 
 
-def _cd(Xt, y, n, alpha, w0, tol_abs, max_iter, polish=True):
+def _cd(Xt, y, n, alpha, w0, tol_abs, max_steps, polish=True):
     d = Xt.shape[0]
     col_sq = jnp.sum(Xt * Xt, axis=1) / n
     sizes = _polish_sizes(Xt.shape[1], d) if polish else ()
 
     def outer_cond(state):
         _, _, gap, it = state
-        return (gap > tol_abs) & (it < max_iter) & jnp.isfinite(gap)
+        return (gap > tol_abs) & (it < max_steps) & jnp.isfinite(gap)
 
     def outer(state):
         w, r, gap, it = state
@@ -235,7 +253,7 @@ def _cd(Xt, y, n, alpha, w0, tol_abs, max_iter, polish=True):
 
         def inner_cond(s):
             _, _, dmax, it = s
-            return (dmax * dmax > settle) & (it < max_iter)
+            return (dmax * dmax > settle) & (it < max_steps)
 
         def inner(s):
             w, r, _, it = s
@@ -262,7 +280,7 @@ def _cd(Xt, y, n, alpha, w0, tol_abs, max_iter, polish=True):
 
 
 # ------------------------------------------------------------------ FISTA
-def _fista(Xt, y, n, alpha, w0, tol_abs, max_iter, lipschitz, check_every=10):
+def _fista(Xt, y, n, alpha, w0, tol_abs, max_steps, lipschitz, check_every=10):
     step = 1.0 / lipschitz
 
     def one(_, s):
@@ -277,7 +295,7 @@ def _fista(Xt, y, n, alpha, w0, tol_abs, max_iter, lipschitz, check_every=10):
 
     def cond(state):
         _, _, _, gap, it = state
-        return (gap > tol_abs) & (it < max_iter) & jnp.isfinite(gap)
+        return (gap > tol_abs) & (it < max_steps) & jnp.isfinite(gap)
 
     def body(state):
         w, z, t, _, it = state
@@ -295,47 +313,48 @@ def _lipschitz(Xt, n):
     return jnp.linalg.norm(Xt, ord=2) ** 2 / n
 
 
-def _solve(Xt, y, n, alpha, w0, tol_abs, solver, max_iter, lipschitz=None):
+def _solve(Xt, y, n, alpha, w0, tol_abs, solver, max_steps, lipschitz=None):
     if solver == "cd":
-        w, r, gap, it = _cd(Xt, y, n, alpha, w0, tol_abs, max_iter)
+        w, r, gap, it = _cd(Xt, y, n, alpha, w0, tol_abs, max_steps)
     else:
         lip = _lipschitz(Xt, n) if lipschitz is None else lipschitz
-        w, r, gap, it = _fista(Xt, y, n, alpha, w0, tol_abs, max_iter, lip)
-    return w, r, gap, it, _status(gap, tol_abs, it, max_iter)
+        w, r, gap, it = _fista(Xt, y, n, alpha, w0, tol_abs, max_steps, lip)
+    return w, r, gap, it, _status(gap, tol_abs, it, max_steps)
 
 
-@functools.partial(jax.jit, static_argnames=("solver", "max_iter"))
-def _lasso_impl(X, y, alpha, w0, tol, solver, max_iter):
+@functools.partial(jax.jit, static_argnames=("solver", "max_steps"))
+def _lasso_impl(X, y, alpha, w0, tol, solver, max_steps):
     n = X.shape[0]
     tol_abs = tol * (y @ y) / n
-    w, r, gap, it, status = _solve(X.T, y, n, alpha, w0, tol_abs, solver, max_iter)
+    w, r, gap, it, status = _solve(X.T, y, n, alpha, w0, tol_abs, solver, max_steps)
     return LassoResult(w, y - r, jnp.asarray(alpha, X.dtype), gap, it, status)
 
 
-def _common(X, y, solver, tol, max_iter):
+def _common(X, y, solver, tol, max_steps):
     X, y = _checks.problem(X, y)
     check_choice(solver, "solver", SOLVERS)
     check_positive(tol, "tol")
-    max_iter = check_integer(max_iter, "max_iter", minimum=1)
-    return X, y, max_iter
+    max_steps = check_integer(max_steps, "max_steps", minimum=1)
+    return X, y, max_steps
 
 
-def _throw(ok, what, gap):
-    if not bool(np.all(np.asarray(ok))):
-        raise ConvergenceError(f"{what} did not reach the duality-gap tolerance (gap {np.max(np.asarray(gap)):.3g}); "
-                               "raise max_iter, loosen tol, or precondition the design")
+def _throw(result, what):
+    if not bool(np.all(np.asarray(result.converged))):
+        raise ConvergenceError(f"{what} did not converge: {result.message}; raise max_steps, loosen tol, or "
+                               "precondition the design")
+    return result
 
 
-def lasso(X, y, alpha, *, solver: str = "cd", tol: float = 1e-8, max_iter: int = 10_000, w0=None,
+def lasso(X, y, alpha, *, solver: str = "cd", tol: float = 1e-8, max_steps: int = 10_000, w0=None,
           throw: bool = False) -> LassoResult:
     """Solve the Lasso at one ``alpha`` (scikit-learn scaling, no intercept).
 
-    ``tol`` is scikit-learn's: stop when the duality gap is at most ``tol * |y|^2 / N``. ``max_iter``
+    ``tol`` is scikit-learn's: stop when the duality gap is at most ``tol * |y|^2 / N``. ``max_steps``
     counts coordinate sweeps (``"cd"``) or gradient steps (``"fista"``). A run that stops early has
     ``status != 0`` and ``converged`` False; ``throw=True`` raises instead.
     ``alpha = 0`` returns the (minimum-norm) least-squares fit, with a warning when N < d.
     """
-    X, y, max_iter = _common(X, y, solver, tol, max_iter)
+    X, y, max_steps = _common(X, y, solver, tol, max_steps)
     alpha = _checks.alpha(alpha)
     if alpha.ndim != 0:
         raise ValueError(f"`alpha` must be a scalar (use lasso_path for a grid), got shape {tuple(alpha.shape)}")
@@ -349,10 +368,8 @@ def lasso(X, y, alpha, *, solver: str = "cd", tol: float = 1e-8, max_iter: int =
         gap = r @ r / (2 * n) - (y @ y - (r - y) @ (r - y)) / (2 * n) if n >= d else jnp.asarray(0.0)
         return LassoResult(coef, X @ coef, alpha, jnp.abs(gap), jnp.asarray(0), jnp.asarray(int(Status.SUCCESS)))
     w0 = jnp.zeros(d) if w0 is None else _checks.response(w0, d, "w0", per="column")
-    out = _lasso_impl(X, y, alpha, w0, jnp.asarray(tol, X.dtype), solver, max_iter)
-    if throw:
-        _throw(out.converged, "lasso", out.dual_gap)
-    return out
+    out = _lasso_impl(X, y, alpha, w0, jnp.asarray(tol, X.dtype), solver, max_steps)
+    return _throw(out, "lasso") if throw else out
 
 
 def alpha_max(X, y):
@@ -369,21 +386,21 @@ def alpha_grid(X, y, n_alphas: int = 30, eps: float = 1e-3):
     return jnp.geomspace(top, top * eps, n_alphas) if n_alphas > 1 else top[None]
 
 
-def _path(Xt, y, n, alphas, tol_abs, solver, max_iter):
+def _path(Xt, y, n, alphas, tol_abs, solver, max_steps):
     lip = _lipschitz(Xt, n) if solver == "fista" else None
 
     def step(w, alpha):
-        w, _, gap, it, status = _solve(Xt, y, n, alpha, w, tol_abs, solver, max_iter, lip)
+        w, _, gap, it, status = _solve(Xt, y, n, alpha, w, tol_abs, solver, max_steps, lip)
         return w, (w, gap, it, status)
 
     _, out = jax.lax.scan(step, jnp.zeros(Xt.shape[0], Xt.dtype), alphas)
     return out
 
 
-@functools.partial(jax.jit, static_argnames=("solver", "max_iter"))
-def _path_impl(X, y, alphas, tol, solver, max_iter):
+@functools.partial(jax.jit, static_argnames=("solver", "max_steps"))
+def _path_impl(X, y, alphas, tol, solver, max_steps):
     n = X.shape[0]
-    coefs, gaps, iters, status = _path(X.T, y, n, alphas, tol * (y @ y) / n, solver, max_iter)
+    coefs, gaps, iters, status = _path(X.T, y, n, alphas, tol * (y @ y) / n, solver, max_steps)
     return LassoPath(alphas, coefs, gaps, iters, status)
 
 
@@ -399,39 +416,48 @@ def _alphas(X, y, alphas, n_alphas, eps):
 
 
 def lasso_path(X, y, alphas=None, *, n_alphas: int = 30, eps: float = 1e-3, solver: str = "cd",
-               tol: float = 1e-8, max_iter: int = 10_000) -> LassoPath:
-    """Warm-started Lasso fits on a decreasing grid (``alphas`` is sorted in decreasing order)."""
-    X, y, max_iter = _common(X, y, solver, tol, max_iter)
+               tol: float = 1e-8, max_steps: int = 10_000, throw: bool = False) -> LassoPath:
+    """Warm-started Lasso fits on a decreasing grid (``alphas`` is sorted in decreasing order).
+
+    Each grid point has its own ``status``; ``throw=True`` raises if any point did not converge.
+    """
+    X, y, max_steps = _common(X, y, solver, tol, max_steps)
     grid = _alphas(X, y, alphas, n_alphas, eps)
-    return _path_impl(X, y, grid, jnp.asarray(tol, X.dtype), solver, max_iter)
+    out = _path_impl(X, y, grid, jnp.asarray(tol, X.dtype), solver, max_steps)
+    return _throw(out, "lasso_path") if throw else out
 
 
-def fold_ids(n: int, n_folds: int, key=None):
-    """Fold labels 0..K-1 for N rows: contiguous blocks as in ``sklearn.model_selection.KFold`` (the first
-    N mod K folds one row longer), or a random permutation of those labels when ``key`` is given."""
+def contiguous_folds(n: int, n_folds: int):
+    """Fold labels 0..K-1 for N rows in contiguous blocks, as ``sklearn.model_selection.KFold``
+    (no shuffling): the first N mod K folds are one row longer."""
     n = check_integer(n, "n", minimum=2)
     n_folds = check_integer(n_folds, "n_folds", minimum=2, maximum=n)
     sizes = np.full(n_folds, n // n_folds)
     sizes[: n % n_folds] += 1
-    ids = jnp.asarray(np.repeat(np.arange(n_folds), sizes), jnp.int32)
-    return ids if key is None else jax.random.permutation(key, ids)
+    return jnp.asarray(np.repeat(np.arange(n_folds), sizes), jnp.int32)
 
 
-@functools.partial(jax.jit, static_argnames=("n_folds", "solver", "max_iter"))
-def _cv_impl(X, y, alphas, folds, tol, n_folds, solver, max_iter):
+def random_folds(key, n: int, n_folds: int):
+    """The labels of :func:`contiguous_folds` in a random order drawn from ``key`` (shuffled K-fold)."""
+    key = check_key(key)
+    return jax.random.permutation(key, contiguous_folds(n, n_folds))
+
+
+@functools.partial(jax.jit, static_argnames=("n_folds", "solver", "max_steps"))
+def _cv_impl(X, y, alphas, folds, tol, n_folds, solver, max_steps):
     def one_fold(f):
         train = (folds != f).astype(X.dtype)
         Xt = X.T * train[None, :]
         yt = y * train
         n = jnp.sum(train)
-        coefs, _, _, status = _path(Xt, yt, n, alphas, tol * (yt @ yt) / n, solver, max_iter)
+        coefs, _, _, status = _path(Xt, yt, n, alphas, tol * (yt @ yt) / n, solver, max_steps)
         test = 1.0 - train
         resid = (y[None, :] - coefs @ X.T) * test[None, :]
-        return jnp.sum(resid * resid, axis=1) / jnp.sum(test), jnp.all(status == int(Status.SUCCESS))
+        return jnp.sum(resid * resid, axis=1) / jnp.sum(test), _first_failure(status)
 
     # lax.map, not vmap: batched while loops would run every fold until the slowest converged, and
     # every size branch of the active-set switch would execute
-    mse, ok = jax.lax.map(one_fold, jnp.arange(n_folds))
+    mse, fold_status = jax.lax.map(one_fold, jnp.arange(n_folds))
     mse = mse.T
     mean = jnp.mean(mse, axis=1)
     se = jnp.std(mse, axis=1, ddof=1) / jnp.sqrt(n_folds)
@@ -440,23 +466,26 @@ def _cv_impl(X, y, alphas, folds, tol, n_folds, solver, max_iter):
     alpha_1se = jnp.max(jnp.where(within, alphas, -jnp.inf))
     n = X.shape[0]
     w, r, gap, it, status = _solve(X.T, y, n, alphas[best], jnp.zeros(X.shape[1], X.dtype), tol * (y @ y) / n,
-                                   solver, max_iter)
+                                   solver, max_steps)
     fit = LassoResult(w, y - r, alphas[best], gap, it, status)
-    return LassoCVResult(w, y - r, alphas[best], alpha_1se, alphas, mse, fit, jnp.all(ok))
+    combined = jnp.where(status != int(Status.SUCCESS), status, _first_failure(fold_status))
+    return LassoCVResult(w, y - r, alphas[best], alpha_1se, alphas, mse, fit, fold_status, combined)
 
 
-def lasso_cv(X, y, *, n_folds: int = 5, alphas=None, n_alphas: int = 30, eps: float = 1e-3, key=None, folds=None,
-             solver: str = "cd", tol: float = 1e-6, max_iter: int = 500, throw: bool = False) -> LassoCVResult:
+def lasso_cv(X, y, *, folds=5, alphas=None, n_alphas: int = 30, eps: float = 1e-3,
+             solver: str = "cd", tol: float = 1e-6, max_steps: int = 500, throw: bool = False) -> LassoCVResult:
     """K-fold cross-validated Lasso: the folds' warm-started paths run in one compiled program.
 
-    The grid is computed once on all rows (as scikit-learn's ``LassoCV`` does). Folds are contiguous
-    blocks (``KFold(shuffle=False)``) unless ``key`` shuffles them or ``folds`` gives explicit labels
-    0..K-1. The chosen alpha minimises the mean held-out MSE; the model is refit on all rows there.
+    The grid is computed once on all rows (as scikit-learn's ``LassoCV`` does). ``folds`` is a number
+    K of contiguous blocks (:func:`contiguous_folds`, ``KFold(shuffle=False)``) or explicit labels
+    0..K-1 per row (shuffled folds: ``folds=random_folds(key, N, K)``). The chosen alpha minimises
+    the mean held-out MSE; the model is refit on all rows there.
     """
-    X, y, max_iter = _common(X, y, solver, tol, max_iter)
+    X, y, max_steps = _common(X, y, solver, tol, max_steps)
     n = X.shape[0]
-    if folds is None:
-        folds = fold_ids(n, n_folds, key)
+    if np.ndim(folds) == 0:
+        n_folds = check_integer(folds, "folds", minimum=2, maximum=n)
+        folds = contiguous_folds(n, n_folds)
     else:
         folds = jnp.asarray(folds)
         labels = np.unique(np.asarray(folds))
@@ -465,7 +494,5 @@ def lasso_cv(X, y, *, n_folds: int = 5, alphas=None, n_alphas: int = 30, eps: fl
                              f"{labels[:10].tolist()} and shape {tuple(folds.shape)}")
         n_folds = int(labels.size)
     grid = _alphas(X, y, alphas, n_alphas, eps)
-    out = _cv_impl(X, y, grid, folds.astype(jnp.int32), jnp.asarray(tol, X.dtype), n_folds, solver, max_iter)
-    if throw:
-        _throw(out.converged, "lasso_cv", out.fit.dual_gap)
-    return out
+    out = _cv_impl(X, y, grid, folds.astype(jnp.int32), jnp.asarray(tol, X.dtype), n_folds, solver, max_steps)
+    return _throw(out, "lasso_cv") if throw else out

@@ -97,6 +97,7 @@ class DictionaryFit(NamedTuple):
 
     @property
     def converged(self):
+        """Whether the underlying Lasso converged."""
         return self.lasso.converged
 
 
@@ -216,14 +217,15 @@ def augment_dictionary(X, corr_threshold: float = 0.9):
     return jnp.asarray(M)
 
 
-def preconditioned_lasso(X, y, S, alpha=None, *, n_folds: int = 5, n_alphas: int = 30, key=None, solver: str = "cd",
-                         tol: float = 1e-6, max_iter: int = 500) -> DictionaryFit:
+def preconditioned_lasso(X, y, S, alpha=None, *, folds=5, n_alphas: int = 30, solver: str = "cd",
+                         tol: float = 1e-6, max_steps: int = 500, throw: bool = False) -> DictionaryFit:
     """Lasso on ``X @ S`` with columns normalised to norm sqrt(N); returns w = S v in the original basis.
 
     ``S`` is a :class:`Preconditioner` or any (d, p) matrix (an invertible change of basis, or an
     overcomplete dictionary from :func:`augment_dictionary`). ``alpha=None`` picks alpha by K-fold
     cross-validation (:func:`~theorylab.estimators.sparse.lasso_solvers.lasso_cv`); a number runs one Lasso at that alpha
-    (in the normalised dictionary's sklearn scaling).
+    (in the normalised dictionary's sklearn scaling). ``folds`` is passed to ``lasso_cv``; ``throw``
+    raises when the Lasso did not converge.
     """
     X, y = _checks.problem(X, y)
     n, d = X.shape
@@ -244,9 +246,9 @@ def preconditioned_lasso(X, y, S, alpha=None, *, n_folds: int = 5, n_alphas: int
     scale = jnp.where(dead, 0.0, jnp.sqrt(n) / jnp.where(dead, 1.0, norms))
     A = A * scale[None, :]
     if alpha is None:
-        fit = lasso_cv(A, y, n_folds=n_folds, n_alphas=n_alphas, key=key, solver=solver, tol=tol, max_iter=max_iter)
+        fit = lasso_cv(A, y, folds=folds, n_alphas=n_alphas, solver=solver, tol=tol, max_steps=max_steps, throw=throw)
     else:
-        fit = lasso(A, y, alpha, solver=solver, tol=tol, max_iter=max_iter)
+        fit = lasso(A, y, alpha, solver=solver, tol=tol, max_steps=max_steps, throw=throw)
     scaled = S * scale[None, :]
     return DictionaryFit(scaled @ fit.coef, fit.fitted, fit.coef, scaled, fit)
 

@@ -52,14 +52,17 @@ class ConvergenceError(RuntimeError):
     """Raised by ``throw=True`` solvers and :meth:`Solution.raise_if_failed`."""
 
 
-def _residual_of(result) -> Any:
-    for name in ("residual", "error"):
+_MEASURES = {"residual": "residual", "error": "error", "dual_gap": "duality gap", "dual_gaps": "duality gap"}
+
+
+def _residual_of(result) -> tuple[Any, str]:
+    for name, label in _MEASURES.items():
         if name in getattr(type(result), "_fields", ()):
-            return getattr(result, name)
-    return None
+            return getattr(result, name), label
+    return None, "residual"
 
 
-def describe_status(status, residual=None, tol=None) -> str:
+def describe_status(status, residual=None, tol=None, *, quantity: str = "residual") -> str:
     """A specific, human-readable account of a (possibly batched) status array.
 
     ``"converged"`` when every entry succeeded; otherwise how many cases failed, the first
@@ -77,7 +80,7 @@ def describe_status(status, residual=None, tol=None) -> str:
     if residual is not None:
         res = np.atleast_1d(np.asarray(residual, dtype=float))
         worst = np.nanmax(res[bad.reshape(res.shape)] if res.shape == bad.shape else res)
-        text += f"; final residual {worst:.3e}"
+        text += f"; final {quantity} {worst:.3e}"
         if tol is not None:
             text += f" against tol {float(tol):.3e}"
     return text
@@ -90,7 +93,8 @@ def _converged(self):
 
 def _message(self) -> str:
     """What happened, specifically (outside ``jit``: the status must be concrete)."""
-    return describe_status(self.status, _residual_of(self))
+    value, label = _residual_of(self)
+    return describe_status(self.status, value, quantity=label)
 
 
 def _raise_if_failed(self, what: str | None = None):
