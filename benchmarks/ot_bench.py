@@ -51,11 +51,11 @@ def ours(inst, eps, kind):
     # n = 10,000 cost matrix would otherwise dominate)
     C, a, b = jnp.asarray(inst.cost), jnp.asarray(inst.a), jnp.asarray(inst.b)
     if kind == "theorylab sinkhorn":
-        fn = lambda: T.sinkhorn(C, a, b, eps=eps, max_iter=100_000)
+        fn = lambda: T.sinkhorn(C, a, b, eps=eps, max_steps=100_000)
     elif kind == "theorylab sinkhorn adaptive":
-        fn = lambda: T.sinkhorn(C, a, b, eps=eps, max_iter=100_000, momentum="adaptive")
+        fn = lambda: T.sinkhorn(C, a, b, eps=eps, max_steps=100_000, momentum="adaptive")
     else:
-        fn = lambda: T.sns(C, a, b, eps=eps, max_newton=300)
+        fn = lambda: T.sns(C, a, b, eps=eps, max_newton_steps=300)
 
     def run():
         r = fn()
@@ -63,7 +63,7 @@ def ours(inst, eps, kind):
         return r
 
     t, r = timed(run)
-    return dict(iters=f"{int(r.n_sinkhorn)}+{int(r.n_newton)}" if kind == "theorylab SNS" else int(r.n_sinkhorn),
+    return dict(iters=f"{int(r.sinkhorn_steps)}+{int(r.newton_steps)}" if kind == "theorylab SNS" else int(r.sinkhorn_steps),
                 time=t, err=l1(r.plan, a, b), cost=float(r.transport_cost))
 
 
@@ -120,13 +120,13 @@ def have(module):
 
 def cases(large, gpu=False):
     if gpu:
-        return [(T.datasets.random_assignment(10_000), 1 / 1200, "assignment n=10000 eta=1200"),
-                (T.datasets.point_clouds(10_000), 1e-3, "points n=10000 eps=1e-3")]
-    out = [(T.datasets.random_assignment(500), 1 / e, f"assignment n=500 eta={e}") for e in (100, 1200, 5000)]
-    out += [(T.datasets.point_clouds(n), 1e-3, f"points n={n} eps=1e-3") for n in (500, 1000, 2000)]
-    out += [(T.datasets.point_clouds(2000), e, f"points n=2000 eps={e:g}") for e in (1e-2, 3e-3)]
+        return [(T.datasets.random_assignment(jax.random.key(0), 10_000), 1 / 1200, "assignment n=10000 eta=1200"),
+                (T.datasets.point_clouds(jax.random.key(0), 10_000), 1e-3, "points n=10000 eps=1e-3")]
+    out = [(T.datasets.random_assignment(jax.random.key(0), 500), 1 / e, f"assignment n=500 eta={e}") for e in (100, 1200, 5000)]
+    out += [(T.datasets.point_clouds(jax.random.key(0), n), 1e-3, f"points n={n} eps=1e-3") for n in (500, 1000, 2000)]
+    out += [(T.datasets.point_clouds(jax.random.key(0), 2000), e, f"points n=2000 eps={e:g}") for e in (1e-2, 3e-3)]
     if large:
-        out.append((T.datasets.point_clouds(5000), 1e-3, "points n=5000 eps=1e-3"))
+        out.append((T.datasets.point_clouds(jax.random.key(0), 5000), 1e-3, "points n=5000 eps=1e-3"))
     out.append((T.datasets.digits_pair(), 1 / 1200, "digits 0->1 L1 eta=1200"))
     out.append((T.datasets.densities_1d(200, 2.0), 1e-3, "1-D densities n=200 p=2 eps=1e-3"))
     return out

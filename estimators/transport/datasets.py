@@ -1,41 +1,48 @@
 """Benchmark instances from Tang et al. (2024) and the spec: random assignment, point clouds, digits, 1-D densities.
 
-All are deterministic given ``seed`` (NumPy ``default_rng``), float64, uniform weights unless noted.
+The random ones are drawn from a JAX ``key`` (float64); all have uniform weights unless noted.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from theorylab.estimators.transport.geometry import cost_matrix
-from theorylab.validation import check_choice, check_integer
+from theorylab.validation import check_choice, check_integer, check_key
 
 __all__ = ["OTInstance", "random_assignment", "point_clouds", "digits_pair", "densities_1d"]
 
 
 class OTInstance(NamedTuple):
+    """A benchmark problem: cost matrix, marginals and a descriptive name."""
+
     cost: np.ndarray
     a: np.ndarray
     b: np.ndarray
     name: str
 
 
-def random_assignment(n: int = 500, seed: int = 0) -> OTInstance:
-    """``C ~ U[0, 1]^{n x n}`` (``default_rng(seed).random``), uniform marginals (the paper's case)."""
+def random_assignment(key, n: int = 500) -> OTInstance:
+    """``C ~ U[0, 1]^{n x n}`` drawn from ``key``, uniform marginals (the paper's case)."""
+    key = check_key(key)
     n = check_integer(n, "n", minimum=1)
-    C = np.random.default_rng(seed).random((n, n))
+    C = np.asarray(jax.random.uniform(key, (n, n), jnp.float64))
     w = np.full(n, 1.0 / n)
     return OTInstance(C, w, w.copy(), f"assignment n={n}")
 
 
-def point_clouds(n: int = 500, d: int = 2, seed: int = 0, cost: str = "sqeuclidean") -> OTInstance:
-    """Two clouds of ``n`` uniform points in ``[0, 1]^d`` (``x`` then ``y`` from one generator)."""
+def point_clouds(key, n: int = 500, d: int = 2, cost: str = "sqeuclidean") -> OTInstance:
+    """Two clouds of ``n`` uniform points in ``[0, 1]^d`` (``x`` and ``y`` from the two halves of ``key``)."""
+    key = check_key(key)
     n = check_integer(n, "n", minimum=1)
     d = check_integer(d, "d", minimum=1)
-    rng = np.random.default_rng(seed)
-    x, y = rng.random((n, d)), rng.random((n, d))
+    kx, ky = jax.random.split(key)
+    x = np.asarray(jax.random.uniform(kx, (n, d), jnp.float64))
+    y = np.asarray(jax.random.uniform(ky, (n, d), jnp.float64))
     C = np.asarray(cost_matrix(x, y, cost=cost))
     w = np.full(n, 1.0 / n)
     return OTInstance(C, w, w.copy(), f"point clouds n={n} d={d} {cost}")

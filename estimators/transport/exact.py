@@ -50,11 +50,13 @@ def emd(cost, a=None, b=None) -> ExactOT:
 
 
 def wasserstein_1d(x, a=None, y=None, b=None, *, p: float = 1.0) -> float:
-    r""":math:`W_p^p` between discrete measures on the line by the quantile formula
-    :math:`\int_0^1 |F^{-1}(t) - G^{-1}(t)|^p\,dt` (exact; Villani 2003, Thm 2.18).
+    r"""The Wasserstein distance :math:`W_p` between discrete measures on the line, from the
+    quantile formula :math:`W_p^p = \int_0^1 |F^{-1}(t) - G^{-1}(t)|^p\,dt` (exact; Villani 2003,
+    Thm 2.18).
 
-    ``y=None`` uses the support ``x`` for both measures. Returns :math:`W_p^p` (the OT cost with
-    ground cost :math:`|x - y|^p`).
+    ``y=None`` uses the support ``x`` for both measures. Returns :math:`W_p` itself (the OT cost
+    with ground cost :math:`|x - y|^p` is its ``p``-th power; POT's ``wasserstein_1d`` returns that
+    power).
     """
     x = np.asarray(as_float_array(x, "x", ndim=1))
     y = x if y is None else np.asarray(as_float_array(y, "y", ndim=1))
@@ -77,7 +79,7 @@ def wasserstein_1d(x, a=None, y=None, b=None, *, p: float = 1.0) -> float:
     mid = 0.5 * (t[1:] + t[:-1])
     qa = xs[np.minimum(np.searchsorted(Fa, mid), xs.size - 1)]
     qb = ys[np.minimum(np.searchsorted(Fb, mid), ys.size - 1)]
-    return float(a.sum() * np.sum(np.diff(t) * np.abs(qa - qb) ** p))
+    return float((a.sum() * np.sum(np.diff(t) * np.abs(qa - qb) ** p)) ** (1.0 / p))
 
 
 def entropy(w) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
+import numpy as np
 
 from theorylab.estimators.transport.potential import dual_value_from_mass, log_plan, primal_value
 from theorylab.numerics.solution import ConvergenceError, Status
@@ -29,8 +30,9 @@ class EntropicOTResult(NamedTuple):
     status:
         :class:`theorylab.numerics.Status` code (``SUCCESS``, ``MAX_STEPS``, ``NONFINITE``,
         ``LINE_SEARCH_FAILED`` when the Newton line search could not make progress).
-    n_sinkhorn, n_newton:
-        Sinkhorn sweeps and Newton steps taken (``n_newton`` is 0 for plain Sinkhorn).
+    sinkhorn_steps, newton_steps:
+        Sinkhorn sweeps and Newton steps taken (``newton_steps`` is 0 for plain Sinkhorn);
+        ``num_steps`` is their sum (the paper's iteration count).
     cg_iterations:
         Conjugate-gradient iterations per Newton step (zeros for plain Sinkhorn / unused slots).
     errors:
@@ -45,6 +47,8 @@ class EntropicOTResult(NamedTuple):
         :math:`\Phi(f, g)`; they agree at the solution (strong duality).
     eps:
         The regularisation (:math:`\eta = 1/\varepsilon`).
+    tol:
+        The marginal-error tolerance the solve was held to.
     """
 
     f: Any
@@ -52,8 +56,8 @@ class EntropicOTResult(NamedTuple):
     plan: Any
     converged: Any
     status: Any
-    n_sinkhorn: Any
-    n_newton: Any
+    sinkhorn_steps: Any
+    newton_steps: Any
     cg_iterations: Any
     errors: Any
     marginal_error: Any
@@ -61,6 +65,7 @@ class EntropicOTResult(NamedTuple):
     primal_value: Any
     dual_value: Any
     eps: Any
+    tol: Any
 
     @property
     def x(self):
@@ -73,9 +78,9 @@ class EntropicOTResult(NamedTuple):
         return self.g + 0.5 * self.eps[..., None]
 
     @property
-    def n_iterations(self):
+    def num_steps(self):
         """Total iterations, Sinkhorn sweeps plus Newton steps (the paper's count)."""
-        return self.n_sinkhorn + self.n_newton
+        return self.sinkhorn_steps + self.newton_steps
 
     @property
     def duality_gap(self):
@@ -84,17 +89,34 @@ class EntropicOTResult(NamedTuple):
 
     @property
     def message(self) -> str:
-        """Human-readable status (unbatched results only)."""
-        return Status(int(self.status)).message
+        """What happened, specifically: the stage whose budget ran out, or the recomputed error
+        against the tolerance (first failing case of a batch; outside ``jit``)."""
+        status = np.atleast_1d(np.asarray(self.status))
+        bad = np.flatnonzero(status != int(Status.SUCCESS))
+        if not bad.size:
+            return "converged"
+        i = int(bad[0])
+        pick = lambda v: float(np.atleast_1d(np.asarray(v)).reshape(-1)[min(i, np.size(v) - 1)])  # noqa: E731
+        code, err, tol = Status(int(status[i])), pick(self.marginal_error), pick(self.tol)
+        sweeps, newton = int(pick(self.sinkhorn_steps)), int(pick(self.newton_steps))
+        prefix = f"{bad.size} of {status.size} solves failed; first: " if status.size > 1 else ""
+        if code == Status.MAX_STEPS:
+            stage = f"the Newton budget ran out after {newton} steps (following {sweeps} Sinkhorn sweeps)" if newton \
+                else f"the Sinkhorn budget ran out after {sweeps} sweeps"
+            text = f"{stage}; L1 marginal error {err:.3e} against tol {tol:.3e}"
+        elif code == Status.FAILED:
+            text = (f"the iteration met its stopping test, but the recomputed L1 marginal error of the returned plan "
+                    f"is {err:.3e}, above tol {tol:.3e} (rounding in the final dense pass; a slightly looser tol "
+                    f"or float64 inputs avoid it)")
+        else:
+            text = f"{code.message} (status {code.name}) after {sweeps} sweeps and {newton} Newton steps; " \
+                   f"L1 marginal error {err:.3e} against tol {tol:.3e}"
+        return prefix + text
 
     def raise_if_failed(self, what: str = "entropic OT solve") -> "EntropicOTResult":
         """Raise :class:`~theorylab.numerics.ConvergenceError` unless every (batched) solve converged."""
-        conv = jnp.asarray(self.converged)
-        if not bool(jnp.all(conv)):
-            codes = jnp.asarray(self.status).reshape(-1)
-            first = Status(int(codes[jnp.argmin(jnp.asarray(conv).reshape(-1))]))
-            raise ConvergenceError(f"{what} did not converge: {first.message} "
-                                   f"(marginal error {jnp.max(jnp.asarray(self.marginal_error)):.3e})")
+        if not bool(np.all(np.asarray(self.converged))):
+            raise ConvergenceError(f"{what} did not converge: {self.message}")
         return self
 
 
@@ -115,10 +137,11 @@ def finalize(f, g, cost, a, b, eps, tol, status, n_sinkhorn, n_newton, cg_iterat
     status = jnp.where(ok, int(Status.SUCCESS), jnp.where(status == int(Status.SUCCESS), int(Status.FAILED), status))
     return EntropicOTResult(
         f=f, g=g, plan=p, converged=ok, status=status.astype(jnp.int32),
-        n_sinkhorn=jnp.asarray(n_sinkhorn, jnp.int32), n_newton=jnp.asarray(n_newton, jnp.int32),
+        sinkhorn_steps=jnp.asarray(n_sinkhorn, jnp.int32), newton_steps=jnp.asarray(n_newton, jnp.int32),
         cg_iterations=cg_iterations, errors=errors, marginal_error=err,
         transport_cost=jnp.sum(p * cost), primal_value=primal_value(p, cost, eps),
         dual_value=dual_value_from_mass(f, g, a, b, eps, p.sum()), eps=jnp.asarray(eps, cost.dtype),
+        tol=jnp.asarray(tol, cost.dtype),
     )
 
 

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 
 from theorylab.estimators.transport._checks import check_tolerance, validate_problem
 from theorylab.estimators.transport.output import EntropicOTResult, finalize
-from theorylab.numerics.solution import Status
+from theorylab.numerics.solution import Status, maybe_throw
 from theorylab.validation import check_integer
 
 __all__ = ["sinkhorn", "sinkhorn_sweeps", "SinkhornState"]
@@ -54,18 +54,18 @@ def _col_error(g, lse_cols, b, eps):
     return jnp.abs(jnp.exp(g / eps + lse_cols) - b).sum()
 
 
-def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_iter, momentum=None, momentum_start=100,
+def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_steps, momentum=None, momentum_start=100,
                     window=10, errors_length=None, offset=0, errors=None, extend=0):
-    """Run up to ``max_iter`` sweeps from ``(f, g)`` (jit-able core; no validation).
+    """Run up to ``max_steps`` sweeps from ``(f, g)`` (jit-able core; no validation).
 
     Returns the final :class:`SinkhornState`; ``errors`` has ``errors_length`` slots (default
-    ``max_iter``) and sweep ``k`` writes slot ``offset + k`` (pass ``errors`` to continue a trace).
-    With ``extend > 0`` sweeping continues past ``max_iter`` for up to ``extend`` more sweeps as
+    ``max_steps``) and sweep ``k`` writes slot ``offset + k`` (pass ``errors`` to continue a trace).
+    With ``extend > 0`` sweeping continues past ``max_steps`` for up to ``extend`` more sweeps as
     long as the linear rate of the last ``window`` sweeps projects convergence within the sweeps
     left (re-checked every sweep).
     """
     log_a, log_b = jnp.log(a), jnp.log(b)
-    length = max_iter if errors_length is None else errors_length
+    length = max_steps if errors_length is None else errors_length
     lse_cols = _lse_over_rows(f, cost, eps)
     rows0 = jnp.abs(jnp.exp(f / eps + _lse_over_cols(g, cost, eps)) - a).sum()
     err0 = _col_error(g, lse_cols, b, eps) + rows0
@@ -83,12 +83,12 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_iter, momentum=None, mome
         k = s.iteration
         last, rate = window_rate(s)
         needed = jnp.log(tol / last) / jnp.log(jnp.where(rate < 1.0, rate, 0.5))
-        return (k > window) & (rate < 1.0) & (needed <= max_iter + extend - k)
+        return (k > window) & (rate < 1.0) & (needed <= max_steps + extend - k)
 
     def cond(s):
-        go = s.iteration < max_iter
+        go = s.iteration < max_steps
         if extend > 0:
-            go = go | ((s.iteration < max_iter + extend) & projected_ok(s))
+            go = go | ((s.iteration < max_steps + extend) & projected_ok(s))
         return (s.error > tol) & go & jnp.isfinite(s.error)
 
     def body(s):
@@ -112,8 +112,8 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_iter, momentum=None, mome
     return jax.lax.while_loop(cond, body, state)
 
 
-def sinkhorn(cost, a=None, b=None, *, eps, tol: float = 1e-8, max_iter: int = 10_000,
-             momentum=None, momentum_start: int = 100, init=None) -> EntropicOTResult:
+def sinkhorn(cost, a=None, b=None, *, eps, tol: float = 1e-8, max_steps: int = 10_000,
+             momentum=None, momentum_start: int = 100, init=None, throw: bool = False) -> EntropicOTResult:
     r"""Solve entropic OT by log-domain Sinkhorn (float64 by default, jit/vmap-able core).
 
     Parameters
@@ -126,13 +126,16 @@ def sinkhorn(cost, a=None, b=None, *, eps, tol: float = 1e-8, max_iter: int = 10
         Regularisation :math:`\varepsilon > 0` (:math:`\eta = 1/\varepsilon`).
     tol:
         Stop when the L1 error of both marginals is at most ``tol``.
-    max_iter:
+    max_steps:
         Sweep budget; reaching it gives ``converged=False``, ``status=MAX_STEPS``.
     momentum:
         ``None`` (plain), a constant in (0, 2), or ``"adaptive"`` (Lehmann et al. 2021 rule, set
         once after ``momentum_start`` sweeps).
     init:
         Optional warm start ``(f, g)``.
+    throw:
+        Raise :class:`~theorylab.numerics.ConvergenceError` (with the specific reason) when the
+        solve did not converge, instead of returning the result with its status.
 
     Returns
     -------
@@ -140,15 +143,16 @@ def sinkhorn(cost, a=None, b=None, *, eps, tol: float = 1e-8, max_iter: int = 10
     """
     cost, a, b, eps = validate_problem(cost, a, b, eps)
     tol = check_tolerance(tol, cost.dtype)
-    max_iter = check_integer(max_iter, "max_iter", minimum=1)
+    max_steps = check_integer(max_steps, "max_steps", minimum=1)
     momentum_start = check_integer(momentum_start, "momentum_start", minimum=11)
     if momentum is not None and momentum != "adaptive":
         if isinstance(momentum, str) or not (0.0 < float(momentum) < 2.0):
             raise ValueError(f"`momentum` must be None, 'adaptive' or a number in (0, 2), got {momentum!r}")
         momentum = float(momentum)
     f0, g0 = _initial(init, cost)
-    return _sinkhorn_jit(cost, a, b, eps, f0, g0, tol=tol, max_iter=max_iter, momentum=momentum,
-                         momentum_start=momentum_start)
+    out = _sinkhorn_jit(cost, a, b, eps, f0, g0, tol=tol, max_steps=max_steps, momentum=momentum,
+                        momentum_start=momentum_start)
+    return maybe_throw(out, throw, "sinkhorn", field="f")
 
 
 def _initial(init, cost):
@@ -162,9 +166,9 @@ def _initial(init, cost):
     return f0, g0
 
 
-@jax.jit(static_argnames=("tol", "max_iter", "momentum", "momentum_start"))
-def _sinkhorn_jit(cost, a, b, eps, f0, g0, *, tol, max_iter, momentum, momentum_start):
-    s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_iter=max_iter, momentum=momentum,
+@jax.jit(static_argnames=("tol", "max_steps", "momentum", "momentum_start"))
+def _sinkhorn_jit(cost, a, b, eps, f0, g0, *, tol, max_steps, momentum, momentum_start):
+    s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_steps=max_steps, momentum=momentum,
                         momentum_start=momentum_start)
     status = jnp.where(s.error <= tol, int(Status.SUCCESS),
                        jnp.where(jnp.isfinite(s.error), int(Status.MAX_STEPS), int(Status.NONFINITE)))

@@ -48,7 +48,7 @@ from theorylab.estimators.transport.sparse_newton import (
     schur_matvec,
     sparsify,
 )
-from theorylab.numerics.solution import Status
+from theorylab.numerics.solution import Status, maybe_throw
 from theorylab.validation import check_choice, check_in_range, check_integer
 
 __all__ = ["sns", "NewtonState"]
@@ -189,23 +189,23 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
     return jax.lax.while_loop(cond, body, state)
 
 
-def sns(cost, a=None, b=None, *, eps, n_sinkhorn: int = 20, max_newton: int = 50, tol: float = 1e-8,
+def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int = 20, max_newton_steps: int = 50, tol: float = 1e-8,
         sparsify: str = "mass", mass_tol: float = 0.01, density: float | None = None,
         max_row_nnz: int | None = None, shift: float | None = 1.0, pin: bool = False,
         sinkhorn_extend: int = 300, cg_tol: float | None = None,
-        cg_maxiter: int = 1000, init=None) -> EntropicOTResult:
+        cg_max_steps: int = 1000, init=None, throw: bool = False) -> EntropicOTResult:
     r"""Solve entropic OT by Sinkhorn-Newton-Sparse (safe SSNS-style defaults).
 
     Parameters
     ----------
     cost, a, b, eps:
         The problem, as in :func:`~theorylab.estimators.transport.sinkhorn_solver` (:math:`\eta = 1/\varepsilon`).
-    n_sinkhorn:
+    sinkhorn_steps:
         Stage-1 Sinkhorn sweeps (the paper's ``N1``; 0 starts Newton from ``init`` or zeros).
     sinkhorn_extend:
         Continue Sinkhorn for up to this many extra sweeps while its measured rate projects
-        convergence within them (needs ``n_sinkhorn >= 11``); 0 disables (the paper's algorithm).
-    max_newton:
+        convergence within them (needs ``sinkhorn_steps >= 11``); 0 disables (the paper's algorithm).
+    max_newton_steps:
         Newton-step budget (``N2``).
     tol:
         Stop when the L1 error of both marginals is at most ``tol``.
@@ -224,23 +224,26 @@ def sns(cost, a=None, b=None, *, eps, n_sinkhorn: int = 20, max_newton: int = 50
     cg_tol:
         Relative residual for CG; ``None`` (default) uses the forcing term
         ``clip(sqrt(marginal error), 1e-12, 1e-2)`` (inexact Newton, superlinear near the end).
-    cg_maxiter:
+    cg_max_steps:
         CG iteration cap per Newton step.
     init:
         Optional warm start ``(f, g)``.
+    throw:
+        Raise :class:`~theorylab.numerics.ConvergenceError` (with the specific reason) when the
+        solve did not converge.
 
     Returns
     -------
     theorylab.estimators.transport.EntropicOTResult
-        ``n_sinkhorn`` and ``n_newton`` count the two stages, ``cg_iterations`` the CG work per
+        ``sinkhorn_steps`` and ``newton_steps`` count the two stages (``num_steps`` their sum), ``cg_iterations`` the CG work per
         Newton step, ``errors`` the marginal error after every sweep and step.
     """
     cost, a, b, eps = validate_problem(cost, a, b, eps)
     tol = check_tolerance(tol, cost.dtype)
     n, m = cost.shape
-    n_sinkhorn = check_integer(n_sinkhorn, "n_sinkhorn", minimum=0)
+    n_sinkhorn = check_integer(sinkhorn_steps, "sinkhorn_steps", minimum=0)
     sinkhorn_extend = check_integer(sinkhorn_extend, "sinkhorn_extend", minimum=0) if n_sinkhorn > 10 else 0
-    max_newton = check_integer(max_newton, "max_newton", minimum=1)
+    max_newton = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
     check_choice(sparsify, "sparsify", ("mass", "topk"))
     if sparsify == "topk":
         if density is None:
@@ -255,11 +258,12 @@ def sns(cost, a=None, b=None, *, eps, n_sinkhorn: int = 20, max_newton: int = 50
         shift = float(check_in_range(shift, "shift", 0.0, None, closed=(False, True)))
     if cg_tol is not None:
         cg_tol = float(check_in_range(cg_tol, "cg_tol", 0.0, 1.0, closed=(False, False)))
-    cg_maxiter = check_integer(cg_maxiter, "cg_maxiter", minimum=1)
+    cg_maxiter = check_integer(cg_max_steps, "cg_max_steps", minimum=1)
     f0, g0 = _initial(init, cost)
-    return _sns_jit(cost, a, b, eps, f0, g0, tol=tol, n_sinkhorn=n_sinkhorn, max_newton=max_newton,
-                    rule=sparsify, mass_tol=mass_tol, density=density, capacity=capacity, shift=shift,
-                    pin=bool(pin), extend=sinkhorn_extend, cg_tol=cg_tol, cg_maxiter=cg_maxiter)
+    out = _sns_jit(cost, a, b, eps, f0, g0, tol=tol, n_sinkhorn=n_sinkhorn, max_newton=max_newton,
+                   rule=sparsify, mass_tol=mass_tol, density=density, capacity=capacity, shift=shift,
+                   pin=bool(pin), extend=sinkhorn_extend, cg_tol=cg_tol, cg_maxiter=cg_maxiter)
+    return maybe_throw(out, throw, "sns", field="f")
 
 
 @jax.jit(static_argnames=("tol", "n_sinkhorn", "max_newton", "rule", "mass_tol", "density", "capacity",
@@ -268,7 +272,7 @@ def _sns_jit(cost, a, b, eps, f0, g0, *, tol, n_sinkhorn, max_newton, rule, mass
              shift, pin, extend, cg_tol, cg_maxiter):
     length = n_sinkhorn + extend + max_newton
     if n_sinkhorn > 0:
-        s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_iter=n_sinkhorn, errors_length=length,
+        s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_steps=n_sinkhorn, errors_length=length,
                             extend=extend)
         f, g, errors, n_sweeps = s.f, s.g, s.errors, s.iteration
     else:

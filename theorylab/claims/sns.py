@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -37,19 +38,19 @@ def measure_derivatives(key):
 
 
 def measure_iterations(key, *, n: int, max_iter: int):
-    inst = T.datasets.random_assignment(n)
+    inst = T.datasets.random_assignment(key, n)
     eps = 1.0 / ETA
-    plain = T.sinkhorn(inst.cost, eps=eps, tol=1e-8, max_iter=max_iter)
-    paper = T.sns(inst.cost, eps=eps, n_sinkhorn=20, sparsify="topk", density=5.0 / n, shift=None, sinkhorn_extend=0)
-    safe = T.sns(inst.cost, eps=eps, n_sinkhorn=20)
-    total = int(paper.n_iterations)
-    sweeps = int(plain.n_sinkhorn) if bool(plain.converged) else float("inf")
+    plain = T.sinkhorn(inst.cost, eps=eps, tol=1e-8, max_steps=max_iter)
+    paper = T.sns(inst.cost, eps=eps, sinkhorn_steps=20, sparsify="topk", density=5.0 / n, shift=None, sinkhorn_extend=0)
+    safe = T.sns(inst.cost, eps=eps, sinkhorn_steps=20)
+    total = int(paper.num_steps)
+    sweeps = int(plain.sinkhorn_steps) if bool(plain.converged) else float("inf")
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    ax.semilogy(np.arange(1, int(plain.n_sinkhorn) + 1), _valid(plain.errors), label="log-domain Sinkhorn")
+    ax.semilogy(np.arange(1, int(plain.sinkhorn_steps) + 1), _valid(plain.errors), label="log-domain Sinkhorn")
     for r, lab in ((paper, "SNS, top-k 5/n, no shift (paper)"), (safe, "SNS, mass rule + shift (default)")):
         e = _valid(r.errors)
-        ax.semilogy(np.arange(1, e.size + 1), e, marker=".", label=f"{lab}: {int(r.n_sinkhorn)}+{int(r.n_newton)}")
+        ax.semilogy(np.arange(1, e.size + 1), e, marker=".", label=f"{lab}: {int(r.sinkhorn_steps)}+{int(r.newton_steps)}")
     ax.axhline(1e-8, color="k", lw=0.8, ls=":")
     ax.set_xscale("log")
     ax.set_xlabel("iteration (sweeps, then Newton steps)")
@@ -58,13 +59,13 @@ def measure_iterations(key, *, n: int, max_iter: int):
     ax.legend(fontsize=7)
     fig.tight_layout()
     return Measurement(
-        {"plain Sinkhorn sweeps to 1e-8": sweeps, "SNS Newton steps (top-k 5/n)": int(paper.n_newton),
+        {"plain Sinkhorn sweeps to 1e-8": sweeps, "SNS Newton steps (top-k 5/n)": int(paper.newton_steps),
          "iteration ratio Sinkhorn / SNS": sweeps / total, "SNS converged (top-k 5/n)": float(bool(paper.converged)),
-         "SNS Newton steps (default)": int(safe.n_newton)},
+         "SNS Newton steps (default)": int(safe.newton_steps)},
         figure=fig,
-        notes=f"C ~ U[0,1] (default_rng(0)), uniform marginals; SNS top-k: {int(paper.n_sinkhorn)}+{int(paper.n_newton)} "
-        f"iterations, CG iterations per step {np.asarray(paper.cg_iterations)[: int(paper.n_newton)].tolist()}; "
-        f"default SNS: {int(safe.n_sinkhorn)}+{int(safe.n_newton)}")
+        notes=f"C ~ U[0,1] drawn from the claim key, uniform marginals; SNS top-k: {int(paper.sinkhorn_steps)}+{int(paper.newton_steps)} "
+        f"iterations, CG iterations per step {np.asarray(paper.cg_iterations)[: int(paper.newton_steps)].tolist()}; "
+        f"default SNS: {int(safe.sinkhorn_steps)}+{int(safe.newton_steps)}")
 
 
 def _dropped_outside_top(P, ks):
@@ -73,15 +74,15 @@ def _dropped_outside_top(P, ks):
 
 
 def measure_sparsity(key, *, n: int, late: int):
-    inst = T.datasets.random_assignment(n)
+    inst = T.datasets.random_assignment(key, n)
     eps = 1.0 / ETA
-    early = T.sinkhorn(inst.cost, eps=eps, tol=1e-12, max_iter=20)
-    later = T.sinkhorn(inst.cost, eps=eps, tol=1e-12, max_iter=late)
+    early = T.sinkhorn(inst.cost, eps=eps, tol=1e-12, max_steps=20)
+    later = T.sinkhorn(inst.cost, eps=eps, tol=1e-12, max_steps=late)
     ks = (2 * n, 5 * n, 10 * n)
     d20 = _dropped_outside_top(np.asarray(early.plan), ks)
     dl = _dropped_outside_top(np.asarray(later.plan), ks)
-    pc = T.datasets.point_clouds(n)
-    pcr = T.sinkhorn(pc.cost, eps=1e-3, tol=1e-12, max_iter=20)
+    pc = T.datasets.point_clouds(key, n)
+    pcr = T.sinkhorn(pc.cost, eps=1e-3, tol=1e-12, max_steps=20)
     dpc = _dropped_outside_top(np.asarray(pcr.plan), (2 * n, 5 * n, 10 * n, 30 * n))
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.0, 3.4))
@@ -104,8 +105,8 @@ def measure_sparsity(key, *, n: int, late: int):
 
 def measure_bias_bound(key, *, sizes):
     values, notes = {}, []
-    cases = [("assignment", T.datasets.random_assignment(sizes[0]), 1.0 / ETA)]
-    cases += [(f"point clouds n={n}", T.datasets.point_clouds(n), 1e-3) for n in sizes]
+    cases = [("assignment", T.datasets.random_assignment(key, sizes[0]), 1.0 / ETA)]
+    cases += [(f"point clouds n={n}", T.datasets.point_clouds(key, n), 1e-3) for n in sizes]
     for name, inst, eps in cases:
         r = T.sns(inst.cost, inst.a, inst.b, eps=eps)
         exact = T.emd(inst.cost, inst.a, inst.b).cost
@@ -130,8 +131,8 @@ def _ott_solve(inst, eps):
 
 def measure_peer_agreement(key, *, n: int):
     values, notes = {}, []
-    for name, inst, eps in (("assignment", T.datasets.random_assignment(n), 1.0 / ETA),
-                            ("point clouds", T.datasets.point_clouds(n), 1e-3)):
+    for name, inst, eps in (("assignment", T.datasets.random_assignment(key, n), 1.0 / ETA),
+                            ("point clouds", T.datasets.point_clouds(key, n), 1e-3)):
         ours = T.sns(inst.cost, inst.a, inst.b, eps=eps, tol=1e-10)
         out = _ott_solve(inst, eps)
         P = np.asarray(out.matrix)
@@ -144,7 +145,7 @@ def measure_peer_agreement(key, *, n: int):
 
 
 def measure_certificate(key, *, n: int):
-    inst = T.datasets.point_clouds(n)
+    inst = T.datasets.point_clouds(key, n)
     r = T.sns(inst.cost, inst.a, inst.b, eps=1e-3)
     cert = T.certificate(r, inst.cost, inst.a, inst.b)
     return Measurement(
@@ -158,46 +159,46 @@ def measure_certificate(key, *, n: int):
 def measure_safety(key, *, max_newton: int):
     inst = T.datasets.digits_pair()
     eps = 1.0 / ETA
-    bare = T.sns(inst.cost, inst.a, inst.b, eps=eps, shift=None, sparsify="topk", density=5.0 / 64, max_newton=max_newton,
+    bare = T.sns(inst.cost, inst.a, inst.b, eps=eps, shift=None, sparsify="topk", density=5.0 / 64, max_newton_steps=max_newton,
                  sinkhorn_extend=0)
-    safe = T.sns(inst.cost, inst.a, inst.b, eps=eps, max_newton=max_newton)
+    safe = T.sns(inst.cost, inst.a, inst.b, eps=eps, max_newton_steps=max_newton)
     return Measurement(
         {"no shift: converged flag": float(bool(bare.converged)),
          "no shift: reported marginal error": float(bare.marginal_error),
-         "shift: total iterations": int(safe.n_iterations), "shift: marginal L1": float(safe.marginal_error)},
+         "shift: total iterations": int(safe.num_steps), "shift: marginal L1": float(safe.marginal_error)},
         notes=f"digits 0 -> 1 (8x8, L1 cost, pixel floor 1e-3), eta = {ETA:g}; no-shift status: {bare.message}; "
-        f"shift: {int(safe.n_sinkhorn)}+{int(safe.n_newton)}, converged {bool(safe.converged)}")
+        f"shift: {int(safe.sinkhorn_steps)}+{int(safe.newton_steps)}, converged {bool(safe.converged)}")
 
 
 def measure_density(key, *, n: int, max_newton: int):
-    inst = T.datasets.point_clouds(n)
-    mass = T.sns(inst.cost, eps=1e-3, max_newton=max_newton)
-    fixed = T.sns(inst.cost, eps=1e-3, sparsify="topk", density=30.0 / n, max_newton=max_newton)
+    inst = T.datasets.point_clouds(key, n)
+    mass = T.sns(inst.cost, eps=1e-3, max_newton_steps=max_newton)
+    fixed = T.sns(inst.cost, eps=1e-3, sparsify="topk", density=30.0 / n, max_newton_steps=max_newton)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.0, 3.4))
     for r, lab in ((mass, "mass rule (delta = 0.01 |grad|)"), (fixed, "top-k, 30/n")):
-        e = _valid(r.errors)[int(r.n_sinkhorn):]
-        ax.semilogy(np.arange(1, e.size + 1), e, marker=".", label=f"{lab}: {int(r.n_newton)} steps")
+        e = _valid(r.errors)[int(r.sinkhorn_steps):]
+        ax.semilogy(np.arange(1, e.size + 1), e, marker=".", label=f"{lab}: {int(r.newton_steps)} steps")
     ax.set_xlabel("Newton step")
     ax.set_ylabel("L1 marginal error")
     ax.set_title(f"Point clouds n = {n}, eps = 1e-3")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fixed_steps = int(fixed.n_newton) if bool(fixed.converged) else float("inf")
-    return Measurement({"mass rule Newton steps": int(mass.n_newton) if bool(mass.converged) else float("inf"),
+    fixed_steps = int(fixed.newton_steps) if bool(fixed.converged) else float("inf")
+    return Measurement({"mass rule Newton steps": int(mass.newton_steps) if bool(mass.converged) else float("inf"),
                         "top-k 30/n Newton steps": fixed_steps}, figure=fig,
                        notes=f"top-k converged {bool(fixed.converged)}")
 
 
 def measure_large(key, *, n: int, max_iter: int):
-    inst = T.datasets.random_assignment(n)
+    inst = T.datasets.random_assignment(key, n)
     eps = 1.0 / ETA
-    r = T.sns(inst.cost, eps=eps, max_newton=100)
+    r = T.sns(inst.cost, eps=eps, max_newton_steps=100)
     t0 = time.perf_counter()
-    plain = T.sinkhorn(inst.cost, eps=eps, max_iter=max_iter)
+    plain = T.sinkhorn(inst.cost, eps=eps, max_steps=max_iter)
     plain.f.block_until_ready()
-    sweeps = int(plain.n_sinkhorn) if bool(plain.converged) else float("inf")
-    return Measurement({"SNS total iterations": int(r.n_iterations) if bool(r.converged) else float("inf"),
+    sweeps = int(plain.sinkhorn_steps) if bool(plain.converged) else float("inf")
+    return Measurement({"SNS total iterations": int(r.num_steps) if bool(r.converged) else float("inf"),
                         "plain Sinkhorn sweeps": sweeps},
                        notes=f"n = {n}; plain Sinkhorn capped at {max_iter} sweeps ({time.perf_counter() - t0:.0f} s)")
 
@@ -207,10 +208,10 @@ def measure_bandwidth(key, *, n: int, sweeps: int):
 
     from theorylab.estimators.transport.sinkhorn_solver import sinkhorn_sweeps
 
-    inst = T.datasets.random_assignment(n)
+    inst = T.datasets.random_assignment(key, n)
     C = jnp.asarray(inst.cost)
     a = jnp.asarray(inst.a)
-    run = jax.jit(lambda C: sinkhorn_sweeps(jnp.zeros(n), jnp.zeros(n), C, a, a, 1.0 / ETA, tol=0.0, max_iter=sweeps).f)
+    run = jax.jit(lambda C: sinkhorn_sweeps(jnp.zeros(n), jnp.zeros(n), C, a, a, 1.0 / ETA, tol=0.0, max_steps=sweeps).f)
     read = jax.jit(lambda C: jnp.sum(C, 0) + jnp.sum(C, 1))
     run(C).block_until_ready()
     read(C).block_until_ready()
