@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 
@@ -36,21 +37,23 @@ def cosine_schedule(step, *, learning_rate: float, total_steps: int, final_fract
     return end + (learning_rate - end) * 0.5 * (1.0 + jnp.cos(jnp.pi * frac))
 
 
-class Adam(NamedTuple):
+class Adam(eqx.Module):
     """Adam(W) optimizer with cosine decay over ``total_steps`` (``None``: constant rate).
 
-    ``init(params) -> AdamState``; ``update(state, params, grads) -> (params, state)``.
+    ``init(params) -> AdamState``; ``update(state, params, grads) -> (params, state)``. A frozen
+    configuration with static fields (hashable: it can be a static argument of a compiled loop).
     """
 
-    learning_rate: float = 1e-3
-    total_steps: int | None = None
-    b1: float = 0.9
-    b2: float = 0.999
-    eps: float = 1e-8
-    weight_decay: float = 0.0
-    final_fraction: float = 0.0
+    learning_rate: float = eqx.field(default=1e-3, static=True)
+    total_steps: int | None = eqx.field(default=None, static=True)
+    b1: float = eqx.field(default=0.9, static=True)
+    b2: float = eqx.field(default=0.999, static=True)
+    eps: float = eqx.field(default=1e-8, static=True)
+    weight_decay: float = eqx.field(default=0.0, static=True)
+    final_fraction: float = eqx.field(default=0.0, static=True)
 
     def validate(self) -> Adam:
+        """Check every hyper-parameter's range; returns ``self``."""
         check_positive(self.learning_rate, "learning_rate")
         if self.total_steps is not None:
             check_integer(self.total_steps, "total_steps", minimum=1)
@@ -62,16 +65,19 @@ class Adam(NamedTuple):
         return self
 
     def rate(self, step):
+        """Learning rate at ``step`` (cosine decay when ``total_steps`` is set)."""
         if self.total_steps is None:
             return jnp.asarray(self.learning_rate)
         return cosine_schedule(step, learning_rate=self.learning_rate, total_steps=self.total_steps,
                                final_fraction=self.final_fraction)
 
     def init(self, params) -> AdamState:
+        """Zero moments shaped like ``params``."""
         zeros = jax.tree.map(jnp.zeros_like, params)
         return AdamState(jnp.asarray(0), zeros, jax.tree.map(jnp.zeros_like, params))
 
     def update(self, state: AdamState, params, grads):
+        """One AdamW step: returns ``(new_params, new_state)``."""
         t = state.step + 1
         mean = jax.tree.map(lambda m, g: self.b1 * m + (1 - self.b1) * g, state.mean, grads)
         second = jax.tree.map(lambda v, g: self.b2 * v + (1 - self.b2) * g * g, state.second, grads)

@@ -49,6 +49,7 @@ def newton(
     tol: float = 1e-10,
     max_steps: int = 100,
     residual_tol: float | None = None,
+    accept_residual: float | None = None,
     throw: bool = False,
 ) -> Solution:
     """Solve ``fn(x, args) = 0`` by Newton's method (optimistix), returning a status.
@@ -66,6 +67,11 @@ def newton(
         Maximum number of Newton steps.
     residual_tol:
         If given, also require ``max|F(x)| <= residual_tol`` for success.
+    accept_residual:
+        If given, a solve that ran out of steps (optimistix's step test never passed) is reported
+        converged when ``max|F(x)| <= accept_residual``: for problems where a saturating coordinate
+        keeps the steps large while the residual is already at rounding level. ``num_steps`` then
+        equals ``max_steps``, so the stall stays visible.
     throw:
         Raise (also inside ``jit``) when the solve fails.
     """
@@ -73,6 +79,8 @@ def newton(
     check_positive(tol, "tol")
     if residual_tol is not None:
         check_positive(residual_tol, "residual_tol")
+    if accept_residual is not None:
+        check_positive(accept_residual, "accept_residual")
     sol = optx.root_find(
         fn, optx.Newton(rtol=tol, atol=tol), x0, args=args, max_steps=max_steps, throw=False
     )
@@ -84,5 +92,8 @@ def newton(
         status = jnp.where(
             (status == int(Status.SUCCESS)) & (residual > residual_tol), int(Status.FAILED), status
         )
+    if accept_residual is not None:
+        stalled = (status == int(Status.MAX_STEPS)) & (residual <= accept_residual)
+        status = jnp.where(stalled, int(Status.SUCCESS), status)
     out = Solution(sol.value, status, residual, sol.stats["num_steps"])
     return maybe_throw(out, throw, "newton")

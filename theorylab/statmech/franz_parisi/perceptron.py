@@ -45,12 +45,14 @@ import functools
 import math
 from typing import NamedTuple
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import log_ndtr, logsumexp
 
 from theorylab.numerics import Status, composite_gaussian_rule, gauss_hermite, gauss_legendre, newton
+from theorylab.numerics.solution import maybe_throw, status_result
 from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_positive
 
 __all__ = [
@@ -70,17 +72,17 @@ __all__ = [
 _ENTROPIC_OFFSETS = (0.0, -1.0, 1.0, -3.0, 3.0, -10.0, 10.0, -40.0, 40.0)
 
 
-class QuadratureSpec(NamedTuple):
-    """Quadrature orders (static; every result is computed on one spec)."""
+class QuadratureSpec(eqx.Module):
+    """Quadrature orders (static; every result is computed on one spec). A frozen configuration."""
 
-    entropic_order: int = 48  #: Legendre nodes per panel of the z-average (10 panels)
-    m_nodes: int = 400  #: Legendre nodes for m in [-1, 1] (task 1)
-    u_nodes: int = 80  #: Legendre nodes for the teacher field u in [0, cutoff]
-    w_nodes: int = 30  #: Gauss-Hermite nodes for the independent field w
-    x_nodes: int = 120  #: Gauss-Hermite nodes for the replica field x of G_E (H^beta is steep in x)
-    task2_x_nodes: int = 240  #: Legendre nodes for the task-2 cavity field on [-9, 9]
-    task2_m_nodes: int = 160  #: Legendre nodes for m and m1 in task 2
-    cutoff: float = 12.0
+    entropic_order: int = eqx.field(default=48, static=True)  #: Legendre nodes per panel of the z-average (10 panels)
+    m_nodes: int = eqx.field(default=400, static=True)  #: Legendre nodes for m in [-1, 1] (task 1)
+    u_nodes: int = eqx.field(default=80, static=True)  #: Legendre nodes for the teacher field u in [0, cutoff]
+    w_nodes: int = eqx.field(default=30, static=True)  #: Gauss-Hermite nodes for the independent field w
+    x_nodes: int = eqx.field(default=120, static=True)  #: Gauss-Hermite nodes for the replica field x of G_E
+    task2_x_nodes: int = eqx.field(default=240, static=True)  #: Legendre nodes for the task-2 cavity field on [-9, 9]
+    task2_m_nodes: int = eqx.field(default=160, static=True)  #: Legendre nodes for m and m1 in task 2
+    cutoff: float = eqx.field(default=12.0, static=True)
 
     def refined(self) -> "QuadratureSpec":
         """Every rule doubled (for convergence checks)."""
@@ -88,6 +90,7 @@ class QuadratureSpec(NamedTuple):
                               2 * self.x_nodes, 2 * self.task2_x_nodes, 2 * self.task2_m_nodes, self.cutoff)
 
     def validate(self) -> "QuadratureSpec":
+        """Check every order (>= 8) and the cutoff; returns ``self``."""
         for name in ("entropic_order", "m_nodes", "u_nodes", "w_nodes", "x_nodes", "task2_x_nodes", "task2_m_nodes"):
             check_integer(getattr(self, name), name, minimum=8)
         check_positive(self.cutoff, "cutoff")
@@ -186,25 +189,26 @@ def _admissible(x):
     return (x[1] ** 2 < x[0]) & (x[0] < x[2]) & (x[2] < 1.0)
 
 
-def _solve_map(g, x0, warm_steps, damping, newton_steps):
-    """Damped fixed point ``x <- x + damping (g(x) - x)`` for ``warm_steps``, then Newton on
-    ``g(x) - x`` in the unconstrained coordinates. Returns (x, status, residual)."""
-    x = jax.lax.fori_loop(0, warm_steps, lambda _, x: x + damping * (g(x) - x), x0)
+def _solve_map(g, x0, warm_steps, step_size, newton_steps):
+    """Relaxed fixed point ``x <- x + step_size (g(x) - x)`` for ``warm_steps``, then Newton on
+    ``g(x) - x`` in the unconstrained coordinates. Returns (x, status, residual, Newton steps).
+
+    Near ``r = sqrt(q)`` the unconstrained coordinate saturates and Newton's step test can run out
+    of steps at a residual already at rounding level; ``accept_residual=1e-12`` asks
+    :func:`~theorylab.numerics.newton` to count such a stall as converged (documented there)."""
+    x = jax.lax.fori_loop(0, warm_steps, lambda _, x: x + step_size * (g(x) - x), x0)
     sol = newton(lambda th, _: g(_from_theta(th)) - _from_theta(th), _to_theta(x), None, max_steps=newton_steps,
-                 tol=1e-10, residual_tol=1e-10)
-    xs = _from_theta(sol.value)
-    # near r = sqrt(q) the unconstrained coordinate saturates and Newton's step test can run out of
-    # steps at a residual already at rounding level: that is a converged saddle point
-    status = jnp.where((sol.status == int(Status.MAX_STEPS)) & (sol.residual < 1e-12), int(Status.SUCCESS), sol.status)
-    return xs, status, sol.residual
+                 tol=1e-10, residual_tol=1e-10, accept_residual=1e-12)
+    return _from_theta(sol.value), sol.status, sol.residual, sol.num_steps
 
 
 # ---------------------------------------------------------------------------------------------
 # results
 
 
+@status_result
 class Task1Result(NamedTuple):
-    """Task-1 saddle point (batched along a sweep)."""
+    """Task-1 saddle point (batched along a sweep); ``num_steps`` counts the Newton steps."""
 
     alpha: jax.Array
     q: jax.Array
@@ -219,10 +223,7 @@ class Task1Result(NamedTuple):
     residual: jax.Array
     status: jax.Array
     spectral_radius: jax.Array  #: of the fixed-point map's Jacobian (> 1: damped iteration unstable)
-
-    @property
-    def converged(self):
-        return self.status == int(Status.SUCCESS)
+    num_steps: jax.Array
 
 
 class ReferenceMarginal(NamedTuple):
@@ -232,8 +233,9 @@ class ReferenceMarginal(NamedTuple):
     masses: jax.Array
 
 
+@status_result
 class Task2Result(NamedTuple):
-    """Task-2 (Franz-Parisi) saddle point."""
+    """Task-2 (Franz-Parisi) saddle point; ``num_steps`` counts the Newton steps."""
 
     alpha2: jax.Array
     r0: jax.Array
@@ -252,12 +254,10 @@ class Task2Result(NamedTuple):
     phi: jax.Array
     residual: jax.Array
     status: jax.Array
-
-    @property
-    def converged(self):
-        return self.status == int(Status.SUCCESS)
+    num_steps: jax.Array
 
 
+@status_result
 class Transition(NamedTuple):
     """First-order transition of task 1: the alpha where both branches have equal free entropy."""
 
@@ -266,27 +266,26 @@ class Transition(NamedTuple):
     high: Task1Result
     status: int
     residual: float
-
-    @property
-    def converged(self):
-        return self.status == int(Status.SUCCESS)
+    num_steps: int
 
 
 BRANCH_STARTS = {"low": ((0.3, 0.2, 0.5), 80, 0.3), "high": ((0.97, 0.97, 0.975), 10, 0.2)}
 
 
-class ContinualPerceptron(NamedTuple):
+class ContinualPerceptron(eqx.Module):
     """The binary-perceptron continual-learning model at inverse temperature ``beta``.
 
     ``kl_to_uniform`` keeps the KL of task 1 to the uniform prior (the appendix variant: the
-    entropic term gains ``beta S(m)``). Hashable: pass it as a static argument.
+    entropic term gains ``beta S(m)``). A frozen configuration with static fields (hashable: the
+    compiled kernels take it as a static argument).
     """
 
-    beta: float = 20.0
-    kl_to_uniform: bool = False
-    quad: QuadratureSpec = QuadratureSpec()
+    beta: float = eqx.field(default=20.0, static=True)
+    kl_to_uniform: bool = eqx.field(default=False, static=True)
+    quad: QuadratureSpec = eqx.field(default=QuadratureSpec(), static=True)
 
     def validate(self) -> "ContinualPerceptron":
+        """Check ``beta`` (finite, > 0) and the quadrature; returns ``self``."""
         b = as_float_array(self.beta, "beta", ndim=0)
         check_finite(b, "beta")
         check_positive(b, "beta")
@@ -303,38 +302,47 @@ class ContinualPerceptron(NamedTuple):
         return site_moments(*_conjugates(x, alpha, self.beta, self.quad), self.quad, self._kappa)[:3]
 
     def task1_free_entropy(self, x, conj, alpha):
+        """``Phi1`` at order parameters ``x = (q, r, q*)`` and their conjugates ``conj``."""
         q, r, qs = x[0], x[1], x[2]
         qh, rh, qsh = conj[0], conj[1], conj[2]
         return (0.5 * qh * q - rh * r - qsh * qs + entropic_term(qh, rh, qsh, self.quad, self._kappa)
                 + alpha * energetic_term(q, r, qs, self.beta, self.quad))
 
-    def _task1_result(self, x, alpha, status, residual):
+    def _task1_result(self, x, alpha, status, residual, steps):
         conj = _conjugates(x, alpha, self.beta, self.quad)
         mom = site_moments(*conj, self.quad, self._kappa)
         jac = jax.jacfwd(lambda y: self.task1_map(y, alpha))(x)
         radius = jnp.max(jnp.abs(jnp.linalg.eigvals(jac)))
         return Task1Result(alpha, x[0], x[1], x[2], conj[0], conj[1], conj[2], mom[3], generalization_error(mom[3]),
-                           self.task1_free_entropy(x, conj, alpha), residual, status, radius)
+                           self.task1_free_entropy(x, conj, alpha), residual, status, radius, steps)
 
-    def task1(self, alpha, branch: str = "low", *, init=None, warm_steps=None, damping=None,
-              newton_steps: int = 40) -> Task1Result:
+    def task1(self, alpha, branch: str = "low", *, init=None, warm_steps=None, step_size=None,
+              max_newton_steps: int = 40, throw: bool = False) -> Task1Result:
         """Task-1 saddle point at load ``alpha`` on the ``"low"`` (poor generalisation) or
-        ``"high"`` (near-perfect) branch, or from ``init = (q, r, q*)``."""
+        ``"high"`` (near-perfect) branch, or from ``init = (q, r, q*)``: ``warm_steps`` relaxed
+        fixed-point steps ``x <- x + step_size (g(x) - x)`` (branch defaults), then at most
+        ``max_newton_steps`` Newton steps. ``throw=True`` raises when the solve failed."""
         alpha = _check_alpha(alpha, "alpha")
-        x0, warm, eta = _start(branch, init, warm_steps, damping)
-        return _task1_jit(self.validate(), jnp.asarray(alpha, float), x0, warm, eta, newton_steps)
+        x0, warm, eta = _start(branch, init, warm_steps, step_size)
+        steps = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
+        out = _task1_jit(self.validate(), jnp.asarray(alpha, float), x0, warm, eta, steps)
+        return maybe_throw(out, throw, "task1", field="q")
 
-    def task1_sweep(self, alphas, branch: str = "low", *, init=None, newton_steps: int = 40) -> Task1Result:
+    def task1_sweep(self, alphas, branch: str = "low", *, init=None, max_newton_steps: int = 40,
+                    throw: bool = False) -> Task1Result:
         """Continuation along ``alphas`` (in the given order): the first point is solved from the
         branch start, each next one by Newton from the previous solution (``lax.scan``, one
         compilation). A branch ends at its spinodal: there Newton fails (status) or jumps to the
-        other branch (see :func:`branch_jumps`)."""
+        other branch (see :func:`branch_jumps`); ``throw=True`` raises if any point failed."""
         alphas = as_float_array(alphas, "alphas", ndim=1)
         _check_alpha(alphas, "alphas")
         x0, warm, eta = _start(branch, init, None, None)
-        return _task1_sweep_jit(self.validate(), alphas, x0, warm, eta, newton_steps)
+        steps = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
+        out = _task1_sweep_jit(self.validate(), alphas, x0, warm, eta, steps)
+        return maybe_throw(out, throw, "task1_sweep", field="q")
 
-    def task1_transition(self, low: Task1Result, high: Task1Result, *, newton_steps: int = 40) -> Transition:
+    def task1_transition(self, low: Task1Result, high: Task1Result, *, max_newton_steps: int = 40,
+                         throw: bool = False) -> Transition:
         """First-order transition from two converged sweeps on the same alpha grid: the grid point
         where ``phi_high - phi_low`` changes sign seeds a Newton solve of both saddle points and
         ``phi_high(alpha) = phi_low(alpha)`` in the 7 unknowns ``(x_low, x_high, alpha)``."""
@@ -350,8 +358,9 @@ class ContinualPerceptron(NamedTuple):
         a0 = a[i] + frac * (a[i + 1] - a[i])
         xl = np.array([low.q[i], low.r[i], low.q_star[i]])
         xh = np.array([high.q[i], high.r[i], high.q_star[i]])
-        out = _transition_jit(self.validate(), jnp.asarray(xl), jnp.asarray(xh), jnp.asarray(a0), newton_steps)
-        return out
+        steps = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
+        out = _transition_jit(self.validate(), jnp.asarray(xl), jnp.asarray(xh), jnp.asarray(a0), steps)
+        return maybe_throw(out, throw, "task1_transition", field="alpha_c")
 
     # -------------------------------------------------------------- task 2
     def reference(self, task1: Task1Result) -> ReferenceMarginal:
@@ -360,9 +369,10 @@ class ContinualPerceptron(NamedTuple):
         return _reference_jit(self.validate(), task1.q_hat, task1.r_hat, task1.q_star_hat)
 
     def task2(self, reference: ReferenceMarginal, alpha2, r0, gamma=1.0, *, init=(0.05, 0.01, 0.06),
-              warm_steps: int = 30, damping: float = 0.5, newton_steps: int = 40) -> Task2Result:
+              warm_steps: int = 30, step_size: float = 0.5, max_newton_steps: int = 40,
+              throw: bool = False) -> Task2Result:
         """Task-2 saddle point: load ``alpha2``, teacher overlap ``r0``, KL weight ``gamma``
-        (coupling ``k = gamma beta``)."""
+        (coupling ``k = gamma beta``); relaxation and Newton as in :meth:`task1`."""
         alpha2 = _check_alpha(alpha2, "alpha2")
         r0 = as_float_array(r0, "r0", ndim=0)
         check_finite(r0, "r0")
@@ -371,8 +381,11 @@ class ContinualPerceptron(NamedTuple):
         check_finite(gamma, "gamma")
         check_positive(gamma, "gamma", strict=False)
         x0 = _check_init(init)
-        return _task2_jit(self.validate(), reference, jnp.asarray(alpha2, float), r0, gamma, x0,
-                          check_integer(warm_steps, "warm_steps", minimum=0), float(damping), newton_steps)
+        check_in_range(step_size, "step_size", 0.0, 1.0, closed=(False, True))
+        steps = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
+        out = _task2_jit(self.validate(), reference, jnp.asarray(alpha2, float), r0, gamma, x0,
+                         check_integer(warm_steps, "warm_steps", minimum=0), float(step_size), steps)
+        return maybe_throw(out, throw, "task2", field="q")
 
     def task2_moments(self, conj, reference: ReferenceMarginal, r0, gamma):
         """Task-2 averages ``(q, r, q*, R1, p1, p2)`` and ``G_S2`` at conjugates ``conj``."""
@@ -400,7 +413,7 @@ def _check_init(init):
     return jnp.asarray(x)
 
 
-def _start(branch, init, warm_steps, damping):
+def _start(branch, init, warm_steps, step_size):
     if init is not None:
         x0, warm, eta = _check_init(init), 40, 0.3
     else:
@@ -409,15 +422,15 @@ def _start(branch, init, warm_steps, damping):
         start, warm, eta = BRANCH_STARTS[branch]
         x0 = jnp.asarray(start)
     warm = warm if warm_steps is None else check_integer(warm_steps, "warm_steps", minimum=0)
-    eta = eta if damping is None else float(damping)
-    check_in_range(eta, "damping", 0.0, 1.0, closed=(False, True))
+    eta = eta if step_size is None else float(step_size)
+    check_in_range(eta, "step_size", 0.0, 1.0, closed=(False, True))
     return x0, int(warm), float(eta)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3, 4, 5))
 def _task1_jit(model, alpha, x0, warm, eta, newton_steps):
-    x, status, residual = _solve_map(lambda x: model.task1_map(x, alpha), x0, warm, eta, newton_steps)
-    return model._task1_result(x, alpha, status, residual)
+    x, status, residual, steps = _solve_map(lambda x: model.task1_map(x, alpha), x0, warm, eta, newton_steps)
+    return model._task1_result(x, alpha, status, residual, steps)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3, 4, 5))
@@ -428,17 +441,18 @@ def _task1_sweep_jit(model, alphas, x0, warm, eta, newton_steps):
         x_prev, slope, a_prev = carry
         guess = x_prev + slope * (alpha - a_prev)  # secant predictor
         guess = jnp.where(_admissible(guess), guess, x_prev)
-        x, status, residual = _solve_map(lambda x: model.task1_map(x, alpha), guess, 0, eta, newton_steps)
+        x, status, residual, steps = _solve_map(lambda x: model.task1_map(x, alpha), guess, 0, eta, newton_steps)
         ok = status == int(Status.SUCCESS)
         new_slope = jnp.where(ok, (x - x_prev) / (alpha - a_prev), jnp.zeros_like(slope))
-        return (jnp.where(ok, x, x_prev), new_slope, jnp.where(ok, alpha, a_prev)), (x, status, residual)
+        return (jnp.where(ok, x, x_prev), new_slope, jnp.where(ok, alpha, a_prev)), (x, status, residual, steps)
 
-    x1, s1, res1 = first
-    _, (xs, ss, rs) = jax.lax.scan(step, (x1, jnp.zeros_like(x1), alphas[0]), alphas[1:])
+    x1, s1, res1, n1 = first
+    _, (xs, ss, rs, ns) = jax.lax.scan(step, (x1, jnp.zeros_like(x1), alphas[0]), alphas[1:])
     xs = jnp.concatenate([x1[None], xs])
     ss = jnp.concatenate([jnp.asarray(s1)[None], ss])
     rs = jnp.concatenate([jnp.asarray(res1)[None], rs])
-    return jax.vmap(model._task1_result)(xs, alphas, ss, rs)
+    ns = jnp.concatenate([jnp.asarray(n1)[None], ns])
+    return jax.vmap(model._task1_result)(xs, alphas, ss, rs, ns)
 
 
 def branch_jumps(result: Task1Result, threshold: float = 0.1) -> np.ndarray:
@@ -464,9 +478,9 @@ def _transition_jit(model, xl, xh, a0, newton_steps):
     u0 = jnp.concatenate([_to_theta(xl), _to_theta(xh), a0[None]])
     sol = newton(residual, u0, None, max_steps=newton_steps, tol=1e-12, residual_tol=1e-10)
     alpha = sol.value[6]
-    low = model._task1_result(_from_theta(sol.value[:3]), alpha, sol.status, sol.residual)
-    high = model._task1_result(_from_theta(sol.value[3:6]), alpha, sol.status, sol.residual)
-    return Transition(alpha, low, high, sol.status, sol.residual)
+    low = model._task1_result(_from_theta(sol.value[:3]), alpha, sol.status, sol.residual, sol.num_steps)
+    high = model._task1_result(_from_theta(sol.value[3:6]), alpha, sol.status, sol.residual, sol.num_steps)
+    return Transition(alpha, low, high, sol.status, sol.residual, sol.num_steps)
 
 
 @functools.partial(jax.jit, static_argnums=(0,))
@@ -524,10 +538,10 @@ def _task2_jit(model, reference, alpha2, r0, gamma, x0, warm, eta, newton_steps)
         conj = _conjugates(x, alpha2, model.beta, model.quad)
         return _task2_moments(conj, reference, r0, k, model.quad)[:3]
 
-    x, status, residual = _solve_map(g, x0, warm, eta, newton_steps)
+    x, status, residual, steps = _solve_map(g, x0, warm, eta, newton_steps)
     conj = _conjugates(x, alpha2, model.beta, model.quad)
     mom = _task2_moments(conj, reference, r0, k, model.quad)
     phi = (0.5 * conj[0] * x[0] - conj[1] * x[1] - conj[2] * x[2] + mom[6]
            + alpha2 * energetic_term(x[0], x[1], x[2], model.beta, model.quad))
     return Task2Result(alpha2, r0, gamma, x[0], x[1], x[2], conj[0], conj[1], conj[2], mom[3], mom[4], mom[5],
-                       generalization_error(mom[4]), generalization_error(mom[5]), phi, residual, status)
+                       generalization_error(mom[4]), generalization_error(mom[5]), phi, residual, status, steps)

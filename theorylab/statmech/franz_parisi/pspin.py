@@ -38,6 +38,7 @@ from scipy import optimize
 
 from theorylab.numerics import Status
 from theorylab.numerics.root import status_from_optimistix
+from theorylab.numerics.solution import maybe_throw, status_result
 from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_positive
 
 __all__ = [
@@ -70,16 +71,14 @@ def _check_temperature(T, name="T"):
     return T
 
 
+@status_result
 class FPValue(NamedTuple):
     """Result of :func:`potential` (batched like its inputs)."""
 
     dV: jax.Array  #: V(q) - V(0)
     q_tilde: jax.Array  #: overlap of the constrained replicas at the saddle
     status: jax.Array  #: Status code of the inner solve
-
-    @property
-    def converged(self):
-        return self.status == int(Status.SUCCESS)
+    num_steps: jax.Array  #: bisection steps of the inner solve
 
 
 def _inner_residual(qt, args):
@@ -115,7 +114,7 @@ def _solve_qt(q, beta, p):
                          args=(q_safe, beta, p), options=dict(lower=lower, upper=upper), max_steps=256, throw=False)
     qt = jnp.where(tiny, q**2, sol.value)
     status = jnp.where(tiny, int(Status.SUCCESS), status_from_optimistix(sol.result))
-    return qt, status
+    return qt, status, jnp.where(tiny, 0, sol.stats["num_steps"])
 
 
 def constrained_overlap(q, T, p: int = 3):
@@ -124,7 +123,7 @@ def constrained_overlap(q, T, p: int = 3):
     q = as_float_array(q, "q")
     _check_q(q)
     T = _check_temperature(T)
-    return _solve_qt(q, 1.0 / T, p)
+    return _solve_qt(q, 1.0 / T, p)[:2]
 
 
 def _check_q(q):
@@ -132,18 +131,18 @@ def _check_q(q):
     check_in_range(q, "q", 0.0, 1.0, closed=(True, False))
 
 
-def potential(q, T, p: int = 3, T_ref=None) -> FPValue:
+def potential(q, T, p: int = 3, T_ref=None, *, throw: bool = False) -> FPValue:
     """``dV(q) = V(q) - V(0)`` of the spherical p-spin FP potential at temperature ``T``, the
     reference equilibrated at ``T_ref`` (default ``T``). ``q`` in ``[0, 1)``; broadcasts, ``jit``-s
     and ``vmap``-s; differentiable in ``q``, ``T`` and ``T_ref`` (implicit gradients through the
-    bisection)."""
+    bisection). ``throw=True`` raises when an inner solve failed."""
     p = _check_p(p)
     q = as_float_array(q, "q")
     _check_q(q)
     T = _check_temperature(T)
     T_ref = T if T_ref is None else _check_temperature(T_ref, "T_ref")
     q, T, T_ref = jnp.broadcast_arrays(q, T, T_ref)
-    return _potential(q, T, T_ref, p)
+    return maybe_throw(_potential(q, T, T_ref, p), throw, "potential", field="dV")
 
 
 @functools.partial(jax.jit, static_argnums=3)
@@ -156,8 +155,8 @@ def _potential(q, T, T_ref, p):
 
 def _potential_one(q, T, T_ref, p):
     beta, beta_ref = 1.0 / T, 1.0 / T_ref
-    qt, status = _solve_qt(q, beta, p)  # differentiable: implicit function theorem (optimistix)
-    return FPValue(-T * _phi(qt, q, beta, beta_ref, p), qt, status)
+    qt, status, steps = _solve_qt(q, beta, p)  # differentiable: implicit function theorem (optimistix)
+    return FPValue(-T * _phi(qt, q, beta, beta_ref, p), qt, status, steps)
 
 
 class StationaryPoints(NamedTuple):
