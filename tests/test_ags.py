@@ -1,5 +1,7 @@
 """AGS replica-symmetric theory against independent computations (scipy, closed forms)."""
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -8,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import optimize, special
 
+from theorylab.numerics import ConvergenceError
 from theorylab.statmech.ags import (
     ags_alpha_of_y,
     ags_critical_load,
@@ -170,3 +173,27 @@ def test_critical_load_bad_input():
         ags_critical_load(1.2)
     with pytest.raises(ValueError, match=r"`temperatures` must be finite"):
         ags_critical_load([0.1, np.nan])
+
+
+def test_paramagnet_above_t_g_is_returned_exactly():
+    """Regression: above T_g = 1 + sqrt(alpha) Newton went to log r = -inf and returned NaN with
+    SINGULAR. The independent value is the closed form: at q = 0 the equations read
+    m = E tanh(beta m) (only m = 0 when beta < 1), q = E tanh^2(0) = 0 and r = q / (1 - beta)^2 = 0."""
+    for alpha, beta in [(0.05, 0.5), (0.0, 0.9), (0.3, 0.6)]:
+        assert beta * (1 + math.sqrt(alpha)) < 1  # above T_g
+        for solver in ("newton", "picard"):
+            st = ags_solve(alpha, beta, solver=solver)
+            assert bool(st.converged), st.message
+            assert float(st.m) == 0.0 and float(st.q) == 0.0 and float(st.r) == 0.0
+            assert float(st.residual) == 0.0
+
+
+def test_ags_solve_checks_its_limits():
+    with pytest.raises(ValueError, match="`max_steps`"):
+        ags_solve(0.05, 2.0, max_steps=0)
+    with pytest.raises(ValueError, match="`tol`"):
+        ags_solve(0.05, 2.0, tol=-1.0)
+    st = ags_solve(0.05, 10.0, max_steps=1, tol=1e-14)
+    assert not bool(st.converged) and "MAX_STEPS" in st.message
+    with pytest.raises(ConvergenceError, match="ags_solve did not converge"):
+        ags_solve(0.05, 10.0, max_steps=1, tol=1e-14, throw=True)

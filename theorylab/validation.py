@@ -31,6 +31,7 @@ __all__ = [
     "check_simplex",
     "check_spins",
     "promote_float",
+    "python_scalar",
     "require_x64",
 ]
 
@@ -223,6 +224,17 @@ def check_spins(s: Any, name: str):
     if not np.all((arr == 1) | (arr == -1)):
         raise ValueError(f"`{name}` must contain only +1 and -1 entries")
     return s
+
+
+def python_scalar(value: Any) -> Any:
+    """NumPy and 0-d JAX scalars become Python numbers; anything else is returned unchanged.
+
+    Used as the converter of static configuration fields (frozen ``equinox.Module`` configs), which
+    must hold plain hashable values.
+    """
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0 and not is_traced(value):
+        return value.item()
+    return value
 
 
 def promote_float(*arrays: Any):

@@ -19,7 +19,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from theorylab.validation import check_in_range, check_integer, check_positive
+from theorylab.validation import check_in_range, check_integer, check_positive, python_scalar
 
 __all__ = ["AdamState", "Adam", "cosine_schedule"]
 
@@ -44,13 +44,13 @@ class Adam(eqx.Module):
     configuration with static fields (hashable: it can be a static argument of a compiled loop).
     """
 
-    learning_rate: float = eqx.field(default=1e-3, static=True)
-    total_steps: int | None = eqx.field(default=None, static=True)
-    b1: float = eqx.field(default=0.9, static=True)
-    b2: float = eqx.field(default=0.999, static=True)
-    eps: float = eqx.field(default=1e-8, static=True)
-    weight_decay: float = eqx.field(default=0.0, static=True)
-    final_fraction: float = eqx.field(default=0.0, static=True)
+    learning_rate: float = eqx.field(default=1e-3, static=True, converter=python_scalar)
+    total_steps: int | None = eqx.field(default=None, static=True, converter=python_scalar)
+    b1: float = eqx.field(default=0.9, static=True, converter=python_scalar)
+    b2: float = eqx.field(default=0.999, static=True, converter=python_scalar)
+    eps: float = eqx.field(default=1e-8, static=True, converter=python_scalar)
+    weight_decay: float = eqx.field(default=0.0, static=True, converter=python_scalar)
+    final_fraction: float = eqx.field(default=0.0, static=True, converter=python_scalar)
 
     def validate(self) -> Adam:
         """Check every hyper-parameter's range; returns ``self``."""

@@ -37,7 +37,7 @@ from theorylab.numerics.continuation import locate_fold
 from theorylab.numerics.fixed_point import fixed_point
 from theorylab.numerics.quadrature import kinked_gaussian_rule
 from theorylab.numerics.root import newton
-from theorylab.numerics.solution import Status
+from theorylab.numerics.solution import Status, maybe_throw, status_result
 from theorylab.validation import (
     as_float_array,
     check_choice,
@@ -63,23 +63,23 @@ _TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 _TINY = 1e-100  # floor for s = sqrt(alpha r): keeps 1/s^2 finite in derivatives at alpha = 0
 
 
+@status_result
 class AGSState(NamedTuple):
     """A solution of the AGS equations: overlaps ``m``, ``q``, the noise parameter ``r``, the
-    solver ``status`` (0 = converged) and the final ``residual``."""
+    solver ``status`` (0 = converged), the final ``residual`` and the steps taken."""
 
     m: jnp.ndarray
     q: jnp.ndarray
     r: jnp.ndarray
     status: jnp.ndarray
     residual: jnp.ndarray
-
-    @property
-    def converged(self):
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
+    num_steps: jnp.ndarray
 
 
+@status_result
 class CriticalLoad(NamedTuple):
-    """The end of the retrieval branch: ``alpha_c`` and the state ``(m, q, r)`` there, per temperature."""
+    """The end of the retrieval branch: ``alpha_c`` and the state ``(m, q, r)`` there, per
+    temperature, with each fold solve's status, residual and steps."""
 
     temperature: jnp.ndarray
     alpha_c: jnp.ndarray
@@ -87,10 +87,8 @@ class CriticalLoad(NamedTuple):
     q: jnp.ndarray
     r: jnp.ndarray
     status: jnp.ndarray
-
-    @property
-    def converged(self):
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
+    residual: jnp.ndarray
+    num_steps: jnp.ndarray
 
 
 # --------------------------------------------------------------------------- T = 0
@@ -110,18 +108,19 @@ def _t0_fold_residual(x, alpha, _):
     return ags_t0_equation(x, alpha)
 
 
-def ags_critical_load_t0(*, y0: float = 1.5, alpha0: float = 0.137) -> CriticalLoad:
+def ags_critical_load_t0(*, y0: float = 1.5, alpha0: float = 0.137, throw: bool = False) -> CriticalLoad:
     r"""Zero-temperature critical load: the fold of :math:`G(y;\alpha) = 0` in :math:`\alpha`.
 
     Solved with :func:`~theorylab.numerics.locate_fold` (Moore-Spence system) from ``(y0, alpha0)``.
-    Returns ``alpha_c``, ``m = erf(y*)``, ``q = 1`` and ``r = m^2 / (2 alpha_c y*^2)``.
+    Returns ``alpha_c``, ``m = erf(y*)``, ``q = 1`` and ``r = m^2 / (2 alpha_c y*^2)``;
+    ``throw=True`` raises when the fold solve failed.
     """
-    sol = locate_fold(_t0_fold_residual, jnp.array([y0]), alpha0)
+    sol = locate_fold(_t0_fold_residual, jnp.array([y0]), alpha0, throw=throw)
     y = sol.value.x[0]
     alpha_c = sol.value.lam
     m = erf(y)
     r = m**2 / (2.0 * alpha_c * y**2)
-    return CriticalLoad(jnp.asarray(0.0), alpha_c, m, jnp.asarray(1.0), r, sol.status)
+    return CriticalLoad(jnp.asarray(0.0), alpha_c, m, jnp.asarray(1.0), r, sol.status, sol.residual, sol.num_steps)
 
 
 # --------------------------------------------------------------------------- T > 0
@@ -175,8 +174,9 @@ def ags_solve(
     order: int = 64,
     tol: float = 1e-11,
     max_steps: int | None = None,
+    throw: bool = False,
 ) -> AGSState:
-    """Solve the AGS equations at load ``alpha >= 0`` and inverse temperature ``beta > 0``.
+    r"""Solve the AGS equations at load ``alpha >= 0`` and inverse temperature ``beta > 0``.
 
     Parameters
     ----------
@@ -193,6 +193,15 @@ def ags_solve(
         Legendre nodes per panel of the kink-aware Gaussian rule.
     tol:
         Tolerance (Newton: step/residual; fixed point: ``max|g(x) - x|``).
+    max_steps:
+        Step budget; ``None`` means 100 for Newton and 5000 for the fixed-point solvers.
+    throw:
+        Raise :class:`~theorylab.numerics.ConvergenceError` when the solve did not converge.
+
+    Above the spin-glass temperature, :math:`\beta(1 + \sqrt\alpha) < 1` (:math:`T > T_g`), the
+    paramagnet :math:`m = q = r = 0` is the only solution (retrieval needs :math:`T < T_M < 1 \le
+    T_g`); it is returned exactly (``num_steps`` 0) instead of iterating towards :math:`\log r =
+    -\infty`, where Newton's Jacobian is singular.
     """
     alpha, beta = _validate_load_temperature(alpha, beta)
     check_choice(solver, "solver", ("newton", "anderson", "picard"))
@@ -203,7 +212,13 @@ def ags_solve(
     check_finite(init, "init")
     check_in_range(init[1], "init[1] (q)", 0.0, 1.0)
     check_positive(init[2], "init[2] (r)")
-    return _ags_solve(alpha, beta, init, solver, float(damping), order, float(tol), max_steps)
+    check_in_range(damping, "damping", 0.0, 1.0, closed=(True, False))
+    check_positive(tol, "tol")
+    if max_steps is None:
+        max_steps = 100 if solver == "newton" else 5000
+    max_steps = check_integer(max_steps, "max_steps", minimum=1)
+    out = _ags_solve(alpha, beta, init, solver, float(damping), order, float(tol), max_steps)
+    return maybe_throw(out, throw, "ags_solve", field="m")
 
 
 @functools.partial(jax.jit, static_argnums=(3, 4, 5, 6, 7))
@@ -212,16 +227,22 @@ def _ags_solve(alpha, beta, init, solver, damping, order, tol, max_steps):
         x0 = jnp.stack([init[0], init[1], jnp.log(init[2])])
         sol = newton(
             lambda x, a: ags_residual(x, a[0], a[1], order=order), x0, (alpha, beta),
-            tol=tol, max_steps=max_steps or 100, residual_tol=1e3 * tol,
+            tol=tol, max_steps=max_steps, residual_tol=1e3 * tol,
         )
         m, q, r = sol.value[0], sol.value[1], jnp.exp(sol.value[2])
     else:
         sol = fixed_point(
             lambda s, a: ags_map(s, a[0], a[1], order=order), init, (alpha, beta),
-            method=solver, damping=damping, tol=tol, max_steps=max_steps or 5000,
+            method=solver, damping=damping, tol=tol, max_steps=max_steps,
         )
         m, q, r = sol.value[0], sol.value[1], sol.value[2]
-    return AGSState(m, q, r, sol.status, sol.residual)
+    # above T_g the paramagnet is the unique solution: return it exactly (its residual is measured)
+    para = beta * (1.0 + jnp.sqrt(alpha)) < 1.0
+    zero = jnp.zeros((), m.dtype)
+    para_residual = jnp.max(jnp.abs(ags_map(jnp.stack([zero, zero, zero]), alpha, beta, order=order)))
+    pick = lambda p, v: jnp.where(para, p, v)  # noqa: E731
+    return AGSState(pick(zero, m), pick(zero, q), pick(zero, r), pick(int(Status.SUCCESS), sol.status),
+                    pick(para_residual, sol.residual), pick(0, sol.num_steps))
 
 
 @functools.lru_cache(maxsize=8)
@@ -234,7 +255,8 @@ def _fold_residual(order: int):
     return residual
 
 
-def ags_critical_load(temperatures, *, order: int = 64, max_temperature_step: float = 0.05) -> CriticalLoad:
+def ags_critical_load(temperatures, *, order: int = 64, max_temperature_step: float = 0.05,
+                      throw: bool = False) -> CriticalLoad:
     r"""Critical load :math:`\alpha_c(T)` of the retrieval phase (the AGS line :math:`T_M(\alpha)`).
 
     For each temperature the fold of the AGS equations in :math:`\log\alpha` is located by
@@ -251,6 +273,8 @@ def ags_critical_load(temperatures, *, order: int = 64, max_temperature_step: fl
     ----------
     temperatures:
         Scalar or 1-D array of temperatures ``T >= 0`` (below ``T = 1``, where the line ends).
+    throw:
+        Raise :class:`~theorylab.numerics.ConvergenceError` if any fold solve failed.
     """
     T = as_float_array(temperatures, "temperatures")
     scalar = T.ndim == 0
@@ -265,7 +289,8 @@ def ags_critical_load(temperatures, *, order: int = 64, max_temperature_step: fl
     t0 = ags_critical_load_t0()
     T_np = np.asarray(T)
     zero = T_np == 0
-    fields = [np.full(T_np.shape, np.nan) for _ in range(4)] + [np.zeros(T_np.shape, int)]
+    fields = ([np.full(T_np.shape, np.nan) for _ in range(4)] + [np.zeros(T_np.shape, int)]
+              + [np.full(T_np.shape, np.nan), np.zeros(T_np.shape, int)])
     if not zero.all():
         # warm-start ladder: 0.02, 0.07, ... below the largest T, plus every requested T (sorted)
         positive = np.unique(T_np[~zero])
@@ -275,12 +300,12 @@ def ags_critical_load(temperatures, *, order: int = 64, max_temperature_step: fl
         index = np.searchsorted(ladder, T_np[~zero])
         for field, values in zip(fields, traced):
             field[~zero] = np.asarray(values)[index]
-    for field, value in zip(fields, (t0.alpha_c, t0.m, t0.q, t0.r, t0.status)):
+    for field, value in zip(fields, (t0.alpha_c, t0.m, t0.q, t0.r, t0.status, t0.residual, t0.num_steps)):
         field[zero] = np.asarray(value)
     out = CriticalLoad(T, *(jnp.asarray(f) for f in fields))
     if scalar:
         out = CriticalLoad(*(a[0] for a in out))
-    return out
+    return maybe_throw(out, throw, "ags_critical_load", field="alpha_c")
 
 
 @functools.partial(jax.jit, static_argnums=(3,))
@@ -293,7 +318,7 @@ def _trace_fold(ladder, x0, log_alpha0, order):
         ok = sol.converged
         new = (jnp.where(ok, sol.value.x, x), jnp.where(ok, sol.value.lam, la))
         xs = sol.value.x
-        return new, (jnp.exp(sol.value.lam), xs[0], xs[1], jnp.exp(xs[2]), sol.status)
+        return new, (jnp.exp(sol.value.lam), xs[0], xs[1], jnp.exp(xs[2]), sol.status, sol.residual, sol.num_steps)
 
     _, out = jax.lax.scan(step, (x0, log_alpha0), ladder)
     return out

@@ -53,7 +53,14 @@ from jax.scipy.special import log_ndtr, logsumexp
 
 from theorylab.numerics import Status, composite_gaussian_rule, gauss_hermite, gauss_legendre, newton
 from theorylab.numerics.solution import maybe_throw, status_result
-from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_positive
+from theorylab.validation import (
+    as_float_array,
+    check_finite,
+    check_in_range,
+    check_integer,
+    check_positive,
+    python_scalar,
+)
 
 __all__ = [
     "QuadratureSpec",
@@ -280,7 +287,7 @@ class ContinualPerceptron(eqx.Module):
     compiled kernels take it as a static argument).
     """
 
-    beta: float = eqx.field(default=20.0, static=True)
+    beta: float = eqx.field(default=20.0, static=True, converter=python_scalar)
     kl_to_uniform: bool = eqx.field(default=False, static=True)
     quad: QuadratureSpec = eqx.field(default=QuadratureSpec(), static=True)
 

@@ -37,16 +37,17 @@ network with a Hebbian coupling :math:`(1/N)\sum_\mu\tilde\eta^\mu_i\tilde\eta^\
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import NamedTuple
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln
 from numpy.polynomial import hermite_e
 
 from theorylab.validation import (
+    python_scalar,
     check_choice,
     check_finite,
     check_in_range,
@@ -88,8 +89,7 @@ class SiteLaw(NamedTuple):
         return self.atoms is None
 
 
-@dataclasses.dataclass(frozen=True)
-class DatasetParams:
+class DatasetParams(eqx.Module):
     r"""Example noise of the supervised protocol: quality ``r``, quantity ``M`` and the law of :math:`\bar\chi`.
 
     Use :meth:`from_rho` for the CLT law at a given dataset entropy ``rho`` (only ``rho`` matters then).
@@ -106,11 +106,11 @@ class DatasetParams:
         the CLT law (large ``M``) is :math:`\bar\chi/r = 1 + \sqrt\rho\,\lambda` with :math:`\lambda\sim N(0,1)`.
     """
 
-    r: float = 1.0
-    M: float = math.inf
-    law: str = "clt"
+    r: float = eqx.field(default=1.0, static=True, converter=python_scalar)
+    M: float = eqx.field(default=math.inf, static=True, converter=python_scalar)
+    law: str = eqx.field(default="clt", static=True)
 
-    def __post_init__(self):
+    def __check_init__(self):
         check_choice(self.law, "law", LAWS)
         check_finite(self.r, "r")
         check_in_range(self.r, "r", 0.0, 1.0, closed=(False, True))
@@ -166,19 +166,18 @@ def site_law_clt(rho) -> SiteLaw:
     return SiteLaw(None, None, 1.0 / jnp.sqrt(1.0 + rho), jnp.sqrt(rho / (1.0 + rho)))
 
 
-@dataclasses.dataclass(frozen=True)
-class DenseHebbian:
+class DenseHebbian(eqx.Module):
     r"""A dense Hebbian network: interaction order ``P`` (even), index ``convention`` and scale ``kappa``.
 
     ``kappa`` defaults to :math:`1/P!` (so :math:`b = \beta/P!`); see the module notes on which
     normalisations are unverified. ``P = 2`` is the Hopfield model, solved with the AGS equations.
     """
 
-    P: int = 4
-    convention: str = "distinct"
-    kappa: float | None = None
+    P: int = eqx.field(default=4, static=True, converter=python_scalar)
+    convention: str = eqx.field(default="distinct", static=True)
+    kappa: float | None = eqx.field(default=None, static=True, converter=python_scalar)
 
-    def __post_init__(self):
+    def __check_init__(self):
         P = check_integer(self.P, "P", minimum=2)
         if P % 2:
             raise ValueError(

@@ -39,7 +39,7 @@ import numpy as np
 from theorylab.numerics.fixed_point import fixed_point
 from theorylab.numerics.quadrature import kinked_gaussian_rule
 from theorylab.numerics.root import newton
-from theorylab.numerics.solution import Status
+from theorylab.numerics.solution import Status, maybe_throw, status_result
 from theorylab.statmech.ags import _validate_load_temperature
 from theorylab.statmech.hebbian.model import (
     DatasetParams,
@@ -69,6 +69,7 @@ __all__ = [
 _TINY = 1e-100
 
 
+@status_result
 class RSState(NamedTuple):
     """A replica-symmetric stationary point.
 
@@ -83,8 +84,9 @@ class RSState(NamedTuple):
     stable:
         Whether the point is linearly stable under the self-consistency map (every eigenvalue of its
         Jacobian has modulus below one). On the retrieval branch this is lost at the fold.
-    status, residual:
-        Solver status (0 = converged, see :class:`~theorylab.numerics.Status`) and ``max|F|``.
+    status, residual, num_steps:
+        Solver status (0 = converged, see :class:`~theorylab.numerics.Status`), ``max|F|`` and the
+        Newton steps taken.
     """
 
     n: jnp.ndarray
@@ -95,10 +97,7 @@ class RSState(NamedTuple):
     stable: jnp.ndarray
     status: jnp.ndarray
     residual: jnp.ndarray
-
-    @property
-    def converged(self):
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
+    num_steps: jnp.ndarray
 
 
 # --------------------------------------------------------------------------- Gaussian averages
@@ -252,6 +251,7 @@ def rs_solve(
     order: int = 32,
     tol: float = 1e-11,
     max_steps: int = 60,
+    throw: bool = False,
 ) -> RSState:
     """Solve the RS equations at load ``alpha >= 0`` and inverse temperature ``beta > 0``.
 
@@ -259,7 +259,7 @@ def rs_solve(
     branch through ``init``) are followed by Newton (optimistix, autodiff Jacobian) to ``tol``.
     ``init`` defaults to the retrieval branch, ``(n, q) = (1, 1)`` (``(n, q, log r) = (1, 1, 0)``
     for ``P = 2``); ``n = 0`` starts the spin-glass branch. ``alpha`` and ``beta`` may be traced
-    (``vmap`` this function over grids).
+    (``vmap`` this function over grids). ``throw=True`` raises when the solve did not converge.
     """
     alpha, beta = _validate(model, data, alpha, beta)
     init = _default_init(model, "retrieval") if init is None else init
@@ -275,7 +275,8 @@ def rs_solve(
     order = check_integer(order, "order", minimum=2)
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
     check_positive(tol, "tol")
-    return _solve(model, data.site_law(), alpha, beta, x0, warmup, order, float(tol), max_steps)
+    out = _solve(model, data.site_law(), alpha, beta, x0, warmup, order, float(tol), max_steps)
+    return maybe_throw(out, throw, "rs_solve", field="n")
 
 
 @functools.partial(jax.jit, static_argnums=(0, 5, 6, 7, 8))
@@ -290,24 +291,26 @@ def solve_state(model, law, alpha, beta, x0, *, warmup=30, order=32, tol=1e-11, 
         x0 = fixed_point(G, x0, None, method="picard", damping=0.0, max_steps=warmup, tol=tol).value
     F = lambda x, _: rs_residual(x, alpha, beta, model, law, order=order)
     sol = newton(F, x0, None, tol=tol, max_steps=max_steps, residual_tol=1e3 * tol)
-    return describe_point(model, law, alpha, beta, sol.value, sol.status, sol.residual, order=order)
+    return describe_point(model, law, alpha, beta, sol.value, sol.status, sol.residual, sol.num_steps, order=order)
 
 
-def describe_point(model, law, alpha, beta, x, status, residual, *, order=32) -> RSState:
+def describe_point(model, law, alpha, beta, x, status, residual, num_steps=0, *, order=32) -> RSState:
     """Overlaps, free entropy and stability at ``x``."""
     a, s = _field(model, x, alpha, beta)
     _, _, e_t, e_lc = site_averages(a, s, law, order=order)
     A = _free_entropy_from(x, e_lc, alpha, beta, model)
     J = jax.jacfwd(lambda u: rs_map(u, alpha, beta, model, law, order=order))(x)
     stable = jnp.max(jnp.abs(jnp.linalg.eigvals(J))) < 1.0
-    return RSState(x[0], e_t, x[1], s, A, stable, status, residual)
+    return RSState(x[0], e_t, x[1], s, A, stable, status, residual, jnp.asarray(num_steps))
 
 
-def rs_solve_grid(model, data, alphas, betas, init=None, **kwargs) -> RSState:
-    """:func:`rs_solve` on the grid ``alphas x betas`` (``vmap``; fields of shape ``(len(alphas), len(betas))``)."""
+def rs_solve_grid(model, data, alphas, betas, init=None, *, throw: bool = False, **kwargs) -> RSState:
+    """:func:`rs_solve` on the grid ``alphas x betas`` (``vmap``; fields of shape ``(len(alphas), len(betas))``).
+
+    ``throw=True`` raises if any grid point did not converge."""
     alphas = np.asarray(alphas, dtype=float)
     betas = np.asarray(betas, dtype=float)
     A, B = np.meshgrid(alphas, betas, indexing="ij")
     solve = jax.vmap(lambda a, b: rs_solve(model, data, a, b, init, **kwargs))
     out = solve(jnp.asarray(A.ravel()), jnp.asarray(B.ravel()))
-    return RSState(*(f.reshape(A.shape) for f in out))
+    return maybe_throw(RSState(*(f.reshape(A.shape) for f in out)), throw, "rs_solve_grid", field="n")

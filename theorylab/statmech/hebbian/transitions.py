@@ -22,7 +22,7 @@ import numpy as np
 
 from theorylab.numerics.continuation import locate_fold
 from theorylab.numerics.root import newton
-from theorylab.numerics.solution import Status
+from theorylab.numerics.solution import Status, maybe_throw, status_result
 from theorylab.statmech.hebbian.model import (
     DatasetParams,
     DenseHebbian,
@@ -44,8 +44,10 @@ from theorylab.validation import (
 __all__ = ["CriticalLine", "LowLoadTransition", "critical_load", "spinodal_low_load", "retrieval_transition_low_load"]
 
 
+@status_result
 class CriticalLine(NamedTuple):
-    """The retrieval line: per inverse temperature ``beta``, the critical load and the state there."""
+    """The retrieval line: per inverse temperature ``beta``, the critical load and the state there,
+    with each fold solve's status, residual and steps."""
 
     beta: jnp.ndarray
     alpha_c: jnp.ndarray
@@ -54,24 +56,21 @@ class CriticalLine(NamedTuple):
     q: jnp.ndarray
     status: jnp.ndarray
     residual: jnp.ndarray
-
-    @property
-    def converged(self):
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
+    num_steps: jnp.ndarray
 
 
+@status_result
 class LowLoadTransition(NamedTuple):
-    """A transition at zero load: inverse temperature ``beta`` (and ``reduced_beta`` = 2 beta kappa), state."""
+    """A transition at zero load: inverse temperature ``beta`` (and ``reduced_beta`` = 2 beta kappa),
+    the state, and the solve's status, residual and steps."""
 
     beta: jnp.ndarray
     reduced_beta: jnp.ndarray
     n: jnp.ndarray
     m: jnp.ndarray
     status: jnp.ndarray
-
-    @property
-    def converged(self):
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
+    residual: jnp.ndarray
+    num_steps: jnp.ndarray
 
 
 @functools.lru_cache(maxsize=32)
@@ -90,6 +89,7 @@ def critical_load(
     *,
     order: int = 32,
     max_temperature_step: float = 0.02,
+    throw: bool = False,
 ) -> CriticalLine:
     r"""Critical load :math:`\alpha_c(\beta)` of the retrieval branch at each inverse temperature.
 
@@ -98,7 +98,7 @@ def critical_load(
     steps of at most ``max_temperature_step``; every fold solve is warm-started from the previous
     one, all in one compiled ``lax.scan``. Takes concrete ``betas`` (the ladder depends on them).
     Entries whose solve failed have ``status != 0``; beyond the end of the line (where retrieval no
-    longer exists at any load) the solves fail and say so.
+    longer exists at any load) the solves fail and say so; ``throw=True`` raises instead.
     """
     check_model_and_data(model, data)
     betas = np.atleast_1d(np.asarray(betas, dtype=float))
@@ -123,7 +123,7 @@ def critical_load(
     out = _trace(model, order, data.site_law(), jnp.asarray(ladder_betas), x0, jnp.log(t0.alpha_c))
     index = np.searchsorted(ladder, t_req)
     fields = [jnp.asarray(np.asarray(f)[index]) for f in out]
-    return CriticalLine(jnp.asarray(betas), *fields)
+    return maybe_throw(CriticalLine(jnp.asarray(betas), *fields), throw, "critical_load", field="alpha_c")
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
@@ -137,7 +137,7 @@ def _trace(model, order, law, ladder_betas, x0, la0):
         x_f = sol.value.x
         m = mattis_overlap(x_f, jnp.exp(sol.value.lam), beta, model, law, order=order)
         new = (jnp.where(ok, x_f, x), jnp.where(ok, sol.value.lam, la))
-        return new, (jnp.exp(sol.value.lam), x_f[0], m, x_f[1], sol.status, sol.residual)
+        return new, (jnp.exp(sol.value.lam), x_f[0], m, x_f[1], sol.status, sol.residual, sol.num_steps)
 
     _, out = jax.lax.scan(step, (x0, la0), ladder_betas)
     return out
@@ -152,7 +152,8 @@ def _low_load_checks(model, data):
         )
 
 
-def spinodal_low_load(model: DenseHebbian, data: DatasetParams, *, beta0: float | None = None, order: int = 64) -> LowLoadTransition:
+def spinodal_low_load(model: DenseHebbian, data: DatasetParams, *, beta0: float | None = None, order: int = 64,
+                      throw: bool = False) -> LowLoadTransition:
     r"""Lowest inverse temperature at which the retrieval branch exists at zero load (``P >= 4``).
 
     The fold of :math:`n = \mathbb{E}[y\tanh(bPn^{P-1}y)]` in :math:`\log\beta`. ``beta0`` is the
@@ -161,7 +162,8 @@ def spinodal_low_load(model: DenseHebbian, data: DatasetParams, *, beta0: float 
     _low_load_checks(model, data)
     order = check_integer(order, "order", minimum=2)
     beta0 = 1.0 / (2.0 * model.scale) if beta0 is None else float(check_positive(beta0, "beta0"))
-    return _spinodal(model, order, data.site_law(), jnp.log(beta0))
+    return maybe_throw(_spinodal(model, order, data.site_law(), jnp.log(beta0)), throw, "spinodal_low_load",
+                       field="beta")
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
@@ -172,10 +174,11 @@ def _spinodal(model, order, law, lb0):
     sol = locate_fold(fn, jnp.asarray([0.9, 0.9]), lb0, law, method="det")
     beta = jnp.exp(sol.value.lam)
     m = mattis_overlap(sol.value.x, 0.0, beta, model, law, order=order)
-    return LowLoadTransition(beta, model.reduced_beta(beta), sol.value.x[0], m, sol.status)
+    return LowLoadTransition(beta, model.reduced_beta(beta), sol.value.x[0], m, sol.status, sol.residual, sol.num_steps)
 
 
-def retrieval_transition_low_load(model: DenseHebbian, data: DatasetParams, *, order: int = 64) -> LowLoadTransition:
+def retrieval_transition_low_load(model: DenseHebbian, data: DatasetParams, *, order: int = 64,
+                                  throw: bool = False) -> LowLoadTransition:
     r"""First-order transition at zero load: :math:`A_{RS}(\text{retrieval}) = \ln 2` (``P >= 4``).
 
     Newton on :math:`[F(n, q; \beta) = 0,\ A_{RS}(n, q; \beta) - \ln 2 = 0]` in :math:`(n, q, \log\beta)`,
@@ -186,7 +189,8 @@ def retrieval_transition_low_load(model: DenseHebbian, data: DatasetParams, *, o
     sp = spinodal_low_load(model, data, order=order)
     if not bool(sp.converged):
         raise RuntimeError(f"the low-load spinodal solve failed (status {int(sp.status)})")
-    return _coexistence(model, order, data.site_law(), jnp.log(sp.beta) + 0.3)
+    return maybe_throw(_coexistence(model, order, data.site_law(), jnp.log(sp.beta) + 0.3), throw,
+                       "retrieval_transition_low_load", field="beta")
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
@@ -202,4 +206,4 @@ def _coexistence(model, order, law, lb0):
     sol = newton(H, z0, tol=1e-13, max_steps=100, residual_tol=1e-10)
     beta = jnp.exp(sol.value[2])
     m = mattis_overlap(sol.value[:2], 0.0, beta, model, law, order=order)
-    return LowLoadTransition(beta, model.reduced_beta(beta), sol.value[0], m, sol.status)
+    return LowLoadTransition(beta, model.reduced_beta(beta), sol.value[0], m, sol.status, sol.residual, sol.num_steps)

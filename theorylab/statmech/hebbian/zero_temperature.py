@@ -38,7 +38,7 @@ from jax.scipy.special import erf
 
 from theorylab.numerics.continuation import locate_fold
 from theorylab.numerics.root import newton
-from theorylab.numerics.solution import Status
+from theorylab.numerics.solution import Status, maybe_throw, status_result
 from theorylab.statmech.hebbian.model import (
     DatasetParams,
     DenseHebbian,
@@ -69,8 +69,10 @@ _SQRT_PI = float(np.sqrt(np.pi))
 _TINY = 1e-300
 
 
+@status_result
 class T0State(NamedTuple):
-    """Zero-temperature retrieval state: ``n``, ``m``, ``C`` (P = 2; NaN for P >= 4), ``energy``, status."""
+    """Zero-temperature retrieval state: ``n``, ``m``, ``C`` (P = 2; NaN for P >= 4), ``energy``,
+    and the Newton solve's status, residual and steps."""
 
     n: jnp.ndarray
     m: jnp.ndarray
@@ -78,25 +80,21 @@ class T0State(NamedTuple):
     energy: jnp.ndarray
     status: jnp.ndarray
     residual: jnp.ndarray
-
-    @property
-    def converged(self):
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
+    num_steps: jnp.ndarray
 
 
+@status_result
 class CriticalPoint(NamedTuple):
     """End of the retrieval branch (a fold): the critical load, the state there (``C`` for P = 2,
-    NaN for P >= 4) and the solver status."""
+    NaN for P >= 4) and the fold solve's status, residual and steps."""
 
     alpha_c: jnp.ndarray
     n: jnp.ndarray
     m: jnp.ndarray
     C: jnp.ndarray
     status: jnp.ndarray
-
-    @property
-    def converged(self):
-        return jnp.asarray(self.status) == int(Status.SUCCESS)
+    residual: jnp.ndarray
+    num_steps: jnp.ndarray
 
 
 # --------------------------------------------------------------------------- closed-form averages
@@ -162,16 +160,16 @@ def _residual(x, log_alpha, model: DenseHebbian, law: SiteLaw):
     return jnp.stack([e_yerf - n])
 
 
-def _state(model, law, alpha, x, status, residual):
+def _state(model, law, alpha, x, status, residual, steps):
     if model.P == 2:
         n, C = x[0], x[1]
         r = 1.0 / (1.0 - C) ** 2
         _, m = t0_averages(n / jnp.sqrt(2.0 * alpha * r), law)
-        return T0State(n, m, C, t0_energy(model, law, alpha, n, C), status, residual)
+        return T0State(n, m, C, t0_energy(model, law, alpha, n, C), status, residual, steps)
     n = x[0]
     u = jnp.where(alpha > 0, n ** (model.P - 1) / jnp.sqrt(2.0 * jnp.maximum(alpha, _TINY) * model.noise_factor), jnp.inf)
     _, m = t0_averages(u, law)
-    return T0State(n, m, jnp.asarray(jnp.nan), t0_energy(model, law, alpha, n), status, residual)
+    return T0State(n, m, jnp.asarray(jnp.nan), t0_energy(model, law, alpha, n), status, residual, steps)
 
 
 def t0_energy(model: DenseHebbian, law: SiteLaw, alpha, n, C=None):
@@ -199,8 +197,10 @@ def spin_glass_energy_t0(model: DenseHebbian, alpha):
     return -jnp.sqrt(2.0 * alpha * model.noise_covariance_prime(1.0) / np.pi)
 
 
-def t0_solve(model: DenseHebbian, data: DatasetParams, alpha, init=None, *, tol: float = 1e-13) -> T0State:
-    """Solve the zero-temperature retrieval equations at load ``alpha >= 0`` (Newton from ``init``).
+def t0_solve(model: DenseHebbian, data: DatasetParams, alpha, init=None, *, tol: float = 1e-13,
+             max_steps: int = 100, throw: bool = False) -> T0State:
+    """Solve the zero-temperature retrieval equations at load ``alpha >= 0`` (Newton from ``init``,
+    at most ``max_steps`` steps; ``throw=True`` raises when it did not converge).
 
     ``init`` defaults to ``n = 1`` (and ``C = 0.05`` for ``P = 2``). At ``alpha = 0`` the closed
     low-load values are returned (``n = E|y|``, ``m = E sign y``; for ``P = 2`` use ``alpha > 0``).
@@ -210,17 +210,21 @@ def t0_solve(model: DenseHebbian, data: DatasetParams, alpha, init=None, *, tol:
     check_finite(alpha, "alpha")
     check_positive(alpha, "alpha", strict=model.P == 2)
     x0 = jnp.asarray((1.0, 0.05) if model.P == 2 else (1.0,), dtype=float) if init is None else as_float_array(init, "init", ndim=1)
-    return _t0_solve(model, data.site_law(), alpha, x0, float(tol))
+    check_positive(tol, "tol")
+    max_steps = check_integer(max_steps, "max_steps", minimum=1)
+    out = _t0_solve(model, data.site_law(), alpha, x0, float(tol), max_steps)
+    return maybe_throw(out, throw, "t0_solve", field="n")
 
 
-@functools.partial(jax.jit, static_argnums=(0, 4))
-def _t0_solve(model, law, alpha, x0, tol):
+@functools.partial(jax.jit, static_argnums=(0, 4, 5))
+def _t0_solve(model, law, alpha, x0, tol, max_steps):
     if model.P != 2:
         e_abs, e_sign = t0_averages(jnp.inf, law)
-        low = T0State(e_abs, e_sign, jnp.asarray(jnp.nan), t0_energy(model, law, 0.0, e_abs), jnp.asarray(0), jnp.asarray(0.0))
+        low = T0State(e_abs, e_sign, jnp.asarray(jnp.nan), t0_energy(model, law, 0.0, e_abs), jnp.asarray(0),
+                      jnp.asarray(0.0), jnp.asarray(0))
     la = jnp.log(jnp.maximum(alpha, _TINY))
-    sol = newton(lambda x, _: _residual(x, la, model, law), x0, tol=tol, max_steps=100, residual_tol=1e-10)
-    out = _state(model, law, alpha, sol.value, sol.status, sol.residual)
+    sol = newton(lambda x, _: _residual(x, la, model, law), x0, tol=tol, max_steps=max_steps, residual_tol=1e-10)
+    out = _state(model, law, alpha, sol.value, sol.status, sol.residual, sol.num_steps)
     if model.P != 2:
         out = jax.tree_util.tree_map(lambda lo, hi: jnp.where(alpha > 0, hi, lo), low, out)
     return out
@@ -249,27 +253,28 @@ def _fold_residual(model):
     return fn
 
 
-def critical_load_t0(model: DenseHebbian, data: DatasetParams, *, x0=None, alpha0: float | None = None) -> CriticalPoint:
+def critical_load_t0(model: DenseHebbian, data: DatasetParams, *, x0=None, alpha0: float | None = None,
+                     throw: bool = False) -> CriticalPoint:
     r"""Zero-temperature critical load :math:`\alpha_c`: the fold of the T = 0 equations in :math:`\log\alpha`.
 
     Newton on :math:`F = 0,\ \det F_x = 0` (:func:`~theorylab.numerics.locate_fold`, ``method="det"``).
     Without ``x0``/``alpha0`` the start is found by continuation: the CLT fold is continued in
     :math:`\rho` from the noiseless closed form (:func:`critical_load_t0_vs_rho`; a cold start fails
     for ``P = 2`` at :math:`\rho \gtrsim 0.2`), and for the exact law that CLT fold at the same
-    :math:`\rho` starts the exact solve.
+    :math:`\rho` starts the exact solve. ``throw=True`` raises when the fold solve failed.
     """
     check_model_and_data(model, data)
     law = data.site_law()
     if x0 is None and alpha0 is None:
         clt = critical_load_t0_vs_rho(model, [data.rho])
         if data.law == "clt":
-            return CriticalPoint(*(f[0] for f in clt))
+            return maybe_throw(CriticalPoint(*(f[0] for f in clt)), throw, "critical_load_t0", field="alpha_c")
         x0 = jnp.stack([clt.n[0], clt.C[0]]) if model.P == 2 else jnp.stack([clt.n[0]])
         alpha0 = float(clt.alpha_c[0])
     x_start, la_start = _noiseless_fold_start(model)
     x0 = x_start if x0 is None else as_float_array(x0, "x0", ndim=1)
     la0 = la_start if alpha0 is None else jnp.log(float(alpha0))
-    return _critical_t0(model, law, x0, la0)
+    return maybe_throw(_critical_t0(model, law, x0, la0), throw, "critical_load_t0", field="alpha_c")
 
 
 def _noiseless_fold_start(model):
@@ -288,16 +293,17 @@ def _critical_t0(model, law, x0, la0):
 
 def _critical_point(model, law, sol):
     alpha = jnp.exp(sol.value.lam)
-    st = _state(model, law, alpha, sol.value.x, sol.status, sol.residual)
-    return CriticalPoint(alpha, st.n, st.m, st.C, sol.status)
+    st = _state(model, law, alpha, sol.value.x, sol.status, sol.residual, sol.num_steps)
+    return CriticalPoint(alpha, st.n, st.m, st.C, sol.status, sol.residual, sol.num_steps)
 
 
-def critical_load_t0_vs_rho(model: DenseHebbian, rhos, *, max_rho_step: float = 0.025) -> CriticalPoint:
+def critical_load_t0_vs_rho(model: DenseHebbian, rhos, *, max_rho_step: float = 0.025,
+                            throw: bool = False) -> CriticalPoint:
     r""":math:`\alpha_c(\rho)` at T = 0 for the CLT law, by continuation in :math:`\rho` from :math:`\rho = 0`.
 
     The folds are solved along a ladder of :math:`\rho` values (steps at most ``max_rho_step``),
     each warm-started from the previous one, in one compiled ``lax.scan``. Cold starts fail for
-    ``P = 2`` at :math:`\rho \ge 0.2` (hebbian spec, pitfall 2).
+    ``P = 2`` at :math:`\rho \ge 0.2`. ``throw=True`` raises if any fold solve failed.
     """
     if not isinstance(model, DenseHebbian):
         raise TypeError(f"`model` must be a DenseHebbian, got {type(model).__name__}")
@@ -311,7 +317,8 @@ def critical_load_t0_vs_rho(model: DenseHebbian, rhos, *, max_rho_step: float = 
     x0, la0 = _noiseless_fold_start(model)
     out = _trace_t0(model, jnp.asarray(ladder), x0, la0)
     index = np.searchsorted(ladder, rhos)
-    return CriticalPoint(*(jnp.asarray(np.asarray(f)[index]) for f in out))
+    out = CriticalPoint(*(jnp.asarray(np.asarray(f)[index]) for f in out))
+    return maybe_throw(out, throw, "critical_load_t0_vs_rho", field="alpha_c")
 
 
 @functools.partial(jax.jit, static_argnums=(0,))
