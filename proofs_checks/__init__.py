@@ -37,4 +37,5 @@ def all_checks():
 
 
 def run_all() -> list[CheckResult]:
+    """Run every registered sympy check, in registry order."""
     return [fn() for _, fn in all_checks()]

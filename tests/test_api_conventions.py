@@ -31,9 +31,10 @@ import inspect
 import pathlib
 import pkgutil
 import re
-import typing
+import textwrap
 
 import equinox as eqx
+import jax
 import numpyro.distributions as npd
 import pytest
 
@@ -171,6 +172,31 @@ def test_key_is_first_and_required():
     assert not bad, "\n".join(bad)
 
 
+def _validates_key(fn) -> bool:
+    """The body checks its key (``check_key``), hands it on as a first argument to a public
+    theorylab function (which checks it), or does not use it (``del key``)."""
+    try:
+        src = textwrap.dedent(inspect.getsource(inspect.unwrap(fn)))
+    except (OSError, TypeError):
+        return True
+    if "check_key(" in src or "del key" in src:
+        return True
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == "key":
+            callee = ast.unparse(node.func)
+            if not callee.startswith(("jax.random", "jr.")) and not callee.split(".")[-1].startswith("_"):
+                return True
+    return False
+
+
+def test_random_functions_check_their_key():
+    """Every public callable that takes a key validates it (an int or ``None`` gets theorylab's
+    error naming ``key``, not JAX's "invalid PRNG key data")."""
+    bad = [q for q, fn, skip in CALLABLES
+           if (params := _params(fn, skip)) and params[0].name == "key" and not _validates_key(fn)]
+    assert not bad, bad
+
+
 LIMIT_RE = re.compile(r"^(max_?iters?|maxiter|n_iters?|num_iters?|max_iterations|iterations|max_newton|max_sinkhorn)$")
 TOL_NAMES = {"tolerance", "rtol", "atol", "threshold_tol", "eps_tol"}
 
@@ -179,8 +205,23 @@ def _is_limit(name: str) -> bool:
     return name == "max_steps" or (name.startswith("max_") and name.endswith("_steps"))
 
 
+STATUS_RESULTS = {obj.__name__ for _, obj in PUBLIC if inspect.isclass(obj) and "status" in _fields(obj)}
+
+
+def _returns_status_result(fn) -> bool:
+    sig = _signature(fn)
+    if sig is None or sig.return_annotation is inspect.Signature.empty:
+        return False
+    text = sig.return_annotation if isinstance(sig.return_annotation, str) else getattr(
+        sig.return_annotation, "__name__", str(sig.return_annotation))
+    return any(re.search(rf"\b{name}\b", text) for name in STATUS_RESULTS)
+
+
 def test_solver_entry_points_take_throw_and_share_spellings():
+    """A solver entry point is a public callable with a step limit or one that returns a
+    status-bearing result; each takes ``throw`` (keyword-only, default False)."""
     bad = []
+    assert len(STATUS_RESULTS) >= 15, sorted(STATUS_RESULTS)
     for qual, fn, skip in CALLABLES:
         params = {p.name: p for p in _params(fn, skip)}
         for name in params:
@@ -188,13 +229,14 @@ def test_solver_entry_points_take_throw_and_share_spellings():
                 bad.append(f"{qual}: step limit spelled `{name}` (use max_steps / max_<stage>_steps)")
             if name in TOL_NAMES:
                 bad.append(f"{qual}: tolerance spelled `{name}` (use tol)")
-        solver = any(_is_limit(n) or n == "tol" for n in params)
+        solver = any(_is_limit(n) for n in params) or (
+            _returns_status_result(fn) and not qual.endswith(".raise_if_failed"))
         if "throw" in params:
             p = params["throw"]
             if p.default is not False or p.kind is not p.KEYWORD_ONLY:
                 bad.append(f"{qual}: throw must be keyword-only with default False")
-        elif solver and not (inspect.isclass(fn)):
-            bad.append(f"{qual}: takes a step limit or tolerance but no `throw`")
+        elif solver and not inspect.isclass(fn):
+            bad.append(f"{qual}: a solver entry point (step limit or status-bearing result) without `throw`")
     assert not bad, "\n".join(bad)
 
 
@@ -293,3 +335,51 @@ def test_the_rules_would_catch_a_violation():
 
     assert not _allowed_class(Loose)
     assert not all(hasattr(Loose, m) for m in STATUS_MEMBERS)
+
+
+def test_configs_are_modules_not_namedtuples():
+    """Configurations (they validate themselves) use the module idiom; NamedTuples are results and states."""
+    bad = [q for q, obj in PUBLIC if inspect.isclass(obj) and _is_namedtuple(obj) and hasattr(obj, "validate")]
+    assert not bad, bad
+
+
+def _int_key_calls():
+    import numpy as np
+
+    import theorylab.bandits as wtb
+    import theorylab.estimators.mutual_information as mi
+    import theorylab.estimators.quantile as qa
+    import theorylab.estimators.sparse as sp
+    import theorylab.estimators.transport as ot
+    import theorylab.infogeo as ig
+    from theorylab.claims import all_claims, run_claim
+    from theorylab.learning import dsd
+
+    x = np.linspace(0.0, 1.0, 40)[:, None]
+    env = wtb.TallyingBandit([1.0, 0.5], wtb.LinearLoss([0.5, 0.6], [0.0, 0.0]))
+    return {
+        "ksg": lambda k: mi.ksg(k, x, x ** 2),
+        "estimate_with_ci": lambda k: mi.estimate_with_ci(k, x, x ** 2),
+        "make_design": lambda k: sp.make_design(k, "gaussian", 10, 5),
+        "simulate": lambda k: wtb.simulate(k, env, wtb.UCB1(2), 10),
+        "risk_monte_carlo": lambda k: ig.risk_monte_carlo(k, ig.normal(), lambda kk, s: jax.random.normal(kk, s),
+                                                          5, 10, theta_star=ig.normal().theta_init),
+        "bayes_error": lambda k: dsd.bayes_error(k, dsd.DSD(2, 3, 0.3)),
+        "fit_aggregator": lambda k: qa.fit_aggregator(k, np.zeros((4, 2, 1)), np.zeros(4), [0.5]),
+        "random_assignment": lambda k: ot.datasets.random_assignment(k, 5),
+        "run_claim": lambda k: run_claim(k, all_claims()[0]),
+    }
+
+
+def _bad_keys():
+    import numpy as np
+
+    return {"int": 0, "None": None, "str": "seed", "uint32[3]": np.zeros(3, np.uint32), "float": 1.5}
+
+
+@pytest.mark.parametrize("name", sorted(_int_key_calls()))
+def test_an_invalid_key_gets_theorylabs_error(name):
+    call = _int_key_calls()[name]
+    for label, bad in _bad_keys().items():
+        with pytest.raises(TypeError, match="`key` must be a JAX PRNG key"):
+            call(bad)

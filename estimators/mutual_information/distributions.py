@@ -14,7 +14,7 @@ from numpyro.distributions import constraints
 
 from theorylab.estimators.mutual_information import _checks
 from theorylab.estimators.mutual_information import ground_truth as gt
-from theorylab.validation import as_float_array, check_integer, check_positive
+from theorylab.validation import as_float_array, check_integer, check_key, check_positive
 
 __all__ = ["JointGaussian", "JointStudentT", "AdditiveUniform", "latent_gaussian", "dense_covariance",
            "sparse_covariance", "correlated_pair"]
@@ -44,6 +44,7 @@ class JointGaussian(_Split, npd.MultivariateNormal):
         super().__init__(loc=loc, covariance_matrix=cov, validate_args=validate_args)
 
     def mutual_information(self, units: str = "nats"):
+        """The exact MI between the ``x`` and ``y`` blocks (:func:`mi_gaussian`)."""
         return gt.mi_gaussian(self.covariance_matrix, self.dim_x, units=units)
 
 
@@ -60,6 +61,7 @@ class JointStudentT(_Split, npd.MultivariateStudentT):
                          validate_args=validate_args)
 
     def mutual_information(self, units: str = "nats"):
+        """The exact MI between the ``x`` and ``y`` blocks (:func:`mi_student_t`)."""
         disp = self.scale_tril @ jnp.swapaxes(self.scale_tril, -1, -2)
         return gt.mi_student_t(disp, self.dim_x, self.df, units=units)
 
@@ -79,6 +81,7 @@ class AdditiveUniform(_Split, npd.Distribution):
         super().__init__(batch_shape=jnp.shape(self.eps), event_shape=(2,), validate_args=validate_args)
 
     def sample(self, key, sample_shape=()):
+        key = check_key(key)
         kx, kn = jax.random.split(key)
         shape = tuple(sample_shape) + self.batch_shape
         x = jax.random.uniform(kx, shape)
@@ -91,6 +94,7 @@ class AdditiveUniform(_Split, npd.Distribution):
         return jnp.where(inside, -jnp.log(2.0 * self.eps), -jnp.inf)
 
     def mutual_information(self, units: str = "nats"):
+        """The exact MI of ``X`` and ``Y = X + N`` (:func:`mi_additive_uniform`)."""
         return gt.mi_additive_uniform(self.eps, units=units)
 
 
@@ -137,6 +141,7 @@ def latent_gaussian(key, dim: int, rho, noise: float) -> JointGaussian:
     ``(dim, len(rho))`` embeddings drawn from ``key``, ``z`` standard with canonical correlations
     ``rho``. Its MI is :func:`~theorylab.estimators.mutual_information.mi_latent_gaussian` ``(rho, noise)``.
     """
+    key = check_key(key)
     dim = check_integer(dim, "dim", minimum=1)
     r = as_float_array(rho, "rho", ndim=1)
     kz = r.shape[0]

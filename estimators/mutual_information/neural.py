@@ -40,7 +40,7 @@ from theorylab.estimators.mutual_information.bounds import BOUNDS
 from theorylab.estimators.mutual_information.result import MIEstimate
 from theorylab.numerics.adam import Adam
 from theorylab.numerics.mlp import mlp_apply, mlp_init
-from theorylab.validation import check_choice, check_in_range, check_integer, check_positive
+from theorylab.validation import check_choice, check_in_range, check_integer, check_key, check_positive
 
 __all__ = ["NeuralMI", "neural_mi", "smooth_curve", "CRITICS"]
 
@@ -179,6 +179,7 @@ class NeuralMI(eqx.Module):
     # ------------------------------------------------------------------ critic
     def init(self, key, dim_x: int, dim_y: int):
         """Critic parameters (He-initialised MLPs) for inputs of ``dim_x`` and ``dim_y`` columns."""
+        key = check_key(key)
         kg, kh, kf = jax.random.split(key, 3)
         out = self.embed_dim * (2 if self.beta is not None else 1)
         if self.critic == "concat":
@@ -203,6 +204,8 @@ class NeuralMI(eqx.Module):
 
         ``key`` samples the variational embeddings (training); ``None`` uses their means (evaluation).
         """
+        if key is not None:
+            key = check_key(key)
         if self.critic == "concat":
             return _mlp(params["f"], _pairs(x, y), self.spectral_norm)[..., 0], 0.0
         kx, ky = (None, None) if key is None else jax.random.split(key)
@@ -233,6 +236,7 @@ class NeuralMI(eqx.Module):
     # ------------------------------------------------------------------ training
     def train(self, key, x, y):
         """Train on ``x``, ``y`` (pure; ``vmap``-able). Returns ``(value, train_curve, test_curve, epoch)``."""
+        key = check_key(key)
         n = x.shape[0]
         n_train, n_test = self.split_sizes(n)
         if n_train < self.batch:
@@ -282,6 +286,7 @@ class NeuralMI(eqx.Module):
 
     def fit(self, key, x, y, *, units: str = "nats") -> MIEstimate:
         """Train and return the max-test estimate with its curves in ``diagnostics``."""
+        key = check_key(key)
         xa, ya = _checks.paired(x, y)
         unit = _checks.unit_factor(units)
         n = xa.shape[0]

@@ -72,6 +72,7 @@ def subsample_statistics(key, x, y, estimator, gammas=DEFAULT_GAMMAS):
     chunks of each gamma); it is a static argument, so equal configurations share one compiled
     program. ``jit``-compiled; ``vmap`` it over datasets for coverage studies. No argument checks.
     """
+    key = check_key(key)
     return _subsample_jit(key, x, y, estimator, tuple(gammas))
 
 

@@ -35,7 +35,7 @@ from theorylab.estimators.sparse.theory import alpha_theory, prediction_error
 from theorylab.numerics.curves import n_star_from_curve
 from theorylab.numerics.estimate import Estimate
 from theorylab.numerics.fits import fit_line, fit_power_law
-from theorylab.validation import check_choice, check_integer, check_positive
+from theorylab.validation import check_choice, check_integer, check_key, check_positive
 
 __all__ = ["METHOD_NAMES", "ErrorCurves", "error_curves", "sample_complexity", "fit_slopes"]
 
@@ -108,6 +108,7 @@ class ErrorCurves(NamedTuple):
     setting: dict
 
     def median(self, method):
+        """Median prediction error of ``method`` over the trials, per sample size."""
         return np.median(self.errors[method], axis=1)
 
 
@@ -120,6 +121,7 @@ def error_curves(key, ns, *, kind: str = "equicorrelated_clusters", d: int = 100
     The same trial keys are used for every method (paired comparisons). ``values="contrast"`` and
     ``support="pairs"`` need a cluster design. ``progress=True`` prints one line per (N, method).
     """
+    key = check_key(key)
     check_choice(kind, "kind", D.KINDS)
     check_choice(values, "values", ("random", "contrast"))
     check_choice(support, "support", ("random", "pairs"))

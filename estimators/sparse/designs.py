@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from theorylab.validation import check_choice, check_in_range, check_integer, check_positive
+from theorylab.validation import check_choice, check_in_range, check_integer, check_key, check_positive
 
 __all__ = [
     "Design", "SLRProblem", "KINDS",
@@ -134,6 +134,7 @@ def make_design(key, kind: str, n: int, d: int, *, m: int | None = None, delta: 
                 rho: float | None = None) -> Design:
     """Sample an (n, d) design of ``kind`` (``"gaussian"``, ``"equicorrelated_clusters"`` with ``m`` and
     ``delta``, ``"near_duplicate_pairs"`` with ``delta``, ``"toeplitz"`` with ``rho``)."""
+    key = check_key(key)
     d, m = _shape_params(kind, d, m, delta, rho)
     n = check_integer(n, "n", minimum=1)
     X = _sample(key, kind, n, d, m if m is not None else 1, 0.0 if delta is None else delta,
@@ -145,6 +146,7 @@ def make_design(key, kind: str, n: int, d: int, *, m: int | None = None, delta: 
 
 def sample_support(key, d: int, k: int):
     """A uniformly random k-subset of {0..d-1}, sorted (int32)."""
+    key = check_key(key)
     d = check_integer(d, "d", minimum=1)
     k = check_integer(k, "k", minimum=1, maximum=d)
     return jnp.sort(jax.random.choice(key, d, (k,), replace=False)).astype(jnp.int32)
@@ -152,6 +154,7 @@ def sample_support(key, d: int, k: int):
 
 def within_cluster_pairs(key, d: int, m: int, k: int):
     """A worst-case-style support: k/2 distinct clusters, two random columns in each (k even)."""
+    key = check_key(key)
     d = check_integer(d, "d", minimum=2)
     m = check_integer(m, "m", minimum=1)
     k = check_integer(k, "k", minimum=2)
@@ -171,6 +174,7 @@ def _unit_signal(w, covariance):
 
 def random_sign_values(key, support, d: int, covariance):
     """+-1 on ``support``, scaled to w^T Sigma w = 1."""
+    key = check_key(key)
     signs = jax.random.rademacher(key, (support.shape[0],), dtype=jnp.float64)
     return _unit_signal(jnp.zeros(d).at[support].set(signs), covariance)
 
@@ -181,6 +185,7 @@ def contrast_values(key, support, clusters, delta, covariance, singleton_scale: 
     In each cluster hit at least twice: a Gaussian vector centred and normalised over the cluster's
     support members, divided by ``delta``; on clusters hit once: ``+-singleton_scale``.
     """
+    key = check_key(key)
     k = support.shape[0]
     d = clusters.shape[0]
     ku, ks = jax.random.split(key)
@@ -199,6 +204,7 @@ def make_problem(key, design: Design, k: int, sigma: float, *, values: str = "ra
                  delta: float | None = None, singleton_scale: float = 0.1) -> SLRProblem:
     """Draw a support (``"random"`` or ``"pairs"``: k/2 within-cluster pairs), coefficients (``"random"``
     signs or ``"contrast"``, which needs the design's ``delta``) and Gaussian noise of sd ``sigma``."""
+    key = check_key(key)
     X = design.X
     n, d = X.shape
     k = check_integer(k, "k", minimum=1, maximum=d)

@@ -33,6 +33,7 @@ from theorylab.validation import (
     check_batch_shape,
     check_choice,
     check_finite,
+    check_key,
     check_positive,
     is_traced,
 )
@@ -181,6 +182,7 @@ class TallyingBandit(eqx.Module):
         """Standard draws that :meth:`step_with_noise` turns into observation noise: uniforms on
         [0, 1) for Bernoulli losses, standard normals for Gaussian ones (zeros for ``"none"``).
         Drawing a block of them at once is much cheaper than one key per round."""
+        key = check_key(key)
         dtype = self.weights.dtype
         if self.noise == "bernoulli":
             return jax.random.uniform(key, shape, dtype)

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from theorylab.bandits.environment import TallyingBandit
 from theorylab.bandits.policies import Policy
 from theorylab.bandits.regret import check_reo
-from theorylab.validation import check_integer, is_traced
+from theorylab.validation import check_integer, check_key, is_traced
 
 __all__ = ["Trajectory", "RunTotals", "simulate", "simulate_seeds"]
 
@@ -169,6 +169,7 @@ def simulate(key, env: TallyingBandit, policy, horizon: int, *, trace: bool = Tr
     faster with 64 seeds on a 2-core CPU, and is exact for Bernoulli counts up to ``2^24`` rounds; the run totals
     are accumulated in float64 either way.
     """
+    key = check_key(key)
     _check_pair(env, policy)
     horizon = check_integer(horizon, "horizon", minimum=1)
     env, policy = _cast(env, policy, dtype, horizon)
@@ -185,6 +186,7 @@ def simulate_seeds(key, env: TallyingBandit, policy, horizon: int, num_seeds: in
     axis) rather than a ``vmap`` of the single run: the reductions over arms become elementwise
     across seeds, which is what makes many arms fast on a CPU.
     """
+    key = check_key(key)
     _check_pair(env, policy)
     horizon = check_integer(horizon, "horizon", minimum=1)
     num_seeds = check_integer(num_seeds, "num_seeds", minimum=1)

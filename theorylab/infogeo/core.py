@@ -157,9 +157,11 @@ def _mle(family, tbar, theta0, tol, max_steps):
     return Solution(th, status, res, it)
 
 
-def information_projection(family: ExpFamily, truth_mean, **kwargs) -> Solution:
-    r"""The information projection :math:`\theta^*` of a truth with :math:`\mathbb{E}_g t` = ``truth_mean``."""
-    return mle(family, truth_mean, **kwargs)
+def information_projection(family: ExpFamily, truth_mean, theta0=None, *, tol: float = 1e-10, max_steps: int = 100,
+                           throw: bool = False) -> Solution:
+    r"""The information projection :math:`\theta^*` of a truth with :math:`\mathbb{E}_g t` = ``truth_mean``
+    (the same Newton solve as :func:`mle`, with the truth's mean statistic)."""
+    return mle(family, truth_mean, theta0, tol=tol, max_steps=max_steps, throw=throw)
 
 
 def kl_divergence(family: ExpFamily, theta_p, theta_q):

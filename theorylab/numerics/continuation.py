@@ -306,14 +306,16 @@ def _locate_fold(fn, x0, lam0, args, method, tol, max_steps, throw):
     return maybe_throw(out, throw, "locate_fold")
 
 
-def find_folds(branch: Branch, fn: Callable, args: Any = None, *, method: str = "null_vector") -> list[Solution]:
+def find_folds(branch: Branch, fn: Callable, args: Any = None, *, method: str = "null_vector",
+               throw: bool = False) -> list[Solution]:
     """Locate every fold bracketed on a traced :class:`Branch` (one :func:`locate_fold` each).
 
-    Each solve starts from the bracket point with the smaller ``|d lam / ds|``.
+    Each solve starts from the bracket point with the smaller ``|d lam / ds|``; ``throw=True``
+    raises if any of them failed.
     """
     out = []
     dlam = np.abs(np.asarray(branch.tangent[:, -1]))
     for k in branch.fold_brackets():
         j = k if dlam[k] <= dlam[k + 1] else k + 1
-        out.append(locate_fold(fn, branch.x[j], branch.lam[j], args, method=method))
+        out.append(locate_fold(fn, branch.x[j], branch.lam[j], args, method=method, throw=throw))
     return out

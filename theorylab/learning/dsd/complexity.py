@@ -286,6 +286,7 @@ def sweep(key, make_dist: Callable[[int, int], DSD], learners: dict, points: Seq
     every ``(k, d)`` point; ``make_dist(k, d)`` builds the instance (e.g. with ``sigma = c/sqrt(k)``).
     Each (learner, point) pair compiles once; keys are ``fold_in``-ed per point, shared by learners
     (the same training pools for every architecture)."""
+    key = check_key(key)
     from tqdm.std import tqdm  # plain text bar
 
     out = {}

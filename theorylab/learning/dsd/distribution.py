@@ -133,6 +133,7 @@ class DSD(npd.Distribution):
     # ------------------------------------------------------------------ sampling
     def sample_labeled(self, key, n: int) -> DSDSample:
         """``n`` labelled draws ``(x, y, position)``."""
+        key = check_key(key)
         n = check_integer(n, "n", minimum=1)
         k_y, k_pos, k_noise = jax.random.split(key, 3)
         y = jax.random.rademacher(k_y, (n,), dtype=self.dtype)

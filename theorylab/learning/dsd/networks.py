@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from theorylab.learning.dsd.distribution import lsa
-from theorylab.validation import check_choice, check_integer
+from theorylab.validation import check_choice, check_integer, check_key
 
 __all__ = ["ARCHITECTURES", "Params", "init_params", "preactivations", "apply", "unit_derivative", "normalize_filters"]
 
@@ -50,6 +50,7 @@ def filter_shape(arch: str, k: int, d: int, width: int | None = None) -> tuple[i
 def init_params(key, arch: str, k: int, d: int, *, width: int | None = None, scale: float = 0.0, b: float = 0.0,
                 dtype=jnp.float32) -> Params:
     """Filters drawn i.i.d. ``N(0, scale^2)`` (``scale = 0``: all zeros) and threshold ``b``."""
+    key = check_key(key)
     k = check_integer(k, "k", minimum=1)
     d = check_integer(d, "d", minimum=1)
     shape = filter_shape(arch, k, d, width)

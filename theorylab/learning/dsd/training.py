@@ -46,7 +46,7 @@ from theorylab.learning.dsd.networks import (
     preactivations,
     unit_derivative,
 )
-from theorylab.validation import as_float_array, check_choice, check_finite, check_integer, check_positive
+from theorylab.validation import as_float_array, check_choice, check_finite, check_integer, check_key, check_positive
 
 __all__ = ["TwoStep", "GradientDescent", "GDResult", "correlation_gradient", "masked_mean"]
 
@@ -103,6 +103,8 @@ class TwoStep(eqx.Module):
         return cls(arch, b, step_sizes=(1.0, 1e3 * k), init_scale=1.0 / (10.0 * k * d), width=width)
 
     def fit(self, key, x, y, mask) -> Params:
+        """The two projected ascent steps on the rows of ``(x, y)`` selected by ``mask``."""
+        key = check_key(key)
         k, d = x.shape[-2], x.shape[-1]
         shape = filter_shape(self.arch, k, d, self.width)
         w = self.init_scale * jax.random.normal(key, shape, x.dtype) if self.init_scale else jnp.zeros(shape, x.dtype)
@@ -153,6 +155,7 @@ class GradientDescent(eqx.Module):
         self.width = None if width is None else check_integer(width, "width", minimum=1)
 
     def loss(self, params: Params, x, y, mask):
+        """Masked mean of the training loss (squared or logistic) of the network's outputs."""
         out = apply(self.arch, params, x)
         if self.loss_name == "squared":
             return masked_mean((out - y) ** 2, mask)
@@ -160,6 +163,7 @@ class GradientDescent(eqx.Module):
 
     def run(self, key, x, y, mask, lr, bias_lr) -> tuple[Params, jax.Array]:
         """One run at one pair of learning rates: final parameters and training loss."""
+        key = check_key(key)
         k, d = x.shape[-2], x.shape[-1]
         shape = filter_shape(self.arch, k, d, self.width)
         params = Params(self.init_scale.astype(x.dtype) * jax.random.normal(key, shape, x.dtype), self.b0.astype(x.dtype))
@@ -184,6 +188,8 @@ class GradientDescent(eqx.Module):
         return GDResult(pick, self.lrs[best], self.bias_lrs[best], errors[best], losses[best])
 
     def fit(self, key, x, y, mask, x_valid=None, y_valid=None) -> Params:
+        """Gradient descent from ``key``'s initialisation; with several learning-rate pairs the
+        validation data ``(x_valid, y_valid)`` choose among them (see :meth:`fit_grid`)."""
         if x_valid is None:  # a single learning-rate pair needs no validation data
             if self.lrs.shape[0] != 1:
                 raise ValueError("GradientDescent over a learning-rate grid needs validation data (x_valid, y_valid)")

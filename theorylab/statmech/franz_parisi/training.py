@@ -27,7 +27,7 @@ import jax.numpy as jnp
 from jax.scipy.special import log_ndtr
 
 from theorylab.numerics import Adam
-from theorylab.validation import check_in_range, check_integer, check_positive
+from theorylab.validation import check_in_range, check_integer, check_key, check_positive
 
 __all__ = ["TeacherTask", "make_task", "related_teacher", "data_energy", "kl_fields", "train_fields",
            "student_error", "ContinualRun", "continual_learning"]
@@ -45,6 +45,7 @@ def _signs(key, shape, dtype=jnp.float32):
 
 def make_task(key, n: int, alpha: float, teacher=None) -> TeacherTask:
     """``P = round(alpha N)`` examples of a teacher perceptron (a random one unless given)."""
+    key = check_key(key)
     n = check_integer(n, "n", minimum=1)
     check_positive(alpha, "alpha")
     k_t, k_x = jax.random.split(key)
@@ -55,6 +56,7 @@ def make_task(key, n: int, alpha: float, teacher=None) -> TeacherTask:
 
 def related_teacher(key, teacher, r0: float):
     """``w2_i = w0_i B_i`` with ``P(B_i = +-1) = (1 +- r0)/2``: overlap ``r0`` in expectation."""
+    key = check_key(key)
     check_in_range(r0, "r0", -1.0, 1.0)
     flip = jax.random.bernoulli(key, 0.5 * (1 - r0), jnp.shape(teacher))
     return jnp.where(flip, -teacher, teacher)
@@ -80,6 +82,7 @@ def train_fields(key, task: TeacherTask, h_init, *, epochs: int, batch_size: int
                  h_ref=None, gamma: float = 0.0):
     """Minimise ``data_energy (+ gamma KL(h || h_ref))`` from ``h_init``; ``batch_size=None`` is
     full-batch (one step per epoch). Pure and ``vmap``-able over keys and initial fields."""
+    key = check_key(key)
     epochs = check_integer(epochs, "epochs", minimum=1)
     P = task.x.shape[0]
     bs = P if batch_size is None else min(check_integer(batch_size, "batch_size", minimum=1), P)
@@ -130,6 +133,7 @@ def continual_learning(key, n: int, alpha1: float, alpha2: float | None = None, 
     without KL, then task 2 with ``gamma KL(h || h1)``. ``task1``/``task2`` are
     ``(batch_size, epochs, optimizer)``; ``alpha2=None`` stops after task 1. ``vmap`` over keys
     for seeds."""
+    key = check_key(key)
     k1, k2, k3, k_init, k_t1, k_t2 = jax.random.split(key, 6)
     t1 = make_task(k1, n, alpha1)
     h0 = jax.random.normal(k_init, (n,), jnp.float32)

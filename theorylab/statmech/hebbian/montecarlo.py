@@ -28,6 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
 
+from theorylab.numerics.solution import maybe_throw
 from theorylab.statmech.hebbian.model import (
     DatasetParams,
     DenseHebbian,
@@ -38,6 +39,7 @@ from theorylab.statmech.hebbian.rs import RSState, solve_state
 from theorylab.validation import (
     as_float_array,
     check_integer,
+    check_key,
     check_positive,
     check_spins,
     is_traced,
@@ -77,6 +79,7 @@ def sample_dataset(key, N: int, K: int, data: DatasetParams) -> HebbianDataset:
     :math:`\bar\chi = (2B - M)/M` with :math:`B \sim \mathrm{Binomial}(M, (1+r)/2)` per site (the
     exact law of the mean of ``M`` examples); ``M = inf`` gives the archetypes themselves.
     """
+    key = check_key(key)
     _check_data(data)
     N = check_integer(N, "N", minimum=1)
     K = check_integer(K, "K", minimum=1)
@@ -92,6 +95,7 @@ def sample_dataset(key, N: int, K: int, data: DatasetParams) -> HebbianDataset:
 
 def sample_examples(key, archetypes, r: float, M: int):
     r"""The ``M`` noisy examples per archetype, :math:`\eta^{\mu,a}_i = \xi^\mu_i\chi^{\mu,a}_i`, shape ``(K, M, N)``."""
+    key = check_key(key)
     archetypes = as_float_array(archetypes, "archetypes", ndim=2)
     check_spins(archetypes, "archetypes")
     M = check_integer(M, "M", minimum=1)
@@ -193,6 +197,7 @@ def glauber(key, sigma0, patterns, beta, n_sweeps: int, model: DenseHebbian, *, 
     reference:
         Spins ``(N,)`` whose overlap is traced as ``m`` (default: the sign of ``patterns[0]``).
     """
+    key = check_key(key)
     check_model_and_data(model)
     patterns = _check_patterns(patterns, model)
     N = patterns.shape[1]
@@ -235,12 +240,12 @@ def _glauber(key, sigma0, patterns, beta, reference, n_sweeps, model):
     return GlauberTrace(sigma, m, n, e)
 
 
-def mean_field_sample(site_values, beta, model: DenseHebbian, *, init=None) -> RSState:
+def mean_field_sample(site_values, beta, model: DenseHebbian, *, init=None, throw: bool = False) -> RSState:
     r"""Same-sample mean-field fixed point at zero load: :math:`n = N^{-1}\sum_i y_i\tanh(bPn^{P-1}y_i)`.
 
     ``site_values`` are one sample's :math:`y_i = \tilde\eta^1_i\xi^1_i`. This is first-order Plefka
     (naive mean field), exact as :math:`N\to\infty` at finite ``K``; MC of the same sample should
-    agree with it up to :math:`O(N^{-1/2})` fluctuations.
+    agree with it up to :math:`O(N^{-1/2})` fluctuations. ``throw=True`` raises when the solve failed.
     """
     y = as_float_array(site_values, "site_values", ndim=1)
     law = SiteLaw(y, jnp.full(y.shape, 1.0 / y.shape[0]), jnp.mean(y), jnp.std(y))
@@ -249,7 +254,8 @@ def mean_field_sample(site_values, beta, model: DenseHebbian, *, init=None) -> R
     if init is None:
         init = (1.0, 1.0, 0.0) if model.P == 2 else (1.0, 1.0)
     x0 = as_float_array(init, "init", ndim=1)
-    return solve_state(model, law, 0.0, beta, x0, warmup=200, order=32)
+    out = solve_state(model, law, 0.0, beta, x0, warmup=200, order=32)
+    return maybe_throw(out, throw, "mean_field_sample", field="n")
 
 
 def field_noise_variance(key, N: int, K: int, model: DenseHebbian, *, samples: int = 30):
@@ -260,6 +266,7 @@ def field_noise_variance(key, N: int, K: int, model: DenseHebbian, *, samples: i
     :math:`N\to\infty`, with :math:`\alpha = K/N^{P-1}`. Returns (mean, standard error) over ``samples``
     independent Rademacher pattern sets.
     """
+    key = check_key(key)
     N = check_integer(N, "N", minimum=model.P)
     K = check_integer(K, "K", minimum=2)
     samples = check_integer(samples, "samples", minimum=2)
