@@ -64,7 +64,7 @@ def numpy_test_error(arch, w, k, sigma, z):
 
 
 def run(arch, k, d, seeds):
-    dist = dsd.DSD(k, d, C / np.sqrt(k))
+    dist = dsd.DSD(k, d, C / np.sqrt(k), dtype=jnp.float32)
     learner = dsd.TwoStep(arch, B)
     g = grid()
     key = jax.random.PRNGKey(0)

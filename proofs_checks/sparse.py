@@ -91,7 +91,7 @@ def check_cluster_condition_number() -> CheckResult:
         ok &= {sp.simplify(k): v for k, v in eig.items()} == {sp.simplify(k): v for k, v in expected.items()}
         cond = sp.simplify(((1 + (s - 1) * rho) / (1 - rho)).subs(rho, 1 / (1 + delta**2)))
         ok &= sp.simplify(cond - (s + delta**2) / delta**2) == 0
-        ok &= abs(float(cluster_condition_number(s, 0.05)) - float(cond.subs(delta, sp.Rational(1, 20)))) < 1e-9
+        ok &= abs(float(cluster_condition_number(2 * s, 2, 0.05)) - float(cond.subs(delta, sp.Rational(1, 20)))) < 1e-9
         details.append(f"s={s}: cond={cond}")
     return CheckResult("sparse.cluster_condition_number", bool(ok), "; ".join(details))
 

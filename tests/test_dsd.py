@@ -25,9 +25,10 @@ KEY = jax.random.PRNGKey(0)
 
 
 def test_sampler_shapes_labels_and_determinism():
-    dist = dsd.DSD(5, 3, 0.2)
+    dist = dsd.DSD(5, 3, 0.2, dtype=jnp.float32)
     s = dist.sample_labeled(KEY, 64)
     assert s.x.shape == (64, 5, 3) and s.x.dtype == jnp.float32
+    assert dsd.DSD(5, 3, 0.2).sample_labeled(KEY, 4).x.dtype == jnp.float64  # the float policy: float64 unless asked
     assert set(np.unique(np.asarray(s.y))) <= {-1.0, 1.0}
     assert np.all((np.asarray(s.position) >= 0) & (np.asarray(s.position) < 5))
     again = dist.sample_labeled(KEY, 64)
@@ -241,7 +242,7 @@ def test_two_step_cnn_is_rotation_equivariant():
 
 
 def test_projection_and_sampled_test_errors_agree():
-    dist = dsd.DSD(5, 6, 0.35)
+    dist = dsd.DSD(5, 6, 0.35, dtype=jnp.float32)
     for arch in ("cnn", "lcn"):
         p = dsd.init_params(jax.random.PRNGKey(4), arch, 5, 6, scale=1.0, b=0.2)
         w = dsd.normalize_filters(arch, p.w + 0.8 * jnp.asarray(dist.w_star, jnp.float32))
@@ -255,7 +256,7 @@ def test_projection_and_sampled_test_errors_agree():
 def test_gradient_descent_learns_a_threshold_and_beats_the_linear_floor():
     # squared loss: b > 0 and the CNN's error falls well below the linear floor (the logistic loss
     # keeps b = 0 and stops at the floor: documented in training.py)
-    dist = dsd.DSD(8, 16, 0.6 / math.sqrt(8))
+    dist = dsd.DSD(8, 16, 0.6 / math.sqrt(8), dtype=jnp.float32)
     data = dist.sample_labeled(KEY, 2048)
     mask = jnp.ones(2048, jnp.float32)
     gd = dsd.GradientDescent("cnn", steps=200, lrs=(0.1,), bias_lrs=(0.1,))
@@ -293,7 +294,7 @@ def test_n_star_rises_as_the_target_falls(errors, t1, t2):
 
 
 def test_sample_complexity_is_deterministic_and_separates_cnn_from_lcn():
-    dist = dsd.DSD(8, 16, 0.6 / math.sqrt(8))
+    dist = dsd.DSD(8, 16, 0.6 / math.sqrt(8), dtype=jnp.float32)
     grid = np.unique(np.round(np.geomspace(2, 1024, 14)).astype(int))
     a = dsd.sample_complexity(KEY, dist, dsd.TwoStep("cnn"), grid, num_seeds=4, bootstrap=200)
     b = dsd.sample_complexity(KEY, dist, dsd.TwoStep("cnn"), grid, num_seeds=4, bootstrap=200)

@@ -256,7 +256,7 @@ def test_related_teacher_has_the_requested_overlap():
 def test_training_learns_and_is_deterministic():
     from theorylab.numerics import Adam
 
-    run = jax.jit(lambda k: FP.continual_learning(k, 301, 2.0, task1=(None, 300, Adam(5e-2, weight_decay=1e-3))))
+    run = jax.jit(lambda k: FP.continual_learning(k, 301, 2.0, task1=(None, 300, Adam(5e-2, weight_decay=1e-3)), dtype=jnp.float32))
     a = run(jax.random.PRNGKey(1))
     b = run(jax.random.PRNGKey(1))
     assert float(a.p_task1) == float(b.p_task1)

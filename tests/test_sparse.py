@@ -416,8 +416,11 @@ def test_bad_input():
         S.preconditioned_lasso(X, y, np.ones((5, 5)), alpha=0.1)
     with pytest.raises(ValueError, match="zero-norm"):
         S.find_preconditioner(np.hstack([X, np.zeros((10, 1))]))
-    with pytest.warns(UserWarning, match="float32"):
-        S.lasso(X.astype(np.float32), y, 0.1)
+    with warnings.catch_warnings():  # the float policy: float32 is promoted silently, with the same result
+        warnings.simplefilter("error")
+        f32 = S.lasso(X.astype(np.float32), y, 0.1, tol=1e-12)
+    f64 = S.lasso(X.astype(np.float32).astype(np.float64), y, 0.1, tol=1e-12)
+    assert f32.coef.dtype == jnp.float64 and np.array_equal(np.asarray(f32.coef), np.asarray(f64.coef))
     with pytest.raises(ValueError, match="clusters"):
         S.find_preconditioner(X, "clusters")
     with warnings.catch_warnings():

@@ -19,10 +19,7 @@ def _numeric(x, name):
     a = np.asarray(x)
     if a.dtype == bool or a.dtype.kind not in "iuf":
         raise TypeError(f"`{name}` must be real-valued (integer or float), got dtype {a.dtype}")
-    if a.dtype == np.float32:
-        warnings.warn(f"`{name}` is float32; upcasting to float64 (the solvers' duality gaps need it)",
-                      UserWarning, stacklevel=4)
-    a = a.astype(np.float64, copy=False)
+    a = a.astype(np.float64, copy=False)  # the float policy: duality gaps need float64, so float32 is promoted
     if not np.isfinite(a).all():
         bad = int(a.size - np.count_nonzero(np.isfinite(a)))
         raise ValueError(f"`{name}` must be finite, but {bad} entr{'y is' if bad == 1 else 'ies are'} NaN or infinite")
@@ -30,7 +27,7 @@ def _numeric(x, name):
 
 
 def design(X, name: str = "X"):
-    """A finite, non-empty 2-D float64 design. float32 input is upcast with a warning."""
+    """A finite, non-empty 2-D float64 design (float32 input is promoted: the duality gaps need float64)."""
     a = _numeric(X, name)
     if a.ndim != 2:
         raise ValueError(f"`{name}` must be a 2-D (N, d) design matrix, got shape {tuple(a.shape)}")

@@ -62,7 +62,7 @@ def measure_moments(key, *, n: int):
 
 def measure_linear_floor(key, *, n: int):
     k = 16
-    dist = dsd.DSD(k, 8, C / np.sqrt(k))
+    dist = dsd.DSD(k, 8, C / np.sqrt(k), dtype=jnp.float32)
     floor = dsd.linear_floor(dist)
     s = dist.sample_labeled(key, n)
     score = jnp.einsum("nkd,d->n", s.x, dist.w_star.astype(s.x.dtype))  # <x, sum_i mu_i>
@@ -76,11 +76,11 @@ def measure_linear_floor(key, *, n: int):
 def measure_oracle_table(key, *, mc_samples: int):
     out, notes = {}, []
     for k in (4, 8, 16):
-        dist = dsd.DSD(k, 32, C / np.sqrt(k))
+        dist = dsd.DSD(k, 32, C / np.sqrt(k), dtype=jnp.float32)
         out[f"oracle error k={k}"] = dsd.oracle_error(dist, B)
     # d-independence and the convolution itself, checked by sampling full d-dimensional inputs
     k, d = 4, 64
-    dist = dsd.DSD(k, d, C / np.sqrt(k))
+    dist = dsd.DSD(k, d, C / np.sqrt(k), dtype=jnp.float32)
     oracle = dsd.Params(jnp.tile(dist.w_star.astype(jnp.float32), (k, 1)), jnp.asarray(B, jnp.float32))
     errs = [float(dsd.test_error(kk, "lcn", oracle, dist, samples=mc_samples // 8, method="sample"))
             for kk in jax.random.split(key, 8)]
@@ -103,7 +103,7 @@ def _separation_figure(ks, cnn, lcn):
 def measure_separation(key, *, ks, d: int, seeds: int, n_max: int):
     grid = _grid(n_max, 24)
     t0 = time.perf_counter()
-    results = dsd.sweep(key, lambda k, d: dsd.DSD(k, d, C / np.sqrt(k)),
+    results = dsd.sweep(key, lambda k, d: dsd.DSD(k, d, C / np.sqrt(k), dtype=jnp.float32),
                         {"cnn": dsd.TwoStep("cnn", B), "lcn": dsd.TwoStep("lcn", B)}, [(k, d) for k in ks], grid,
                         num_seeds=seeds)
     elapsed = time.perf_counter() - t0
@@ -125,9 +125,9 @@ def measure_exponents(key, *, seeds: int, n_max: int, gap: float):
     ds, k_fixed = (8, 16, 32, 64, 128), 4
     ks, d_fixed = (4, 8, 16, 32), 32
     learners = {"cnn": dsd.TwoStep("cnn", B), "lcn": dsd.TwoStep("lcn", B)}
-    by_d = dsd.sweep(key, lambda k, d: dsd.DSD(k, d, C / np.sqrt(k)), learners, [(k_fixed, d) for d in ds], grid,
+    by_d = dsd.sweep(key, lambda k, d: dsd.DSD(k, d, C / np.sqrt(k), dtype=jnp.float32), learners, [(k_fixed, d) for d in ds], grid,
                      num_seeds=seeds, gap=gap, test_samples=2**16)
-    by_k = dsd.sweep(jax.random.fold_in(key, 1), lambda k, d: dsd.DSD(k, d, C / np.sqrt(k)), {"lcn": learners["lcn"]},
+    by_k = dsd.sweep(jax.random.fold_in(key, 1), lambda k, d: dsd.DSD(k, d, C / np.sqrt(k), dtype=jnp.float32), {"lcn": learners["lcn"]},
                      [(k, d_fixed) for k in ks], grid, num_seeds=seeds, gap=gap, test_samples=2**16)
     cnn_d = dsd.fit_exponent([by_d[("cnn", k_fixed, d)] for d in ds], over="d")
     lcn_d = dsd.fit_exponent([by_d[("lcn", k_fixed, d)] for d in ds], over="d")
@@ -147,7 +147,7 @@ def measure_exponents(key, *, seeds: int, n_max: int, gap: float):
 def measure_fcn_gd(key, *, ks, d: int, seeds: int, n_max: int, steps: int):
     grid = _grid(n_max, 14)
     learners = {a: dsd.GradientDescent(a, steps=steps) for a in ("cnn", "lcn", "fcn")}
-    res = dsd.sweep(key, lambda k, d: dsd.DSD(k, d, C / np.sqrt(k)), learners, [(k, d) for k in ks], grid,
+    res = dsd.sweep(key, lambda k, d: dsd.DSD(k, d, C / np.sqrt(k), dtype=jnp.float32), learners, [(k, d) for k in ks], grid,
                     num_seeds=seeds, reference_threshold=B, test_samples=2**14)
     ratio = [res[("fcn", k, d)].n_star / res[("lcn", k, d)].n_star for k in ks]
     finite = np.isfinite(ratio)

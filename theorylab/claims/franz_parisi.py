@@ -192,7 +192,7 @@ def measure_task2(key):
 
 def measure_sgd_task1(key, *, n: int, seeds: int):
     theory = MODEL.task1(1.0, "low")
-    run = jax.jit(jax.vmap(lambda k: FP.continual_learning(k, n, 1.0, task1=(64, 2000, Adam(0.002, weight_decay=0.03)))))
+    run = jax.jit(jax.vmap(lambda k: FP.continual_learning(k, n, 1.0, task1=(64, 2000, Adam(0.002, weight_decay=0.03)), dtype=jnp.float32)))
     res = run(jax.random.split(key, seeds))
     p = np.asarray(res.p_task1)
     return Measurement({"|p_SGD - p_theory| (alpha=1)": abs(p.mean() - float(theory.p))},
@@ -204,7 +204,7 @@ def measure_sgd_task1(key, *, n: int, seeds: int):
 
 def measure_sgd_task2(key, *, n: int, seeds: int):
     theory = MODEL.task2(MODEL.reference(MODEL.task1(2.0, "high")), 2.0, 0.0, 1.0)
-    run = jax.jit(jax.vmap(lambda k: FP.continual_learning(k, n, 2.0, 2.0, 0.0, 1.0)))
+    run = jax.jit(jax.vmap(lambda k: FP.continual_learning(k, n, 2.0, 2.0, 0.0, 1.0, dtype=jnp.float32)))
     res = run(jax.random.split(key, seeds))
     e1, e2 = np.asarray(res.eps1), np.asarray(res.eps2)
     return Measurement({"|eps1_SGD - eps1_theory|": abs(e1.mean() - float(theory.eps1)),

@@ -48,7 +48,7 @@ def filter_shape(arch: str, k: int, d: int, width: int | None = None) -> tuple[i
 
 
 def init_params(key, arch: str, k: int, d: int, *, width: int | None = None, scale: float = 0.0, b: float = 0.0,
-                dtype=jnp.float32) -> Params:
+                dtype=None) -> Params:
     """Filters drawn i.i.d. ``N(0, scale^2)`` (``scale = 0``: all zeros) and threshold ``b``."""
     key = check_key(key)
     k = check_integer(k, "k", minimum=1)

@@ -39,19 +39,28 @@ class TeacherTask(NamedTuple):
     y: jax.Array  #: (P,) labels sign(teacher . x) (ties -> +1)
 
 
-def _signs(key, shape, dtype=jnp.float32):
+def _signs(key, shape, dtype):
     return jnp.where(jax.random.bernoulli(key, 0.5, shape), 1.0, -1.0).astype(dtype)
 
 
-def make_task(key, n: int, alpha: float, teacher=None) -> TeacherTask:
-    """``P = round(alpha N)`` examples of a teacher perceptron (a random one unless given)."""
+def make_task(key, n: int, alpha: float, teacher=None, *, dtype=None) -> TeacherTask:
+    """``P = round(alpha N)`` examples of a teacher perceptron (a random one unless given), in
+    ``dtype`` (``None``: float64, the package's policy; the +-1 data are exact in float32 too)."""
     key = check_key(key)
     n = check_integer(n, "n", minimum=1)
     check_positive(alpha, "alpha")
+    dtype = _float_dtype(dtype)
     k_t, k_x = jax.random.split(key)
-    w0 = _signs(k_t, (n,)) if teacher is None else jnp.asarray(teacher, jnp.float32)
-    x = _signs(k_x, (int(round(alpha * n)), n))
-    return TeacherTask(w0, x, jnp.where(x @ w0 >= 0, 1.0, -1.0).astype(jnp.float32))
+    w0 = _signs(k_t, (n,), dtype) if teacher is None else jnp.asarray(teacher, dtype)
+    x = _signs(k_x, (int(round(alpha * n)), n), dtype)
+    return TeacherTask(w0, x, jnp.where(x @ w0 >= 0, 1.0, -1.0).astype(dtype))
+
+
+def _float_dtype(dtype):
+    out = jnp.dtype(jnp.result_type(float) if dtype is None else dtype)
+    if not jnp.issubdtype(out, jnp.floating):
+        raise TypeError(f"`dtype` must be a floating dtype (float32 or float64), got {out}")
+    return out
 
 
 def related_teacher(key, teacher, r0: float):
@@ -128,15 +137,16 @@ class ContinualRun(NamedTuple):
 
 def continual_learning(key, n: int, alpha1: float, alpha2: float | None = None, r0: float = 0.0, gamma: float = 1.0, *,
                        task1=(None, 5000, Adam(1e-3, weight_decay=1e-3)),
-                       task2=(None, 20000, Adam(5e-3, weight_decay=1e-3))) -> ContinualRun:
+                       task2=(None, 20000, Adam(5e-3, weight_decay=1e-3)), dtype=None) -> ContinualRun:
     """One seed of the two-task protocol (spec 1A, ``SecondTaskGD.py``): fields ``N(0, 1)``, task 1
     without KL, then task 2 with ``gamma KL(h || h1)``. ``task1``/``task2`` are
     ``(batch_size, epochs, optimizer)``; ``alpha2=None`` stops after task 1. ``vmap`` over keys
-    for seeds."""
+    for seeds. ``dtype``: ``None`` (float64) or ``jnp.float32`` (the spec's runs; about twice as fast)."""
     key = check_key(key)
+    dtype = _float_dtype(dtype)
     k1, k2, k3, k_init, k_t1, k_t2 = jax.random.split(key, 6)
-    t1 = make_task(k1, n, alpha1)
-    h0 = jax.random.normal(k_init, (n,), jnp.float32)
+    t1 = make_task(k1, n, alpha1, dtype=dtype)
+    h0 = jax.random.normal(k_init, (n,), dtype)
     bs1, ep1, opt1 = task1
     h1 = train_fields(k_t1, t1, h0, epochs=ep1, batch_size=bs1, optimizer=opt1)
     p1, e1 = student_error(h1, t1.teacher)
