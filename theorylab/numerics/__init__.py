@@ -5,23 +5,58 @@ All routines are pure functions over JAX arrays, ``jit``/``vmap``-able, and retu
 :class:`Solution` with an explicit :class:`Status` where they iterate.
 """
 
-from theorylab.numerics.adam import Adam, AdamState, cosine_schedule
-from theorylab.numerics.estimate import Estimate, Interval, t_interval
-from theorylab.numerics.curves import n_star_from_curve
-from theorylab.numerics.mlp import mlp_apply, mlp_init
-from theorylab.numerics.continuation import Branch, FoldPoint, find_folds, locate_fold, pseudo_arclength
-from theorylab.numerics.fits import LinearFit, fit_line, fit_power_law
+import importlib as _importlib
+
+# eager: the function shares its submodule's name, and importing that submodule anywhere would
+# otherwise bind the module, not the function, to ``theorylab.numerics.fixed_point``
 from theorylab.numerics.fixed_point import fixed_point
-from theorylab.numerics.quadrature import (
-    QuadratureRule,
-    composite_gaussian_rule,
-    gauss_hermite,
-    gauss_legendre,
-    gaussian_expectation,
-    kinked_gaussian_rule,
-)
-from theorylab.numerics.root import newton
-from theorylab.numerics.solution import ConvergenceError, Solution, Status, describe_status, status_result
+
+# name -> submodule; submodules load on first use, so importing one numerics module (the status
+# types, say) does not pull in SciPy, optimistix and the rest (import time)
+_LAZY = {
+    "Adam": "theorylab.numerics.adam",
+    "AdamState": "theorylab.numerics.adam",
+    "Branch": "theorylab.numerics.continuation",
+    "ConvergenceError": "theorylab.numerics.solution",
+    "Estimate": "theorylab.numerics.estimate",
+    "FoldPoint": "theorylab.numerics.continuation",
+    "Interval": "theorylab.numerics.estimate",
+    "LinearFit": "theorylab.numerics.fits",
+    "QuadratureRule": "theorylab.numerics.quadrature",
+    "Solution": "theorylab.numerics.solution",
+    "Status": "theorylab.numerics.solution",
+    "composite_gaussian_rule": "theorylab.numerics.quadrature",
+    "cosine_schedule": "theorylab.numerics.adam",
+    "describe_status": "theorylab.numerics.solution",
+    "find_folds": "theorylab.numerics.continuation",
+    "fit_line": "theorylab.numerics.fits",
+    "fit_power_law": "theorylab.numerics.fits",
+    "gauss_hermite": "theorylab.numerics.quadrature",
+    "gauss_legendre": "theorylab.numerics.quadrature",
+    "gaussian_expectation": "theorylab.numerics.quadrature",
+    "kinked_gaussian_rule": "theorylab.numerics.quadrature",
+    "locate_fold": "theorylab.numerics.continuation",
+    "mlp_apply": "theorylab.numerics.mlp",
+    "mlp_init": "theorylab.numerics.mlp",
+    "n_star_from_curve": "theorylab.numerics.curves",
+    "newton": "theorylab.numerics.root",
+    "pseudo_arclength": "theorylab.numerics.continuation",
+    "status_result": "theorylab.numerics.solution",
+    "t_interval": "theorylab.numerics.estimate",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(_importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Adam",

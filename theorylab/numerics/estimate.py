@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from scipy import stats
-
 from theorylab.validation import check_in_range
 
 __all__ = ["Interval", "Estimate", "t_interval"]
@@ -38,6 +36,8 @@ def t_interval(value: float, standard_error: float, dof: float, level: float = 0
         raise ValueError(
             f"this estimate has no finite standard error (got {float(standard_error)!r}), so it has no interval"
         )
+    from scipy import stats  # lazy: scipy.stats costs a quarter of a second at import
+
     q = stats.norm.ppf(0.5 + level / 2) if math.isinf(dof) else stats.t.ppf(0.5 + level / 2, dof)
     return Interval(float(value - q * standard_error), float(value + q * standard_error))
 
