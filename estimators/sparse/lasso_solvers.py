@@ -322,7 +322,7 @@ def _solve(Xt, y, n, alpha, w0, tol_abs, solver, max_steps, lipschitz=None):
     return w, r, gap, it, _status(gap, tol_abs, it, max_steps)
 
 
-@functools.partial(jax.jit, static_argnames=("solver", "max_steps"))
+@functools.partial(jax.jit, static_argnames=("solver",))
 def _lasso_impl(X, y, alpha, w0, tol, solver, max_steps):
     n = X.shape[0]
     tol_abs = tol * (y @ y) / n
@@ -335,7 +335,8 @@ def _common(X, y, solver, tol, max_steps):
     check_choice(solver, "solver", SOLVERS)
     check_positive(tol, "tol")
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
-    return X, y, max_steps
+    # a traced loop bound: changing only max_steps (or tol) compiles nothing new
+    return X, y, jnp.asarray(max_steps, jnp.int32)
 
 
 def _throw(result, what):
@@ -397,7 +398,7 @@ def _path(Xt, y, n, alphas, tol_abs, solver, max_steps):
     return out
 
 
-@functools.partial(jax.jit, static_argnames=("solver", "max_steps"))
+@functools.partial(jax.jit, static_argnames=("solver",))
 def _path_impl(X, y, alphas, tol, solver, max_steps):
     n = X.shape[0]
     coefs, gaps, iters, status = _path(X.T, y, n, alphas, tol * (y @ y) / n, solver, max_steps)
@@ -443,7 +444,7 @@ def random_folds(key, n: int, n_folds: int):
     return jax.random.permutation(key, contiguous_folds(n, n_folds))
 
 
-@functools.partial(jax.jit, static_argnames=("n_folds", "solver", "max_steps"))
+@functools.partial(jax.jit, static_argnames=("n_folds", "solver"))
 def _cv_impl(X, y, alphas, folds, tol, n_folds, solver, max_steps):
     def one_fold(f):
         train = (folds != f).astype(X.dtype)

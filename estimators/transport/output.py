@@ -37,7 +37,8 @@ class EntropicOTResult(NamedTuple):
         Conjugate-gradient iterations per Newton step (zeros for plain Sinkhorn / unused slots).
     errors:
         L1 marginal error (both marginals) after each iteration, Sinkhorn sweeps first and then
-        Newton steps, NaN after the last one.
+        Newton steps, NaN after the last one (Sinkhorn's buffer is the next power of two above
+        ``max_steps``, so that changing ``max_steps`` does not recompile).
     marginal_error:
         :math:`\lVert P1 - a\rVert_1 + \lVert P^\top 1 - b\rVert_1` of the returned plan.
     transport_cost:

@@ -150,8 +150,10 @@ def sinkhorn(cost, a=None, b=None, *, eps, tol: float = 1e-8, max_steps: int = 1
             raise ValueError(f"`momentum` must be None, 'adaptive' or a number in (0, 2), got {momentum!r}")
         momentum = float(momentum)
     f0, g0 = _initial(init, cost)
-    out = _sinkhorn_jit(cost, a, b, eps, f0, g0, tol=tol, max_steps=max_steps, momentum=momentum,
-                        momentum_start=momentum_start)
+    # tol and max_steps are traced: changing them compiles nothing new, except when max_steps
+    # outgrows the error trace's buffer (a power of two, at least 64; slots past the last sweep are NaN)
+    out = _sinkhorn_jit(cost, a, b, eps, f0, g0, jnp.asarray(tol, cost.dtype), jnp.asarray(max_steps, jnp.int32),
+                        trace_length=_trace_length(max_steps), momentum=momentum, momentum_start=momentum_start)
     return maybe_throw(out, throw, "sinkhorn", field="f")
 
 
@@ -166,10 +168,15 @@ def _initial(init, cost):
     return f0, g0
 
 
-@jax.jit(static_argnames=("tol", "max_steps", "momentum", "momentum_start"))
-def _sinkhorn_jit(cost, a, b, eps, f0, g0, *, tol, max_steps, momentum, momentum_start):
+def _trace_length(max_steps: int) -> int:
+    """The static length of the error trace: the next power of two >= ``max_steps`` (at least 64)."""
+    return max(64, 1 << (int(max_steps) - 1).bit_length())
+
+
+@jax.jit(static_argnames=("trace_length", "momentum", "momentum_start"))
+def _sinkhorn_jit(cost, a, b, eps, f0, g0, tol, max_steps, *, trace_length, momentum, momentum_start):
     s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_steps=max_steps, momentum=momentum,
-                        momentum_start=momentum_start)
+                        momentum_start=momentum_start, errors_length=trace_length)
     status = jnp.where(s.error <= tol, int(Status.SUCCESS),
                        jnp.where(jnp.isfinite(s.error), int(Status.MAX_STEPS), int(Status.NONFINITE)))
     return finalize(s.f, s.g, cost, a, b, eps, tol, status, s.iteration, 0,

@@ -1,0 +1,97 @@
+"""Changing only a number (a tolerance, a step limit, a level) must not compile anything new.
+
+Counted with JAX's own monitoring: every backend compilation (or persistent-cache load) of a jitted
+program records the event ``/jax/core/compile/backend_compile_duration``. Each test warms a headline
+function up, then calls it again with only such numbers changed and counts the events. This tests
+behaviour, not time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import jax
+import numpy as np
+import pytest
+from jax._src import monitoring
+
+import theorylab  # noqa: F401  (x64)
+
+COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+
+
+@contextlib.contextmanager
+def count_compiles():
+    events = []
+
+    def listener(name, duration, **kwargs):
+        if name == COMPILE_EVENT:
+            events.append(kwargs.get("fun_name", "?"))
+
+    monitoring.register_event_duration_secs_listener(listener)
+    try:
+        yield events
+    finally:
+        monitoring.unregister_event_duration_listener(listener)
+
+
+def _assert_no_new_compiles(first, *others):
+    first()  # warm up: compile
+    with count_compiles() as events:
+        for call in others:
+            call()
+    assert events == [], f"recompiled {events}"
+
+
+def _ot_problem(n=30):
+    x = np.linspace(0.0, 1.0, n)
+    C = (x[:, None] - x[None, :]) ** 2
+    return C
+
+
+def test_sinkhorn_tol_and_max_steps():
+    import theorylab.estimators.transport as T
+
+    C = _ot_problem()
+    _assert_no_new_compiles(
+        lambda: T.sinkhorn(C, eps=0.05, tol=1e-8, max_steps=1000),
+        lambda: T.sinkhorn(C, eps=0.05, tol=2e-8, max_steps=1000),
+        lambda: T.sinkhorn(C, eps=0.05, tol=1e-9, max_steps=700),  # same 1024-slot trace buffer
+        lambda: T.sinkhorn(C, eps=0.07, tol=1e-9, max_steps=900),  # eps is data too
+    )
+
+
+def test_lasso_tol_and_max_steps():
+    import theorylab.estimators.sparse as S
+
+    p = S.make_problem(jax.random.key(0), S.make_design(jax.random.key(1), "gaussian", 40, 12), 3, 0.5)
+    X, y = np.asarray(p.X), np.asarray(p.y)
+    S.lasso_path(X, y, tol=1e-8, max_steps=1000)
+    _assert_no_new_compiles(
+        lambda: S.lasso(X, y, 0.1, tol=1e-8, max_steps=1000),
+        lambda: S.lasso(X, y, 0.05, tol=1e-10, max_steps=500),
+        lambda: S.lasso_path(X, y, tol=1e-6, max_steps=300),
+    )
+
+
+def test_interval_levels():
+    import theorylab.estimators.mutual_information as mi
+
+    x = np.random.default_rng(0).normal(size=(300, 1))
+    y = x + np.random.default_rng(1).normal(size=(300, 1))
+    est = mi.gaussian_mi(x, y)
+    _assert_no_new_compiles(
+        lambda: est.confidence_interval(0.95),
+        lambda: est.confidence_interval(0.5),
+        lambda: mi.gaussian_mi(x * 2.0, y),
+    )
+
+
+def test_the_counter_sees_a_real_recompilation():
+    """Not vacuous: a new shape is counted."""
+    import theorylab.estimators.transport as T
+
+    T.sinkhorn(_ot_problem(20), eps=0.05)
+    with count_compiles() as events:
+        T.sinkhorn(_ot_problem(21), eps=0.05)
+    assert events, "a new shape should compile"
