@@ -74,6 +74,34 @@ def test_lasso_tol_and_max_steps():
     )
 
 
+def test_sns_tol():
+    import theorylab.estimators.transport as T
+
+    C = _ot_problem()
+    _assert_no_new_compiles(
+        lambda: T.sns(C, eps=0.05, tol=1e-8),
+        lambda: T.sns(C, eps=0.05, tol=3e-9),
+        lambda: T.sns(C, eps=0.02, tol=1e-7),
+    )
+
+
+def test_replica_solvers_tol_and_damping():
+    from theorylab.statmech import hebbian as H
+    from theorylab.statmech.ags import ags_solve
+
+    model, data = H.DenseHebbian(4), H.DatasetParams.from_rho(0.1)
+    _assert_no_new_compiles(
+        lambda: (ags_solve(0.05, 10.0, tol=1e-11), ags_solve(0.05, 10.0, solver="picard", damping=0.5)),
+        lambda: ags_solve(0.05, 12.0, tol=1e-9),
+        lambda: ags_solve(0.06, 10.0, solver="picard", damping=0.2, tol=1e-9),
+    )
+    H.rs_solve(model, data, 0.001, 100.0)
+    _assert_no_new_compiles(
+        lambda: H.rs_solve(model, data, 0.001, 100.0, tol=1e-11),
+        lambda: H.rs_solve(model, data, 0.002, 90.0, tol=1e-9),
+    )
+
+
 def test_interval_levels():
     import theorylab.estimators.mutual_information as mi
 

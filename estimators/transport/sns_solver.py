@@ -260,15 +260,16 @@ def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int = 20, max_newton_steps
         cg_tol = float(check_in_range(cg_tol, "cg_tol", 0.0, 1.0, closed=(False, False)))
     cg_maxiter = check_integer(cg_max_steps, "cg_max_steps", minimum=1)
     f0, g0 = _initial(init, cost)
-    out = _sns_jit(cost, a, b, eps, f0, g0, tol=tol, n_sinkhorn=n_sinkhorn, max_newton=max_newton,
+    # tol is traced (changing it compiles nothing new); the stage budgets size the error trace
+    out = _sns_jit(cost, a, b, eps, f0, g0, jnp.asarray(tol, cost.dtype), n_sinkhorn=n_sinkhorn, max_newton=max_newton,
                    rule=sparsify, mass_tol=mass_tol, density=density, capacity=capacity, shift=shift,
                    pin=bool(pin), extend=sinkhorn_extend, cg_tol=cg_tol, cg_maxiter=cg_maxiter)
     return maybe_throw(out, throw, "sns", field="f")
 
 
-@jax.jit(static_argnames=("tol", "n_sinkhorn", "max_newton", "rule", "mass_tol", "density", "capacity",
+@jax.jit(static_argnames=("n_sinkhorn", "max_newton", "rule", "mass_tol", "density", "capacity",
                           "shift", "pin", "extend", "cg_tol", "cg_maxiter"))
-def _sns_jit(cost, a, b, eps, f0, g0, *, tol, n_sinkhorn, max_newton, rule, mass_tol, density, capacity,
+def _sns_jit(cost, a, b, eps, f0, g0, tol, *, n_sinkhorn, max_newton, rule, mass_tol, density, capacity,
              shift, pin, extend, cg_tol, cg_maxiter):
     length = n_sinkhorn + extend + max_newton
     if n_sinkhorn > 0:

@@ -217,11 +217,12 @@ def ags_solve(
     if max_steps is None:
         max_steps = 100 if solver == "newton" else 5000
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
-    out = _ags_solve(alpha, beta, init, solver, float(damping), order, float(tol), max_steps)
+    # damping and tol are traced (changing them compiles nothing new); max_steps bounds optimistix's loop
+    out = _ags_solve(alpha, beta, init, solver, jnp.asarray(float(damping)), order, jnp.asarray(float(tol)), max_steps)
     return maybe_throw(out, throw, "ags_solve", field="m")
 
 
-@functools.partial(jax.jit, static_argnums=(3, 4, 5, 6, 7))
+@functools.partial(jax.jit, static_argnums=(3, 5, 7))
 def _ags_solve(alpha, beta, init, solver, damping, order, tol, max_steps):
     if solver == "newton":
         x0 = jnp.stack([init[0], init[1], jnp.log(init[2])])

@@ -275,11 +275,12 @@ def rs_solve(
     order = check_integer(order, "order", minimum=2)
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
     check_positive(tol, "tol")
-    out = _solve(model, data.site_law(), alpha, beta, x0, warmup, order, float(tol), max_steps)
+    # tol is traced (changing it compiles nothing new); max_steps bounds optimistix's loop
+    out = _solve(model, data.site_law(), alpha, beta, x0, warmup, order, jnp.asarray(float(tol)), max_steps)
     return maybe_throw(out, throw, "rs_solve", field="n")
 
 
-@functools.partial(jax.jit, static_argnums=(0, 5, 6, 7, 8))
+@functools.partial(jax.jit, static_argnums=(0, 5, 6, 8))
 def _solve(model, law, alpha, beta, x0, warmup, order, tol, max_steps):
     return solve_state(model, law, alpha, beta, x0, warmup=warmup, order=order, tol=tol, max_steps=max_steps)
 
