@@ -23,6 +23,7 @@ import numpy as np
 C = np.abs(np.subtract.outer(np.linspace(0, 1, 20), np.linspace(0, 1, 20)))
 r = T.sinkhorn(C, eps=0.1)
 print(json.dumps({"dir": jax.config.jax_compilation_cache_dir, "min": jax.config.jax_persistent_cache_min_compile_time_secs,
+                  "max": jax.config.jax_compilation_cache_max_size,
                   "converged": bool(r.converged), "hits": len(hits)}))
 """
 
@@ -40,7 +41,7 @@ def test_cache_is_on_by_default_and_a_second_process_hits_it(tmp_path):
     first = _run({}, tmp_path)
     expected = tmp_path / "xdg" / "theorylab" / "jax"
     assert pathlib.Path(first["dir"]) == expected and first["converged"]
-    assert first["min"] == pytest.approx(0.05)
+    assert first["min"] == pytest.approx(0.05) and first["max"] == 2 * 1024**3
     assert any(expected.iterdir()), "nothing was written to the cache"
     second = _run({}, tmp_path)
     assert second["hits"] >= 1 and second["converged"]

@@ -10,8 +10,10 @@ defaults to ``~/.cache``), following the XDG base-directory rules.
 What theorylab never overrides: a cache location you configured for JAX yourself
 (``JAX_COMPILATION_CACHE_DIR`` in the environment, or ``jax.config.update("jax_compilation_cache_dir",
 ...)`` before importing theorylab) is left as it is, and so is a minimum compile time you set with
-``JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS``. Otherwise programs that took at least
-:data:`MIN_COMPILE_SECONDS` to compile are cached (JAX's own default, 1 s, would skip most of them).
+``JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS`` or a size bound set with
+``JAX_COMPILATION_CACHE_MAX_SIZE``. Otherwise programs that took at least :data:`MIN_COMPILE_SECONDS`
+to compile are cached (JAX's own default, 1 s, would skip most of them), up to
+:data:`MAX_CACHE_BYTES` (least recently used entries are evicted first).
 
 Opting out: set ``THEORYLAB_NO_COMPILATION_CACHE=1`` before importing theorylab. To empty the cache, call
 :func:`clear_compilation_cache` (or delete the directory :func:`compilation_cache_dir` returns).
@@ -25,10 +27,15 @@ import shutil
 
 import jax
 
-__all__ = ["MIN_COMPILE_SECONDS", "compilation_cache_dir", "enable_compilation_cache", "clear_compilation_cache"]
+__all__ = ["MIN_COMPILE_SECONDS", "MAX_CACHE_BYTES", "compilation_cache_dir", "enable_compilation_cache", "clear_compilation_cache"]
 
 #: Programs that compile faster than this are not written to the cache.
 MIN_COMPILE_SECONDS = 0.05
+
+#: Size bound of the cache; least recently used entries go first. With a bound JAX also locks the
+#: directory (``filelock``), so parallel processes (pytest-xdist, a Dask cluster) never read a
+#: half-written entry.
+MAX_CACHE_BYTES = 2 * 1024**3
 
 _OPT_OUT = "THEORYLAB_NO_COMPILATION_CACHE"
 
@@ -63,6 +70,8 @@ def enable_compilation_cache() -> pathlib.Path | None:
     jax.config.update("jax_compilation_cache_dir", str(directory))
     if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
+    if "JAX_COMPILATION_CACHE_MAX_SIZE" not in os.environ:
+        jax.config.update("jax_compilation_cache_max_size", MAX_CACHE_BYTES)
     return directory
 
 
