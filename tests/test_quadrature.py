@@ -127,3 +127,16 @@ def test_bad_input():
         gaussian_expectation(jnp.sin, kink=0.0)
     with pytest.raises(ValueError, match=r"`cutoff` must be > 0"):
         kinked_gaussian_rule(0.0, 1.0, cutoff=-1.0)
+
+
+@pytest.mark.parametrize("order", [370, 371, 388, 400])
+def test_gauss_hermite_stays_finite_for_every_allowed_order(order):
+    """Regression: NumPy's hermegauss overflowed above order ~370 (all-NaN weights). Independent
+    values: the N(0, 1) moments E z^2 = 1, E z^4 = 3 and E cos z = exp(-1/2)."""
+    rule = gauss_hermite(order)
+    w, x = np.asarray(rule.weights), np.asarray(rule.nodes)
+    assert np.all(np.isfinite(w)) and np.all(np.isfinite(x)) and np.all(w >= 0)
+    assert w.sum() == pytest.approx(1.0, abs=1e-14)
+    assert (w * x**2).sum() == pytest.approx(1.0, abs=1e-13)
+    assert (w * x**4).sum() == pytest.approx(3.0, abs=1e-12)
+    assert (w * np.cos(x)).sum() == pytest.approx(np.exp(-0.5), abs=1e-14)

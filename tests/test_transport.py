@@ -336,3 +336,14 @@ def test_bad_options():
     assert any("float32" in str(x.message) for x in w)
     with pytest.raises(ValueError, match="strictly positive"):
         T.plan_certificate(np.zeros((3, 3)), C, eps=0.1)
+
+
+def test_sns_runs_in_float32():
+    """Regression: any float32 cost crashed SNS with JAX's while_loop carry-type error (a float64
+    step table and marginals leaked into the float32 carry). Independent value: the float64 solve."""
+    x = np.linspace(0.0, 1.0, 30)
+    C = (x[:, None] - x[None, :]) ** 2
+    r32 = T.sns(C.astype(np.float32), eps=np.float32(0.05), tol=1e-5)
+    r64 = T.sns(C, eps=0.05, tol=1e-5)
+    assert bool(r32.converged) and r32.f.dtype == np.float32 and r32.plan.dtype == np.float32
+    assert float(r32.transport_cost) == pytest.approx(float(r64.transport_cost), rel=1e-5)

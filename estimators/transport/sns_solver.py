@@ -161,7 +161,7 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
 
         def ls_body(c):
             j, _, *_ = c
-            alpha = jnp.asarray(_STEPS)[j]
+            alpha = jnp.asarray(_STEPS, cost.dtype)[j]
             phi_t, gx_t, gy_t, err_t = trial(alpha)
             return j + 1, accept(phi_t, err_t, alpha), alpha, phi_t, gx_t, gy_t, err_t
 
@@ -259,6 +259,7 @@ def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int = 20, max_newton_steps
     if cg_tol is not None:
         cg_tol = float(check_in_range(cg_tol, "cg_tol", 0.0, 1.0, closed=(False, False)))
     cg_maxiter = check_integer(cg_max_steps, "cg_max_steps", minimum=1)
+    a, b, eps = (jnp.asarray(v, cost.dtype) for v in (a, b, eps))  # one dtype in every loop carry (float32 too)
     f0, g0 = _initial(init, cost)
     # tol is traced (changing it compiles nothing new); the stage budgets size the error trace
     out = _sns_jit(cost, a, b, eps, f0, g0, jnp.asarray(tol, cost.dtype), n_sinkhorn=n_sinkhorn, max_newton=max_newton,

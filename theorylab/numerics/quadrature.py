@@ -60,8 +60,18 @@ class QuadratureRule(NamedTuple):
 
 @functools.lru_cache(maxsize=64)
 def _hermite_numpy(order: int):
-    nodes, weights = np.polynomial.hermite_e.hermegauss(order)
-    weights = weights / weights.sum()  # sum = sqrt(2 pi) analytically; renormalise exactly
+    with np.errstate(all="ignore"):
+        nodes, weights = np.polynomial.hermite_e.hermegauss(order)
+        weights = weights / weights.sum()  # sum = sqrt(2 pi) analytically; renormalise exactly
+    if not (np.all(np.isfinite(nodes)) and np.all(np.isfinite(weights))):
+        # NumPy's three-term evaluation overflows above order ~370: Golub-Welsch instead (the
+        # eigenvalues of the Jacobi matrix of He_k, off-diagonal sqrt(k), are the nodes and the
+        # squared first eigenvector components the weights of the N(0, 1) measure)
+        from scipy.linalg import eigh_tridiagonal
+
+        nodes, vectors = eigh_tridiagonal(np.zeros(order), np.sqrt(np.arange(1.0, order)))
+        weights = vectors[0] ** 2
+        weights = weights / weights.sum()  # 1 analytically
     return nodes, weights
 
 
