@@ -183,3 +183,17 @@ def test_full_only_claims_are_skipped_in_the_quick_run(monkeypatch, capsys):
     assert cli.main(["verify", "--no-progress", "--json", "--full"]) == 0
     assert {d["id"] for d in json.loads(capsys.readouterr().out)} == {"ags.heavy", "ags.synthetic"}
     assert cli.main(["list"]) == 0 and "ags.heavy  [--full only]" in capsys.readouterr().out
+
+
+def test_cli_checks_the_report_directory_before_running_anything(synthetic_registry, tmp_path, capsys, monkeypatch):
+    """Regression: an unwritable --report ran every claim first, then died with a traceback."""
+    import theorylab.claims as claims_pkg
+
+    def never(*args, **kwargs):
+        raise AssertionError("a claim ran although the report could not be written")
+
+    monkeypatch.setattr(claims_pkg, "run_claims", never)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert cli.main(["verify", "--no-progress", "--report", str(blocker / "report")]) == 2
+    assert "cannot write the report" in capsys.readouterr().err

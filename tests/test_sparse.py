@@ -437,3 +437,16 @@ def test_lasso_vmaps_over_problems():
     for i in range(4):
         np.testing.assert_allclose(np.asarray(out.coef[i]), np.asarray(S.lasso(Xs[i], ys[i], 0.1, tol=1e-12).coef),
                                    atol=1e-12)
+
+
+def test_least_squares_limit_flags_an_overflow():
+    """Regression: lasso(alpha=0) reported converged=True with dual_gap=NaN when |y|^2 overflowed.
+    Independent value: |y|^2 = inf in float64 for entries of 1e200, so no finite gap exists."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 5)), rng.normal(size=20)
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(np.sum((1e200 * y) ** 2))
+    bad = S.lasso(X, 1e200 * y, 0.0)
+    assert not bool(bad.converged) and int(bad.status) == 2 and "NONFINITE" in bad.message
+    good = S.lasso(X, y, 0.0)
+    assert bool(good.converged) and float(good.dual_gap) < 1e-12

@@ -54,6 +54,20 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _unwritable(directory: str) -> str:
+    """Why ``directory`` cannot receive the report ("" when it can): it is created if missing and a
+    probe file is written and removed."""
+    import tempfile
+
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".theorylab-probe-"):
+            pass
+    except OSError as err:
+        return err.strerror or str(err)
+    return ""
+
+
 def _cmd_verify(args) -> int:
     import jax
 
@@ -68,6 +82,11 @@ def _cmd_verify(args) -> int:
     if not claims:
         print("theorylab verify: no claims match the selection", file=sys.stderr)
         return 2
+    if args.report:
+        problem = _unwritable(args.report)
+        if problem:  # say so before running anything (the claims can take many minutes)
+            print(f"theorylab verify: cannot write the report to {args.report!r}: {problem}", file=sys.stderr)
+            return 2
     results = run_claims(jax.random.key(args.seed), claims, size=size, progress=not args.no_progress)
     width = shutil.get_terminal_size((132, 24)).columns
     table = format_table(results, width=max(width, 100))

@@ -367,7 +367,11 @@ def lasso(X, y, alpha, *, solver: str = "cd", tol: float = 1e-8, max_steps: int 
         coef = jnp.linalg.lstsq(X, y)[0]
         r = y - X @ coef
         gap = r @ r / (2 * n) - (y @ y - (r - y) @ (r - y)) / (2 * n) if n >= d else jnp.asarray(0.0)
-        return LassoResult(coef, X @ coef, alpha, jnp.abs(gap), jnp.asarray(0), jnp.asarray(int(Status.SUCCESS)))
+        gap = jnp.abs(gap)
+        finite = jnp.isfinite(gap) & jnp.all(jnp.isfinite(coef))  # |y|^2 can overflow: never report junk as converged
+        status = jnp.where(finite, int(Status.SUCCESS), int(Status.NONFINITE))
+        out = LassoResult(coef, X @ coef, alpha, gap, jnp.asarray(0), status)
+        return _throw(out, "lasso") if throw else out
     w0 = jnp.zeros(d) if w0 is None else _checks.response(w0, d, "w0", per="column")
     out = _lasso_impl(X, y, alpha, w0, jnp.asarray(tol, X.dtype), solver, max_steps)
     return _throw(out, "lasso") if throw else out

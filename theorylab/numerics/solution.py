@@ -79,7 +79,8 @@ def describe_status(status, residual=None, tol=None, *, quantity: str = "residua
         text = f"{int(bad.sum())} of {status.size} cases did not converge; first: {text}"
     if residual is not None:
         res = np.atleast_1d(np.asarray(residual, dtype=float))
-        worst = np.nanmax(res[bad.reshape(res.shape)] if res.shape == bad.shape else res)
+        picked = res[bad.reshape(res.shape)] if res.shape == bad.shape else res
+        worst = np.nanmax(picked) if np.any(~np.isnan(picked)) else np.nan
         text += f"; final {quantity} {worst:.3e}"
         if tol is not None:
             text += f" against tol {float(tol):.3e}"
