@@ -20,7 +20,7 @@ class MIEstimator(Protocol):
     """What the subsampling protocol needs of an estimator.
 
     ``statistic(key, x, y)`` must be a pure JAX function returning the estimate in nats (the
-    protocol ``vmap``s it over disjoint chunks), and the object must be hashable with equal
+    protocol maps it with ``vmap`` over disjoint chunks), and the object must be hashable with equal
     configurations comparing equal (it is a static argument of the compiled programs: frozen
     :class:`equinox.Module` estimators with static fields are).
     """

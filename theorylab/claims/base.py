@@ -195,7 +195,7 @@ class Claim(eqx.Module):
         return Verdict.REPRODUCED if ok else Verdict.NOT_REPRODUCED
 
     def describe_expected(self) -> str:
-        """Every expectation in words, ``; ``-separated."""
+        """Every expectation in words, separated by semicolons."""
         return "; ".join(e.describe(k) for k, e in self.expected.items())
 
 

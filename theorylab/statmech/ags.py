@@ -178,6 +178,11 @@ def ags_solve(
 ) -> AGSState:
     r"""Solve the AGS equations at load ``alpha >= 0`` and inverse temperature ``beta > 0``.
 
+    Above the spin-glass temperature, :math:`\beta(1 + \sqrt\alpha) < 1` (:math:`T > T_g`), the
+    paramagnet :math:`m = q = r = 0` is the only solution (retrieval needs :math:`T < T_M < 1 \le
+    T_g`); it is returned exactly (``num_steps`` 0) instead of iterating towards :math:`\log r =
+    -\infty`, where Newton's Jacobian is singular.
+
     Parameters
     ----------
     alpha, beta:
@@ -197,11 +202,6 @@ def ags_solve(
         Step budget; ``None`` means 100 for Newton and 5000 for the fixed-point solvers.
     throw:
         Raise :class:`~theorylab.numerics.ConvergenceError` when the solve did not converge.
-
-    Above the spin-glass temperature, :math:`\beta(1 + \sqrt\alpha) < 1` (:math:`T > T_g`), the
-    paramagnet :math:`m = q = r = 0` is the only solution (retrieval needs :math:`T < T_M < 1 \le
-    T_g`); it is returned exactly (``num_steps`` 0) instead of iterating towards :math:`\log r =
-    -\infty`, where Newton's Jacobian is singular.
     """
     alpha, beta = _validate_load_temperature(alpha, beta)
     check_choice(solver, "solver", ("newton", "anderson", "picard"))
