@@ -227,6 +227,18 @@ def test_ksg_statistic_vmaps_and_standard_error():
         M.ksg(key, xs[0], ys[0], standard_error=False).confidence_interval()
 
 
+def test_ksg_standard_error_on_small_samples():
+    """Fewer splits on small samples (chunks never below 2k + 2 points), none below 4 (2k + 2): the
+    degrees of freedom are sum(gamma - 1) over the splits used, 1 + ... + 6 = 21 for N = 60, k = 3."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(60, 1))
+    y = x + rng.normal(size=(60, 1))
+    est = M.ksg(KEY, x, y, k=3)
+    assert np.isfinite(est.standard_error) and est.dof == 21
+    small = M.ksg(KEY, x[:30], y[:30], k=3)
+    assert np.isnan(small.standard_error) and "not computed" in small.diagnostics["standard_error"]
+
+
 def test_ksg_duplicates_ties_and_bad_input():
     rng = np.random.default_rng(0)
     x = np.repeat(rng.normal(size=50), 8)

@@ -165,8 +165,9 @@ def ksg(key, x, y, *, k: int = 5, variant: int = 1, standardize: bool = True, ji
         neighbour raise ``ValueError``.
     standard_error:
         Compute the Holmes-Nemenman split-sample standard error (disjoint subsamples of N/2 ...
-        N/10 points, see :func:`hn_variance`). ``False`` skips that work and leaves
-        ``standard_error`` as ``nan`` (no interval).
+        N/10 points, or fewer splits when chunks would hold under 2k + 2 points; see
+        :func:`hn_variance`). ``False`` skips that work and leaves ``standard_error`` as ``nan`` (no
+        interval); so does a sample below 4 (2k + 2) points, with the reason in ``diagnostics``.
     units:
         ``"nats"`` or ``"bits"``.
     """
@@ -197,10 +198,16 @@ def ksg(key, x, y, *, k: int = 5, variant: int = 1, standardize: bool = True, ji
     se, dof = float("nan"), float("inf")
     diagnostics = {"tie_fraction": ties, "k": k, "variant": variant}
     if standard_error:
-        # gamma = 1 is the estimate above; hn_variance uses only the split levels
-        sub = subsample(key, xa, ya, KSG(k=k, variant=variant, standardize=standardize), gammas=range(2, 11))
-        var, dof = hn_variance(sub, return_dof=True)
-        se = float(np.sqrt(var))
+        # gamma = 1 is the estimate above; hn_variance uses only the split levels, up to ten-way
+        # splits and never into chunks smaller than 2k + 2 points
+        top = min(10, int(xa.shape[0]) // (2 * k + 2))
+        if top >= 4:
+            sub = subsample(key, xa, ya, KSG(k=k, variant=variant, standardize=standardize), gammas=range(2, top + 1))
+            var, dof = hn_variance(sub, return_dof=True)
+            se = float(np.sqrt(var))
+        else:
+            diagnostics["standard_error"] = (f"not computed: N = {int(xa.shape[0])} is below 4 (2k + 2) = "
+                                             f"{8 * k + 8}, the smallest sample the split-sample error can use")
     return MIEstimate(
         value=float(value) * unit,
         standard_error=se * unit,
