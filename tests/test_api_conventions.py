@@ -314,6 +314,9 @@ def test_no_top_level_estimators_or_proofs_checks_imports(folder):
                 names = [node.module]
             bad += [f"{path.relative_to(ROOT)}: {n}" for n in names
                     if n.split(".")[0] in ("estimators", "proofs_checks")]
+    for path in (ROOT / folder).rglob("*.md"):  # tutorial code cells and examples
+        bad += [f"{path.relative_to(ROOT)}: {line.strip()}" for line in path.read_text().splitlines()
+                if re.match(r"\s*(from|import)\s+(estimators|proofs_checks)\b", line)]
     assert not bad, bad
 
 
