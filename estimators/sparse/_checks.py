@@ -7,7 +7,7 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 
-from theorylab.validation import as_float_array, check_integer, is_traced
+from theorylab.validation import as_float_array, check_integer, is_traced, require_x64
 
 
 def _numeric(x, name):
@@ -28,6 +28,7 @@ def _numeric(x, name):
 
 def design(X, name: str = "X"):
     """A finite, non-empty 2-D float64 design (float32 input is promoted: the duality gaps need float64)."""
+    require_x64("the sparse solvers")
     a = _numeric(X, name)
     if a.ndim != 2:
         raise ValueError(f"`{name}` must be a 2-D (N, d) design matrix, got shape {tuple(a.shape)}")

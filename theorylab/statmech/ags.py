@@ -45,6 +45,7 @@ from theorylab.validation import (
     check_in_range,
     check_integer,
     check_positive,
+    require_x64,
 )
 
 __all__ = [
@@ -203,6 +204,7 @@ def ags_solve(
     throw:
         Raise :class:`~theorylab.numerics.ConvergenceError` when the solve did not converge.
     """
+    require_x64("ags_solve")
     alpha, beta = _validate_load_temperature(alpha, beta)
     check_choice(solver, "solver", ("newton", "anderson", "picard"))
     order = check_integer(order, "order", minimum=2)

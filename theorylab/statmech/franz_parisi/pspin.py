@@ -39,7 +39,7 @@ from scipy import optimize
 from theorylab.numerics import Status
 from theorylab.numerics.root import status_from_optimistix
 from theorylab.numerics.solution import maybe_throw, status_result
-from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_positive
+from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_positive, require_x64
 
 __all__ = [
     "FPValue",
@@ -136,6 +136,7 @@ def potential(q, T, p: int = 3, T_ref=None, *, throw: bool = False) -> FPValue:
     reference equilibrated at ``T_ref`` (default ``T``). ``q`` in ``[0, 1)``; broadcasts, ``jit``-s
     and ``vmap``-s; differentiable in ``q``, ``T`` and ``T_ref`` (implicit gradients through the
     bisection). ``throw=True`` raises when an inner solve failed."""
+    require_x64("potential")
     p = _check_p(p)
     q = as_float_array(q, "q")
     _check_q(q)

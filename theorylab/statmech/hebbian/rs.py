@@ -53,6 +53,7 @@ from theorylab.validation import (
     check_in_range,
     check_integer,
     check_positive,
+    require_x64,
 )
 
 __all__ = [
@@ -261,6 +262,7 @@ def rs_solve(
     for ``P = 2``); ``n = 0`` starts the spin-glass branch. ``alpha`` and ``beta`` may be traced
     (``vmap`` this function over grids). ``throw=True`` raises when the solve did not converge.
     """
+    require_x64("rs_solve")
     alpha, beta = _validate(model, data, alpha, beta)
     init = _default_init(model, "retrieval") if init is None else init
     x0 = as_float_array(init, "init", ndim=1)
