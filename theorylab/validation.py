@@ -30,6 +30,7 @@ __all__ = [
     "check_shape",
     "check_simplex",
     "check_spins",
+    "float_dtype",
     "promote_float",
     "python_scalar",
     "require_x64",
@@ -224,6 +225,15 @@ def check_spins(s: Any, name: str):
     if not np.all((arr == 1) | (arr == -1)):
         raise ValueError(f"`{name}` must contain only +1 and -1 entries")
     return s
+
+
+def float_dtype(dtype: Any, name: str = "dtype"):
+    """The float policy's dtype: ``None`` is the default float (float64 under theorylab), anything
+    else must be a floating dtype (``TypeError`` naming ``name`` otherwise)."""
+    out = jnp.dtype(jnp.result_type(float) if dtype is None else dtype)
+    if not jnp.issubdtype(out, jnp.floating):
+        raise TypeError(f"`{name}` must be a floating dtype (float32 or float64), got {out}")
+    return out
 
 
 def python_scalar(value: Any) -> Any:

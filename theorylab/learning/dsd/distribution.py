@@ -41,6 +41,7 @@ from theorylab.validation import (
     check_integer,
     check_key,
     check_positive,
+    float_dtype,
     is_traced,
 )
 
@@ -111,9 +112,7 @@ class DSD(npd.Distribution):
         check_positive(sigma, "sigma", strict=False)
         self.sigma = sigma
         self.noise = check_choice(noise, "noise", NOISE_PLACEMENTS)
-        self.dtype = jnp.dtype(jnp.result_type(float) if dtype is None else dtype)
-        if not jnp.issubdtype(self.dtype, jnp.floating):
-            raise TypeError(f"`dtype` must be a floating dtype (float32 or float64), got {self.dtype}")
+        self.dtype = float_dtype(dtype)
         if w_star is None:
             w = jnp.zeros(self.d).at[0].set(1.0)
         else:

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 from jax.scipy.special import log_ndtr
 
 from theorylab.numerics import Adam
-from theorylab.validation import check_in_range, check_integer, check_key, check_positive
+from theorylab.validation import check_in_range, check_integer, check_key, check_positive, float_dtype
 
 __all__ = ["TeacherTask", "make_task", "related_teacher", "data_energy", "kl_fields", "train_fields",
            "student_error", "ContinualRun", "continual_learning"]
@@ -49,18 +49,12 @@ def make_task(key, n: int, alpha: float, teacher=None, *, dtype=None) -> Teacher
     key = check_key(key)
     n = check_integer(n, "n", minimum=1)
     check_positive(alpha, "alpha")
-    dtype = _float_dtype(dtype)
+    dtype = float_dtype(dtype)
     k_t, k_x = jax.random.split(key)
     w0 = _signs(k_t, (n,), dtype) if teacher is None else jnp.asarray(teacher, dtype)
     x = _signs(k_x, (int(round(alpha * n)), n), dtype)
     return TeacherTask(w0, x, jnp.where(x @ w0 >= 0, 1.0, -1.0).astype(dtype))
 
-
-def _float_dtype(dtype):
-    out = jnp.dtype(jnp.result_type(float) if dtype is None else dtype)
-    if not jnp.issubdtype(out, jnp.floating):
-        raise TypeError(f"`dtype` must be a floating dtype (float32 or float64), got {out}")
-    return out
 
 
 def related_teacher(key, teacher, r0: float):
@@ -143,7 +137,7 @@ def continual_learning(key, n: int, alpha1: float, alpha2: float | None = None, 
     ``(batch_size, epochs, optimizer)``; ``alpha2=None`` stops after task 1. ``vmap`` over keys
     for seeds. ``dtype``: ``None`` (float64) or ``jnp.float32`` (the spec's runs; about twice as fast)."""
     key = check_key(key)
-    dtype = _float_dtype(dtype)
+    dtype = float_dtype(dtype)
     k1, k2, k3, k_init, k_t1, k_t2 = jax.random.split(key, 6)
     t1 = make_task(k1, n, alpha1, dtype=dtype)
     h0 = jax.random.normal(k_init, (n,), dtype)
