@@ -82,6 +82,9 @@ def test_sns_tol():
         lambda: T.sns(C, eps=0.05, tol=1e-8),
         lambda: T.sns(C, eps=0.05, tol=3e-9),
         lambda: T.sns(C, eps=0.02, tol=1e-7),
+        # the stage budgets and every other number are traced too (buffers: the next power of two)
+        lambda: T.sns(C, eps=0.05, sinkhorn_steps=30, max_newton_steps=40, sinkhorn_extend=200, mass_tol=0.05,
+                      shift=2.0, cg_max_steps=500),
     )
 
 
@@ -123,3 +126,63 @@ def test_the_counter_sees_a_real_recompilation():
     with count_compiles() as events:
         T.sinkhorn(_ot_problem(21), eps=0.05)
     assert events, "a new shape should compile"
+
+
+def test_newton_step_limit_is_traced():
+    """numerics.newton: optimistix needs a static loop bound, so the limit is traced under a
+    power-of-two bound; the result equals optimistix's own at every limit (checked here)."""
+    import jax.numpy as jnp
+    import optimistix as optx
+
+    from theorylab.numerics import Status, newton
+
+    f = lambda x, _: x**3 - 2.0  # noqa: E731
+    for limit in (1, 3, 5, 6, 9):
+        ours = newton(f, jnp.asarray(1.0), max_steps=limit)
+        peer = optx.root_find(f, optx.Newton(rtol=1e-10, atol=1e-10), jnp.asarray(1.0), max_steps=limit, throw=False)
+        assert float(ours.value) == float(peer.value)
+        assert int(ours.num_steps) == int(peer.stats["num_steps"])
+        assert (int(ours.status) == int(Status.SUCCESS)) == bool(peer.result == optx.RESULTS.successful)
+    solve = jax.jit(lambda m: newton(f, jnp.asarray(1.0), max_steps=m, max_steps_bound=64))
+    _assert_no_new_compiles(lambda: solve(3), lambda: solve(40), lambda: solve(7))
+
+
+def test_replica_solvers_step_limits():
+    from theorylab.statmech import hebbian as H
+    from theorylab.statmech.ags import ags_solve
+
+    _assert_no_new_compiles(
+        lambda: (ags_solve(0.05, 10.0, max_steps=100), ags_solve(0.05, 10.0, solver="anderson", max_steps=5000)),
+        lambda: ags_solve(0.05, 10.0, max_steps=70),  # same octave as 100: one program
+        lambda: ags_solve(0.05, 10.0, solver="anderson", max_steps=300),  # a while_loop: any limit
+    )
+    model, data = H.DenseHebbian(4), H.DatasetParams.from_rho(0.1)
+    _assert_no_new_compiles(
+        lambda: H.rs_solve(model, data, 0.001, 100.0, max_steps=60),
+        lambda: H.rs_solve(model, data, 0.001, 100.0, max_steps=40, warmup=10),
+    )
+
+
+def test_franz_parisi_task1_temperature_and_budget():
+    from theorylab.statmech import franz_parisi as FP
+
+    _assert_no_new_compiles(
+        lambda: FP.ContinualPerceptron(beta=20.0).task1(1.0),
+        lambda: FP.ContinualPerceptron(beta=15.0).task1(1.2),  # beta is data
+        lambda: FP.ContinualPerceptron(beta=20.0).task1(1.0, max_newton_steps=50, warm_steps=10, step_size=0.5),
+    )
+
+
+def test_aggregator_learning_rate_and_weight_decay():
+    import theorylab.estimators.quantile as Q
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=60)
+    Z = y[:, None, None] + rng.normal(size=(60, 2, 1)) + np.array([-1.0, 0.0, 1.0])
+    taus = np.array([0.2, 0.5, 0.8])
+    key = jax.random.key(0)
+    _assert_no_new_compiles(
+        lambda: Q.fit_aggregator(key, Z, y, taus, steps=50),
+        lambda: Q.fit_aggregator(key, Z, y, taus, steps=50, learning_rate=0.01, weight_decay=1e-3),
+        lambda: Q.fit_aggregator(key, Z, y, taus, steps=50, crossing_weight=0.5, margin=0.1),
+    )

@@ -26,6 +26,8 @@ __all__ = [
     "check_in_range",
     "check_integer",
     "check_batch_shape",
+    "check_step_limit",
+    "step_bound",
     "check_choice",
     "check_shape",
     "check_simplex",
@@ -176,6 +178,23 @@ def check_integer(x: Any, name: str, *, minimum: int | None = None, maximum: int
     if maximum is not None and value > maximum:
         raise ValueError(f"`{name}` must be <= {maximum}, got {value}")
     return value
+
+
+def check_step_limit(x: Any, name: str = "max_steps", *, minimum: int = 1):
+    """A step limit that may be traced: a concrete value is checked like :func:`check_integer` and
+    returned as a Python ``int``; a traced integer scalar (inside ``jit``, where the eager entry point
+    has checked it) is returned unchanged, so that changing the limit compiles nothing new."""
+    if is_traced(x):
+        if jnp.ndim(x) != 0 or not jnp.issubdtype(jnp.result_type(x), jnp.integer):
+            raise TypeError(f"`{name}` must be an integer scalar, got {_describe(x)}")
+        return x
+    return check_integer(x, name, minimum=minimum)
+
+
+def step_bound(max_steps: int, *, minimum: int = 16) -> int:
+    """The static loop bound for a traced step limit: the next power of two ``>= max_steps`` (at
+    least ``minimum``), so that limits in one octave share a compiled program."""
+    return max(int(minimum), 1 << (int(max_steps) - 1).bit_length())
 
 
 def check_batch_shape(shape: Any, name: str = "batch_shape") -> tuple[int, ...]:

@@ -278,7 +278,8 @@ def _valid_data(valid, cfg, p, m):
     return Zv, yv, xv
 
 
-@functools.partial(jax.jit, static_argnames=("optimizer", "cfg", "steps", "batch_size"))
+# the optimizer is a pytree argument (its rates are traced); steps fixes the loss trace's length
+@functools.partial(jax.jit, static_argnames=("cfg", "steps", "batch_size"))
 def _run(params, optimizer, cfg, Z, y, taus, x, valid, key, steps, batch_size, crossing_weight, margin):
     n = Z.shape[0]
     value_and_grad = jax.value_and_grad(aggregator_loss)

@@ -34,11 +34,13 @@ class EntropicOTResult(NamedTuple):
         Sinkhorn sweeps and Newton steps taken (``newton_steps`` is 0 for plain Sinkhorn);
         ``num_steps`` is their sum (the paper's iteration count).
     cg_iterations:
-        Conjugate-gradient iterations per Newton step (zeros for plain Sinkhorn / unused slots).
+        Conjugate-gradient iterations per Newton step (zeros for plain Sinkhorn / unused slots; SNS's
+        record is the next power of two above ``max_newton_steps`` long).
     errors:
         L1 marginal error (both marginals) after each iteration, Sinkhorn sweeps first and then
-        Newton steps, NaN after the last one (Sinkhorn's buffer is the next power of two above
-        ``max_steps``, so that changing ``max_steps`` does not recompile).
+        Newton steps, NaN after the last one. The buffer is the next power of two above the step
+        budget (at least 64 slots; for SNS the sum of the stage budgets), so that changing a budget
+        does not recompile.
     marginal_error:
         :math:`\lVert P1 - a\rVert_1 + \lVert P^\top 1 - b\rVert_1` of the returned plan.
     transport_cost:

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 from theorylab.estimators.transport._checks import check_tolerance, validate_problem
 from theorylab.estimators.transport.output import EntropicOTResult, finalize
 from theorylab.numerics.solution import Status, maybe_throw
-from theorylab.validation import check_integer
+from theorylab.validation import check_integer, is_traced
 
 __all__ = ["sinkhorn", "sinkhorn_sweeps", "SinkhornState"]
 
@@ -87,7 +87,7 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_steps, momentum=None, mom
 
     def cond(s):
         go = s.iteration < max_steps
-        if extend > 0:
+        if is_traced(extend) or extend > 0:  # a traced extend may be 0: then projected_ok adds nothing
             go = go | ((s.iteration < max_steps + extend) & projected_ok(s))
         return (s.error > tol) & go & jnp.isfinite(s.error)
 

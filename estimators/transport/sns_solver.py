@@ -49,7 +49,7 @@ from theorylab.estimators.transport.sparse_newton import (
     sparsify,
 )
 from theorylab.numerics.solution import Status, maybe_throw
-from theorylab.validation import check_choice, check_in_range, check_integer
+from theorylab.validation import check_choice, check_in_range, check_integer, step_bound
 
 __all__ = ["sns", "NewtonState"]
 
@@ -111,16 +111,20 @@ def _pcg(matvec, rhs, diag, mask, rtol, maxiter):
 
 
 def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, density, capacity,
-                 shift, pin, cg_tol, cg_maxiter, errors, offset, max_rejected=8):
-    """Stage 2 of SNS from ``(f, g)`` (jit-able core; no validation). Returns a :class:`NewtonState`."""
+                 shift, pin, cg_tol, cg_maxiter, errors, offset, max_rejected=8, newton_length=None):
+    """Stage 2 of SNS from ``(f, g)`` (jit-able core; no validation). Returns a :class:`NewtonState`.
+
+    ``max_newton`` may be traced; ``newton_length`` (static, default ``max_newton``) is then the
+    length of the per-step CG record. ``shift`` is ``None`` (no shift) or a possibly traced number."""
     n, m = cost.shape
     phi, gx, gy, err = _evaluate(f, g, cost, a, b, eps)
     mask = jnp.ones(m, cost.dtype)
     if pin:  # reduced coordinates: the last column potential stays fixed
         mask = mask.at[m - 1].set(0.0)
-    mu0 = 0.0 if shift is None else float(shift)
+    mu0 = 0.0 if shift is None else shift
+    record = max_newton if newton_length is None else newton_length
     state = NewtonState(f, g, phi, gx, gy, err, jnp.asarray(mu0, cost.dtype), jnp.asarray(0), jnp.asarray(0),
-                        jnp.asarray(int(Status.MAX_STEPS)), jnp.zeros(max_newton, jnp.int32), errors,
+                        jnp.asarray(int(Status.MAX_STEPS)), jnp.zeros(record, jnp.int32), errors,
                         jnp.asarray(0))
 
     def cond(s):
@@ -182,7 +186,7 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
             f=jnp.where(ok, s.f + alpha * dx, s.f), g=jnp.where(ok, s.g + alpha * dy, s.g),
             phi=jnp.where(ok, phi_n, s.phi), gx=jnp.where(ok, gx_n, s.gx), gy=jnp.where(ok, gy_n, s.gy),
             error=new_err, mu=mu, iteration=s.iteration + 1, rejected=rejected, status=status,
-            cg_iterations=s.cg_iterations.at[s.iteration].set(k), errors=errs,
+            cg_iterations=s.cg_iterations.at[s.iteration].set(k, mode="drop"), errors=errs,
             overflow=jnp.maximum(s.overflow, system.overflow),
         )
 
@@ -261,19 +265,29 @@ def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int = 20, max_newton_steps
     cg_maxiter = check_integer(cg_max_steps, "cg_max_steps", minimum=1)
     a, b, eps = (jnp.asarray(v, cost.dtype) for v in (a, b, eps))  # one dtype in every loop carry (float32 too)
     f0, g0 = _initial(init, cost)
-    # tol is traced (changing it compiles nothing new); the stage budgets size the error trace
-    out = _sns_jit(cost, a, b, eps, f0, g0, jnp.asarray(tol, cost.dtype), n_sinkhorn=n_sinkhorn, max_newton=max_newton,
-                   rule=sparsify, mass_tol=mass_tol, density=density, capacity=capacity, shift=shift,
-                   pin=bool(pin), extend=sinkhorn_extend, cg_tol=cg_tol, cg_maxiter=cg_maxiter)
+    # Every number is traced: tolerances, the stage budgets, mass_tol, density, shift, cg_tol and
+    # cg_max_steps (changing them compiles nothing new). Static are the choices that change the
+    # program (the rule, pinning, whether a stage or option is on) and the buffer lengths, the next
+    # power of two above the budgets.
+    dt = cost.dtype
+    traced = lambda v: None if v is None else jnp.asarray(v, dt)  # noqa: E731
+    out = _sns_jit(cost, a, b, eps, f0, g0, jnp.asarray(tol, dt), jnp.asarray(n_sinkhorn), jnp.asarray(max_newton),
+                   jnp.asarray(sinkhorn_extend), jnp.asarray(mass_tol, dt), traced(density), traced(shift),
+                   traced(cg_tol), jnp.asarray(cg_maxiter),
+                   rule=sparsify, capacity=capacity, pin=bool(pin), sinkhorn_on=n_sinkhorn > 0,
+                   extend_on=sinkhorn_extend > 0, errors_length=step_bound(n_sinkhorn + sinkhorn_extend + max_newton,
+                                                                         minimum=64),
+                   newton_length=step_bound(max_newton))
     return maybe_throw(out, throw, "sns", field="f")
 
 
-@jax.jit(static_argnames=("n_sinkhorn", "max_newton", "rule", "mass_tol", "density", "capacity",
-                          "shift", "pin", "extend", "cg_tol", "cg_maxiter"))
-def _sns_jit(cost, a, b, eps, f0, g0, tol, *, n_sinkhorn, max_newton, rule, mass_tol, density, capacity,
-             shift, pin, extend, cg_tol, cg_maxiter):
-    length = n_sinkhorn + extend + max_newton
-    if n_sinkhorn > 0:
+@jax.jit(static_argnames=("rule", "capacity", "pin", "sinkhorn_on", "extend_on", "errors_length", "newton_length"))
+def _sns_jit(cost, a, b, eps, f0, g0, tol, n_sinkhorn, max_newton, extend, mass_tol, density, shift, cg_tol,
+             cg_maxiter, *, rule, capacity, pin, sinkhorn_on, extend_on, errors_length, newton_length):
+    length = errors_length
+    if not extend_on:
+        extend = 0
+    if sinkhorn_on:
         s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_steps=n_sinkhorn, errors_length=length,
                             extend=extend)
         f, g, errors, n_sweeps = s.f, s.g, s.errors, s.iteration
@@ -281,7 +295,7 @@ def _sns_jit(cost, a, b, eps, f0, g0, tol, *, n_sinkhorn, max_newton, rule, mass
         f, g, errors, n_sweeps = f0, g0, jnp.full((length,), jnp.nan, cost.dtype), jnp.asarray(0)
     t = newton_steps(f, g, cost, a, b, eps, tol=tol, max_newton=max_newton, rule=rule, mass_tol=mass_tol,
                      density=density, capacity=capacity, shift=shift, pin=pin, cg_tol=cg_tol,
-                     cg_maxiter=cg_maxiter, errors=errors, offset=n_sweeps)
+                     cg_maxiter=cg_maxiter, errors=errors, offset=n_sweeps, newton_length=newton_length)
     status = jnp.where(t.error <= tol, int(Status.SUCCESS), t.status)
     status = jnp.where(jnp.isfinite(t.error), status, int(Status.NONFINITE))
     return finalize(t.f, t.g, cost, a, b, eps, tol, status, n_sweeps, t.iteration, t.cg_iterations, t.errors)

@@ -41,16 +41,19 @@ class Adam(eqx.Module):
     """Adam(W) optimizer with cosine decay over ``total_steps`` (``None``: constant rate).
 
     ``init(params) -> AdamState``; ``update(state, params, grads) -> (params, state)``. A frozen
-    configuration with static fields (hashable: it can be a static argument of a compiled loop).
+    configuration (a pytree): the rates are data, so a compiled loop that takes the optimizer as an
+    argument does not compile again for a new learning rate; ``total_steps`` is static (it is the
+    schedule's length, and ``None`` switches the decay off). Still hashable, so it can also be a
+    static argument.
     """
 
-    learning_rate: float = eqx.field(default=1e-3, static=True, converter=python_scalar)
+    learning_rate: float = eqx.field(default=1e-3, converter=python_scalar)
     total_steps: int | None = eqx.field(default=None, static=True, converter=python_scalar)
-    b1: float = eqx.field(default=0.9, static=True, converter=python_scalar)
-    b2: float = eqx.field(default=0.999, static=True, converter=python_scalar)
-    eps: float = eqx.field(default=1e-8, static=True, converter=python_scalar)
-    weight_decay: float = eqx.field(default=0.0, static=True, converter=python_scalar)
-    final_fraction: float = eqx.field(default=0.0, static=True, converter=python_scalar)
+    b1: float = eqx.field(default=0.9, converter=python_scalar)
+    b2: float = eqx.field(default=0.999, converter=python_scalar)
+    eps: float = eqx.field(default=1e-8, converter=python_scalar)
+    weight_decay: float = eqx.field(default=0.0, converter=python_scalar)
+    final_fraction: float = eqx.field(default=0.0, converter=python_scalar)
 
     def validate(self) -> Adam:
         """Check every hyper-parameter's range; returns ``self``."""

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from theorylab.numerics.solution import Solution, Status, maybe_throw
-from theorylab.validation import check_choice, check_in_range, check_integer, check_positive
+from theorylab.validation import check_choice, check_in_range, check_integer, check_positive, check_step_limit
 
 __all__ = ["fixed_point"]
 
@@ -61,7 +61,8 @@ def fixed_point(
     tol:
         Stop when ``max|g(x) - x| <= tol * (1 + max|x|)`` (absolute near 0, relative for large ``x``).
     max_steps:
-        Maximum number of evaluations of ``g``.
+        Maximum number of evaluations of ``g``: a Python ``int`` or a traced integer scalar (the
+        loop is a ``while_loop``, so changing it compiles nothing new).
     throw:
         Raise (also inside ``jit``) if the iteration does not converge.
 
@@ -73,7 +74,7 @@ def fixed_point(
     check_choice(method, "method", ("picard", "anderson"))
     check_in_range(damping, "damping", 0.0, 1.0, closed=(True, False))
     memory = check_integer(memory, "memory", minimum=1)
-    max_steps = check_integer(max_steps, "max_steps", minimum=1)
+    max_steps = check_step_limit(max_steps, "max_steps")
     check_positive(tol, "tol", strict=False)
     check_positive(regularization, "regularization", strict=False)
 

@@ -46,6 +46,7 @@ from theorylab.validation import (
     check_integer,
     check_positive,
     require_x64,
+    step_bound,
 )
 
 __all__ = [
@@ -219,18 +220,20 @@ def ags_solve(
     if max_steps is None:
         max_steps = 100 if solver == "newton" else 5000
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
-    # damping and tol are traced (changing them compiles nothing new); max_steps bounds optimistix's loop
-    out = _ags_solve(alpha, beta, init, solver, jnp.asarray(float(damping)), order, jnp.asarray(float(tol)), max_steps)
+    # damping, tol and max_steps are traced (changing them compiles nothing new); Newton's loop has
+    # the static bound of the next power of two above max_steps (the fixed-point while_loop needs none)
+    out = _ags_solve(alpha, beta, init, solver, jnp.asarray(float(damping)), order, jnp.asarray(float(tol)),
+                     jnp.asarray(max_steps), step_bound(max_steps) if solver == "newton" else None)
     return maybe_throw(out, throw, "ags_solve", field="m")
 
 
-@functools.partial(jax.jit, static_argnums=(3, 5, 7))
-def _ags_solve(alpha, beta, init, solver, damping, order, tol, max_steps):
+@functools.partial(jax.jit, static_argnums=(3, 5, 8))
+def _ags_solve(alpha, beta, init, solver, damping, order, tol, max_steps, max_steps_bound):
     if solver == "newton":
         x0 = jnp.stack([init[0], init[1], jnp.log(init[2])])
         sol = newton(
             lambda x, a: ags_residual(x, a[0], a[1], order=order), x0, (alpha, beta),
-            tol=tol, max_steps=max_steps, residual_tol=1e3 * tol,
+            tol=tol, max_steps=max_steps, max_steps_bound=max_steps_bound, residual_tol=1e3 * tol,
         )
         m, q, r = sol.value[0], sol.value[1], jnp.exp(sol.value[2])
     else:

@@ -118,18 +118,18 @@ def error_curves(key, dist: DSD, learner, n_grid, *, num_seeds: int = 8, test_sa
     seeds = check_integer(num_seeds, "num_seeds", minimum=1)
     test_samples = check_integer(test_samples, "test_samples", minimum=1)
     validation_samples = check_integer(validation_samples, "validation_samples", minimum=1)
-    return np.asarray(_curves(key, dist.sigma, dist.w_star, learner, k=dist.k, d=dist.d, noise=dist.noise,
-                              dtype=dist.dtype.name, grid=tuple(int(n) for n in grid), seeds=seeds,
+    # the grid's sizes are traced (masks over one pool); only its length and largest size are shapes
+    return np.asarray(_curves(key, dist.sigma, dist.w_star, learner, jnp.asarray(grid), k=dist.k, d=dist.d,
+                              noise=dist.noise, dtype=dist.dtype.name, n_max=int(grid[-1]), seeds=seeds,
                               test_samples=test_samples, validation_samples=validation_samples,
                               test_method=test_method))
 
 
-@functools.partial(jax.jit, static_argnames=("k", "d", "noise", "dtype", "grid", "seeds", "test_samples",
+@functools.partial(jax.jit, static_argnames=("k", "d", "noise", "dtype", "n_max", "seeds", "test_samples",
                                              "validation_samples", "test_method"))
-def _curves(key, sigma, w_star, learner, *, k, d, noise, dtype, grid, seeds, test_samples, validation_samples,
-            test_method):
+def _curves(key, sigma, w_star, learner, grid, *, k, d, noise, dtype, n_max, seeds, test_samples,
+            validation_samples, test_method):
     dist = DSD(k, d, sigma, w_star, noise=noise, dtype=dtype)
-    n_max = grid[-1]
 
     def one_seed(k_seed):
         k_train, k_test, k_init, k_valid = jax.random.split(k_seed, 4)
@@ -144,7 +144,7 @@ def _curves(key, sigma, w_star, learner, *, k, d, noise, dtype, grid, seeds, tes
             params = _fit(learner, k_init, data.x, data.y, (index < n).astype(data.x.dtype), valid)
             return test_error(k_test, learner.arch, params, dist, samples=test_samples, method=test_method)
 
-        return jax.vmap(at_n)(jnp.asarray(grid))
+        return jax.vmap(at_n)(grid)
 
     return jax.vmap(one_seed)(jax.random.split(key, seeds))
 

@@ -60,6 +60,7 @@ from theorylab.validation import (
     check_integer,
     check_positive,
     python_scalar,
+    step_bound,
 )
 
 __all__ = [
@@ -196,7 +197,7 @@ def _admissible(x):
     return (x[1] ** 2 < x[0]) & (x[0] < x[2]) & (x[2] < 1.0)
 
 
-def _solve_map(g, x0, warm_steps, step_size, newton_steps):
+def _solve_map(g, x0, warm_steps, step_size, newton_steps, newton_bound=None):
     """Relaxed fixed point ``x <- x + step_size (g(x) - x)`` for ``warm_steps``, then Newton on
     ``g(x) - x`` in the unconstrained coordinates. Returns (x, status, residual, Newton steps).
 
@@ -205,7 +206,7 @@ def _solve_map(g, x0, warm_steps, step_size, newton_steps):
     :func:`~theorylab.numerics.newton` to count such a stall as converged (documented there)."""
     x = jax.lax.fori_loop(0, warm_steps, lambda _, x: x + step_size * (g(x) - x), x0)
     sol = newton(lambda th, _: g(_from_theta(th)) - _from_theta(th), _to_theta(x), None, max_steps=newton_steps,
-                 tol=1e-10, residual_tol=1e-10, accept_residual=1e-12)
+                 max_steps_bound=newton_bound, tol=1e-10, residual_tol=1e-10, accept_residual=1e-12)
     return _from_theta(sol.value), sol.status, sol.residual, sol.num_steps
 
 
@@ -283,11 +284,12 @@ class ContinualPerceptron(eqx.Module):
     """The binary-perceptron continual-learning model at inverse temperature ``beta``.
 
     ``kl_to_uniform`` keeps the KL of task 1 to the uniform prior (the appendix variant: the
-    entropic term gains ``beta S(m)``). A frozen configuration with static fields (hashable: the
-    compiled kernels take it as a static argument).
+    entropic term gains ``beta S(m)``). A frozen configuration: ``beta`` is data (a traced leaf, so
+    a new temperature compiles nothing new and ``beta`` can be ``vmap``-ed), the variant and the
+    quadrature are static.
     """
 
-    beta: float = eqx.field(default=20.0, static=True, converter=python_scalar)
+    beta: float = eqx.field(default=20.0, converter=python_scalar)
     kl_to_uniform: bool = eqx.field(default=False, static=True)
     quad: QuadratureSpec = eqx.field(default=QuadratureSpec(), static=True)
 
@@ -332,7 +334,7 @@ class ContinualPerceptron(eqx.Module):
         alpha = _check_alpha(alpha, "alpha")
         x0, warm, eta = _start(branch, init, warm_steps, step_size)
         steps = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
-        out = _task1_jit(self.validate(), jnp.asarray(alpha, float), x0, warm, eta, steps)
+        out = _task1_jit(self.validate(), jnp.asarray(alpha, float), x0, *_traced_budget(warm, eta, steps))
         return maybe_throw(out, throw, "task1", field="q")
 
     def task1_sweep(self, alphas, branch: str = "low", *, init=None, max_newton_steps: int = 40,
@@ -345,7 +347,7 @@ class ContinualPerceptron(eqx.Module):
         _check_alpha(alphas, "alphas")
         x0, warm, eta = _start(branch, init, None, None)
         steps = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
-        out = _task1_sweep_jit(self.validate(), alphas, x0, warm, eta, steps)
+        out = _task1_sweep_jit(self.validate(), alphas, x0, *_traced_budget(warm, eta, steps))
         return maybe_throw(out, throw, "task1_sweep", field="q")
 
     def task1_transition(self, low: Task1Result, high: Task1Result, *, max_newton_steps: int = 40,
@@ -366,7 +368,8 @@ class ContinualPerceptron(eqx.Module):
         xl = np.array([low.q[i], low.r[i], low.q_star[i]])
         xh = np.array([high.q[i], high.r[i], high.q_star[i]])
         steps = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
-        out = _transition_jit(self.validate(), jnp.asarray(xl), jnp.asarray(xh), jnp.asarray(a0), steps)
+        out = _transition_jit(self.validate(), jnp.asarray(xl), jnp.asarray(xh), jnp.asarray(a0), jnp.asarray(steps),
+                              step_bound(steps))
         return maybe_throw(out, throw, "task1_transition", field="alpha_c")
 
     # -------------------------------------------------------------- task 2
@@ -390,8 +393,9 @@ class ContinualPerceptron(eqx.Module):
         x0 = _check_init(init)
         check_in_range(step_size, "step_size", 0.0, 1.0, closed=(False, True))
         steps = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
+        warm = check_integer(warm_steps, "warm_steps", minimum=0)
         out = _task2_jit(self.validate(), reference, jnp.asarray(alpha2, float), r0, gamma, x0,
-                         check_integer(warm_steps, "warm_steps", minimum=0), float(step_size), steps)
+                         *_traced_budget(warm, float(step_size), steps))
         return maybe_throw(out, throw, "task2", field="q")
 
     def task2_moments(self, conj, reference: ReferenceMarginal, r0, gamma):
@@ -400,7 +404,13 @@ class ContinualPerceptron(eqx.Module):
 
 
 # ---------------------------------------------------------------------------------------------
-# compiled kernels (the model is static)
+# compiled kernels (the model is a pytree: beta traced, quadrature and variant static)
+
+
+def _traced_budget(warm, eta, newton_steps):
+    """Relaxation steps, step size and Newton limit as traced values, and the Newton loop's static
+    bound: changing any of them compiles nothing new (within one power of two for the limit)."""
+    return jnp.asarray(warm), jnp.asarray(eta, float), jnp.asarray(newton_steps), step_bound(newton_steps)
 
 
 def _check_alpha(alpha, name):
@@ -434,21 +444,23 @@ def _start(branch, init, warm_steps, step_size):
     return x0, int(warm), float(eta)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 3, 4, 5))
-def _task1_jit(model, alpha, x0, warm, eta, newton_steps):
-    x, status, residual, steps = _solve_map(lambda x: model.task1_map(x, alpha), x0, warm, eta, newton_steps)
+@functools.partial(jax.jit, static_argnums=(6,))
+def _task1_jit(model, alpha, x0, warm, eta, newton_steps, newton_bound):
+    x, status, residual, steps = _solve_map(lambda x: model.task1_map(x, alpha), x0, warm, eta, newton_steps,
+                                            newton_bound)
     return model._task1_result(x, alpha, status, residual, steps)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 3, 4, 5))
-def _task1_sweep_jit(model, alphas, x0, warm, eta, newton_steps):
-    first = _solve_map(lambda x: model.task1_map(x, alphas[0]), x0, warm, eta, newton_steps)
+@functools.partial(jax.jit, static_argnums=(6,))
+def _task1_sweep_jit(model, alphas, x0, warm, eta, newton_steps, newton_bound):
+    first = _solve_map(lambda x: model.task1_map(x, alphas[0]), x0, warm, eta, newton_steps, newton_bound)
 
     def step(carry, alpha):
         x_prev, slope, a_prev = carry
         guess = x_prev + slope * (alpha - a_prev)  # secant predictor
         guess = jnp.where(_admissible(guess), guess, x_prev)
-        x, status, residual, steps = _solve_map(lambda x: model.task1_map(x, alpha), guess, 0, eta, newton_steps)
+        x, status, residual, steps = _solve_map(lambda x: model.task1_map(x, alpha), guess, 0, eta, newton_steps,
+                                                newton_bound)
         ok = status == int(Status.SUCCESS)
         new_slope = jnp.where(ok, (x - x_prev) / (alpha - a_prev), jnp.zeros_like(slope))
         return (jnp.where(ok, x, x_prev), new_slope, jnp.where(ok, alpha, a_prev)), (x, status, residual, steps)
@@ -472,8 +484,8 @@ def branch_jumps(result: Task1Result, threshold: float = 0.1) -> np.ndarray:
 
 
 
-@functools.partial(jax.jit, static_argnums=(0, 4))
-def _transition_jit(model, xl, xh, a0, newton_steps):
+@functools.partial(jax.jit, static_argnums=(5,))
+def _transition_jit(model, xl, xh, a0, newton_steps, newton_bound):
     def residual(u, _):
         tl, th, alpha = u[:3], u[3:6], u[6]
         xl_, xh_ = _from_theta(tl), _from_theta(th)
@@ -483,14 +495,15 @@ def _transition_jit(model, xl, xh, a0, newton_steps):
         return jnp.concatenate([fl, fh, (phi(xh_) - phi(xl_))[None]])
 
     u0 = jnp.concatenate([_to_theta(xl), _to_theta(xh), a0[None]])
-    sol = newton(residual, u0, None, max_steps=newton_steps, tol=1e-12, residual_tol=1e-10)
+    sol = newton(residual, u0, None, max_steps=newton_steps, max_steps_bound=newton_bound, tol=1e-12,
+                 residual_tol=1e-10)
     alpha = sol.value[6]
     low = model._task1_result(_from_theta(sol.value[:3]), alpha, sol.status, sol.residual, sol.num_steps)
     high = model._task1_result(_from_theta(sol.value[3:6]), alpha, sol.status, sol.residual, sol.num_steps)
     return Transition(alpha, low, high, sol.status, sol.residual, sol.num_steps)
 
 
-@functools.partial(jax.jit, static_argnums=(0,))
+@jax.jit
 def _reference_jit(model, q_hat, r_hat, q_star_hat):
     quad = model.quad
     rule = _entropic_rule(q_hat, r_hat, quad)
@@ -537,15 +550,15 @@ def _task2_moments(conj, reference, r0, k, quad):
     return jnp.stack([q, r, qs, R1, p1, p2, jnp.sum(avg[4])])
 
 
-@functools.partial(jax.jit, static_argnums=(0, 6, 7, 8))
-def _task2_jit(model, reference, alpha2, r0, gamma, x0, warm, eta, newton_steps):
+@functools.partial(jax.jit, static_argnums=(9,))
+def _task2_jit(model, reference, alpha2, r0, gamma, x0, warm, eta, newton_steps, newton_bound):
     k = gamma * model.beta
 
     def g(x):
         conj = _conjugates(x, alpha2, model.beta, model.quad)
         return _task2_moments(conj, reference, r0, k, model.quad)[:3]
 
-    x, status, residual, steps = _solve_map(g, x0, warm, eta, newton_steps)
+    x, status, residual, steps = _solve_map(g, x0, warm, eta, newton_steps, newton_bound)
     conj = _conjugates(x, alpha2, model.beta, model.quad)
     mom = _task2_moments(conj, reference, r0, k, model.quad)
     phi = (0.5 * conj[0] * x[0] - conj[1] * x[1] - conj[2] * x[2] + mom[6]

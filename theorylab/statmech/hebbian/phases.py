@@ -74,13 +74,14 @@ def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, or
     order = check_integer(order, "order", minimum=2)
     warmup = check_integer(warmup, "warmup", minimum=0)
     A, B = np.meshgrid(alphas, betas, indexing="ij")
-    ret, sg, para, labels = _grid(model, data.site_law(), jnp.asarray(A.ravel()), jnp.asarray(B.ravel()), order, warmup)
+    ret, sg, para, labels = _grid(model, data.site_law(), jnp.asarray(A.ravel()), jnp.asarray(B.ravel()), order,
+                                  jnp.asarray(warmup))  # warmup traced: changing it compiles nothing new
     shape = A.shape
     reshape = lambda s: RSState(*(np.asarray(f).reshape(shape) for f in s))
     return PhaseDiagram(alphas, betas, np.asarray(labels).reshape(shape), reshape(ret), reshape(sg), np.asarray(para).reshape(shape))
 
 
-@functools.partial(jax.jit, static_argnums=(0, 4, 5))
+@functools.partial(jax.jit, static_argnums=(0, 4))
 def _grid(model, law, alphas, betas, order, warmup):
     size = 3 if model.P == 2 else 2
     x_ret = jnp.asarray([1.0, 1.0, 0.0][:size])

@@ -53,7 +53,9 @@ from theorylab.validation import (
     check_in_range,
     check_integer,
     check_positive,
+    is_traced,
     require_x64,
+    step_bound,
 )
 
 __all__ = [
@@ -277,23 +279,29 @@ def rs_solve(
     order = check_integer(order, "order", minimum=2)
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
     check_positive(tol, "tol")
-    # tol is traced (changing it compiles nothing new); max_steps bounds optimistix's loop
-    out = _solve(model, data.site_law(), alpha, beta, x0, warmup, order, jnp.asarray(float(tol)), max_steps)
+    # tol, warmup and max_steps are traced (changing them compiles nothing new); the Newton loop's
+    # static bound is the next power of two above max_steps
+    out = _solve(model, data.site_law(), alpha, beta, x0, jnp.asarray(warmup), order, jnp.asarray(float(tol)),
+                 jnp.asarray(max_steps), step_bound(max_steps))
     return maybe_throw(out, throw, "rs_solve", field="n")
 
 
-@functools.partial(jax.jit, static_argnums=(0, 5, 6, 8))
-def _solve(model, law, alpha, beta, x0, warmup, order, tol, max_steps):
-    return solve_state(model, law, alpha, beta, x0, warmup=warmup, order=order, tol=tol, max_steps=max_steps)
+@functools.partial(jax.jit, static_argnums=(0, 6, 9))
+def _solve(model, law, alpha, beta, x0, warmup, order, tol, max_steps, max_steps_bound):
+    return solve_state(model, law, alpha, beta, x0, warmup=warmup, order=order, tol=tol, max_steps=max_steps,
+                       max_steps_bound=max_steps_bound)
 
 
-def solve_state(model, law, alpha, beta, x0, *, warmup=30, order=32, tol=1e-11, max_steps=60) -> RSState:
-    """Unvalidated, traceable core of :func:`rs_solve` (``law`` a :class:`SiteLaw`)."""
+def solve_state(model, law, alpha, beta, x0, *, warmup=30, order=32, tol=1e-11, max_steps=60,
+                max_steps_bound=None) -> RSState:
+    """Unvalidated, traceable core of :func:`rs_solve` (``law`` a :class:`SiteLaw`). ``warmup`` and
+    ``max_steps`` may be traced (then ``max_steps_bound`` is the static bound of the Newton loop)."""
     G = lambda x, _: rs_map(x, alpha, beta, model, law, order=order)
-    if warmup:
+    if is_traced(warmup) or warmup:
         x0 = fixed_point(G, x0, None, method="picard", damping=0.0, max_steps=warmup, tol=tol).value
     F = lambda x, _: rs_residual(x, alpha, beta, model, law, order=order)
-    sol = newton(F, x0, None, tol=tol, max_steps=max_steps, residual_tol=1e3 * tol)
+    sol = newton(F, x0, None, tol=tol, max_steps=max_steps, max_steps_bound=max_steps_bound,
+                 residual_tol=1e3 * tol)
     return describe_point(model, law, alpha, beta, sol.value, sol.status, sol.residual, sol.num_steps, order=order)
 
 
