@@ -19,17 +19,28 @@ conventions for what could and could not be checked against the paper).
 """
 
 import theorylab  # noqa: F401  (float64 on)
-from theorylab.estimators.mutual_information import bounds, distributions, transforms
+from theorylab.estimators.mutual_information import bounds, transforms
 from theorylab.estimators.mutual_information.bounds import dv, infonce, js, nwj, smile, smile_objective, tuba
-from theorylab.estimators.mutual_information.distributions import (
-    AdditiveUniform,
-    JointGaussian,
-    JointStudentT,
-    correlated_pair,
-    dense_covariance,
-    latent_gaussian,
-    sparse_covariance,
-)
+
+# The data generators are NumPyro distributions; NumPyro costs ~0.5 s at import, so they load on
+# first use (module __getattr__ below).
+_LAZY = {
+    name: "theorylab.estimators.mutual_information.distributions"
+    for name in ("AdditiveUniform", "JointGaussian", "JointStudentT", "correlated_pair", "dense_covariance",
+                 "latent_gaussian", "sparse_covariance")
+}
+
+
+def __getattr__(name):
+    import importlib
+
+    if name == "distributions":
+        return importlib.import_module("theorylab.estimators.mutual_information.distributions")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 from theorylab.estimators.mutual_information.gaussian import GaussianMI, gaussian_mi, gaussian_statistic
 from theorylab.estimators.mutual_information.ground_truth import (
     canonical_correlations,

@@ -20,7 +20,6 @@ from typing import Any, Protocol, runtime_checkable
 import equinox as eqx
 import jax
 import numpy as np
-from scipy.stats import norm
 
 from theorylab.estimators.quantile import _checks
 from theorylab.validation import check_finite, check_integer, check_key
@@ -159,7 +158,9 @@ class GaussianLinearModel(eqx.Module):
             _not_fitted(self)
         X = _xy(X)
         mean = self.coef[0] + X @ self.coef[1:]
-        return mean[:, None] + self.scale * norm.ppf(self.taus)[None, :]
+        from scipy.special import ndtri  # the normal quantile; scipy.stats would cost 0.7 s at import
+
+        return mean[:, None] + self.scale * ndtri(np.asarray(self.taus, float))[None, :]
 
 
 class NearestNeighbourModel(eqx.Module):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize, sparse
 
 from theorylab.estimators.transport._checks import validate_problem
 from theorylab.validation import as_float_array, check_positive
@@ -30,6 +29,8 @@ def emd(cost, a=None, b=None) -> ExactOT:
 
     The LP has ``n m`` variables; keep ``n m`` below a few times 1e5.
     """
+    from scipy import optimize, sparse  # imported on use (~0.3 s at import)
+
     cost, a, b, _ = validate_problem(cost, a, b, 1.0)
     C = np.asarray(cost)
     a, b = np.asarray(a), np.asarray(b)

@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as npd
 from numpyro.distributions import constraints
-from scipy import special, stats
+from scipy import special
 
 from theorylab.numerics.estimate import Estimate
 from theorylab.validation import (
@@ -211,7 +211,7 @@ def linear_floor(dist: DSD) -> float:
     with noise sd ``sigma sqrt(k)`` (``"background"``: ``sigma sqrt(k - 1)``), so the error is
     ``Phi(-1 / (sigma sqrt k))`` (0 without noise)."""
     s = _noise_scale_of_sum(dist)
-    return 0.0 if s == 0.0 else float(stats.norm.cdf(-1.0 / s))
+    return 0.0 if s == 0.0 else float(special.ndtr(-1.0 / s))
 
 
 def _lsa_law(mean: float, sd: float, b: float, h: float, half: int):

@@ -33,8 +33,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optimistix as optx
-from scipy import optimize
 
 from theorylab.numerics import Status
 from theorylab.numerics.root import status_from_optimistix
@@ -110,6 +108,8 @@ def _solve_qt(q, beta, p):
     first = jnp.argmax(positive)
     lower = jnp.where(first == 0, jax.lax.stop_gradient(lo0), grid[jnp.maximum(first - 1, 0)])
     upper = grid[first]
+    import optimistix as optx  # imported on use (~0.5 s at import)
+
     sol = optx.root_find(_inner_residual, optx.Bisection(rtol=1e-14, atol=1e-14), 0.5 * (lower + upper),
                          args=(q_safe, beta, p), options=dict(lower=lower, upper=upper), max_steps=256, throw=False)
     qt = jnp.where(tiny, q**2, sol.value)
@@ -174,6 +174,8 @@ def _stationary_temperature_sq(q, p):
 def stationary_points(T: float, p: int = 3) -> StationaryPoints:
     """Interior stationary points of ``dV`` at ``T``: the roots of ``T^2 = (p/2) q^(p-2) (1-q)``
     on either side of ``q_d`` (brentq, float64), with their ``dV`` (nan for ``T > T_d``)."""
+    from scipy import optimize  # imported on use (~0.3 s at import)
+
     p = _check_p(p)
     T = float(_check_temperature(T))
     q_d = (p - 2) / (p - 1)
@@ -218,6 +220,8 @@ def dynamical_temperature(p: int = 3) -> tuple[float, float]:
 def kauzmann_temperature(p: int = 3) -> tuple[float, float]:
     """``(T_K, q_K)``: ``Sigma(q_K) = 0`` on the metastable branch (brentq on ``(q_d, 1)``), then
     ``T_K^2 = (p/2) q_K^(p-2) (1 - q_K)``."""
+    from scipy import optimize
+
     p = _check_p(p)
     q_d = (p - 2) / (p - 1)
     q_K = optimize.brentq(lambda q: _complexity_of_q(q, p), q_d, 1.0 - 1e-12, xtol=1e-16, rtol=1e-15)

@@ -26,7 +26,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import numpyro.distributions as dist
 
 from theorylab.numerics.solution import maybe_throw
 from theorylab.statmech.hebbian.model import (
@@ -88,7 +87,7 @@ def sample_dataset(key, N: int, K: int, data: DatasetParams) -> HebbianDataset:
     if math.isinf(data.M):
         return HebbianDataset(xi, xi)
     M = int(data.M)
-    B = dist.Binomial(total_count=M, probs=(1.0 + data.r) / 2.0).sample(k_chi, (K, N))
+    B = jax.random.binomial(k_chi, M, (1.0 + data.r) / 2.0, shape=(K, N))
     chi_bar = (2.0 * B - M) / M
     return HebbianDataset(xi, xi * chi_bar / math.sqrt(data.second_moment))
 
