@@ -67,6 +67,15 @@ def _check_rank(z, dx, dy):
         )
 
 
+@functools.partial(jax.jit, static_argnames=("bias_correct",))
+def _gaussian_mi_jit(x, y, *, bias_correct):
+    # one compiled program for the whole estimate (op-by-op eager arithmetic would compile each op)
+    n = x.shape[0]
+    value, rho = gaussian_statistic(x, y)
+    bias = gaussian_plugin_bias(x.shape[1], y.shape[1], n) if bias_correct else jnp.zeros_like(value)
+    return value, rho, bias, jnp.sqrt(jnp.sum(rho**2) / n)
+
+
 def gaussian_mi(x, y, *, bias_correct: bool = True, units: str = "nats") -> MIEstimate:
     """Gaussian MI estimate with the exact bias correction and the delta-method standard error.
 
@@ -76,10 +85,9 @@ def gaussian_mi(x, y, *, bias_correct: bool = True, units: str = "nats") -> MIEs
     xa, ya = _checks.paired(x, y)
     unit = _checks.unit_factor(units)
     n, dx, dy = xa.shape[0], xa.shape[1], ya.shape[1]
-    _check_rank(jnp.concatenate([xa, ya], axis=1), dx, dy)
-    value, rho = gaussian_statistic(xa, ya)
-    bias = float(gaussian_plugin_bias(dx, dy, n)) if bias_correct else 0.0
-    se = float(jnp.sqrt(jnp.sum(rho**2) / n))
+    _check_rank(np.concatenate([np.asarray(xa), np.asarray(ya)], axis=1), dx, dy)
+    value, rho, bias, se = (np.asarray(v) for v in _gaussian_mi_jit(xa, ya, bias_correct=bool(bias_correct)))
+    value, bias, se = float(value), float(bias), float(se)
     return MIEstimate(
         value=(float(value) - bias) * unit,
         standard_error=se * unit,
