@@ -186,3 +186,19 @@ def test_aggregator_learning_rate_and_weight_decay():
         lambda: Q.fit_aggregator(key, Z, y, taus, steps=50, learning_rate=0.01, weight_decay=1e-3),
         lambda: Q.fit_aggregator(key, Z, y, taus, steps=50, crossing_weight=0.5, margin=0.1),
     )
+
+
+def test_monte_carlo_risk_few_programs():
+    """The MC risk pads n to the next power of two (masked means) and runs equal batches: a sweep
+    over n within one octave, and a replicate count that is not a multiple of the batch, compile
+    nothing new."""
+    from theorylab import infogeo
+
+    fam = infogeo.normal()
+    sampler = lambda k, shape: jax.random.normal(k, shape)  # noqa: E731
+    theta = fam.theta_init
+    _assert_no_new_compiles(
+        lambda: infogeo.risk_monte_carlo(jax.random.key(0), fam, sampler, 40, 200, theta_star=theta, batch=100),
+        lambda: infogeo.risk_monte_carlo(jax.random.key(1), fam, sampler, 50, 250, theta_star=theta, batch=100),
+        lambda: infogeo.risk_monte_carlo(jax.random.key(2), fam, sampler, 33, 120, theta_star=theta, batch=100),
+    )

@@ -56,6 +56,7 @@ from theorylab.validation import (
     check_positive,
     is_traced,
     require_x64,
+    step_bound,
 )
 
 __all__ = [
@@ -252,15 +253,23 @@ def risk_monte_carlo(key, family: ExpFamily, sampler: Callable, n: int, num_seed
     mu = jax.grad(family.log_partition)(theta_star)
     C1 = None if truth is None else 0.5 * jnp.trace(G_inv @ jnp.asarray(truth.cov))
     values, quads, failed = [], [], 0
-    keys = jax.random.split(key, -(-reps // batch))
+    n_batches = -(-reps // batch)
+    # Few distinct programs: every batch has the same number of replicates (the last one's surplus
+    # is dropped) and the sample size is padded to the next power of two, with the sufficient
+    # statistics averaged over the first n draws only (n is traced). A sweep over n compiles one
+    # program per octave of n instead of one per n.
+    m = min(batch, reps)
+    padded = step_bound(n, minimum=8)
     done = 0
-    for k in keys:
-        m = min(batch, reps - done)
-        d, q, ok = _mc_batch(family, sampler, k, m, n, theta_star, G_inv, mu, bool(vectorize))
-        values.append(np.asarray(d)[np.asarray(ok)])
-        quads.append(np.asarray(q)[np.asarray(ok)])
-        failed += int((~np.asarray(ok)).sum())
-        done += m
+    for i in range(n_batches):
+        k = jax.random.fold_in(key, i)  # one program for any number of batches (a split would not be)
+        take = min(m, reps - done)
+        d, q, ok = _mc_batch(family, sampler, k, m, padded, jnp.asarray(n), theta_star, G_inv, mu, bool(vectorize))
+        d, q, ok = np.asarray(d)[:take], np.asarray(q)[:take], np.asarray(ok)[:take]
+        values.append(d[ok])
+        quads.append(q[ok])
+        failed += int((~ok).sum())
+        done += take
     d, q = np.concatenate(values), np.concatenate(quads)
     if C1 is not None:
         y = d - q
@@ -270,10 +279,12 @@ def risk_monte_carlo(key, family: ExpFamily, sampler: Callable, n: int, num_seed
     return MonteCarloRisk(est if failed == 0 else float("inf"), se, reps, failed, est, C1 is not None)
 
 
-@functools.partial(jax.jit, static_argnums=(1, 3, 4, 8))
-def _mc_batch(family, sampler, key, m, n, theta_star, G_inv, mu, vectorize):
-    x = sampler(key, (m, n))
-    tbar = family.stats(x).mean(axis=1)
+@functools.partial(jax.jit, static_argnums=(1, 3, 4, 9))
+def _mc_batch(family, sampler, key, m, padded, n, theta_star, G_inv, mu, vectorize):
+    x = sampler(key, (m, padded))
+    t = family.stats(x)
+    used = (jnp.arange(padded) < n).reshape((1, padded) + (1,) * (t.ndim - 2))
+    tbar = jnp.sum(jnp.where(used, t, 0.0), axis=1) / n
     over = jax.vmap if vectorize else (lambda f: (lambda xs: jax.lax.map(f, xs)))
     sols = over(lambda tb: mle(family, tb, theta_star))(tbar)
     kl = over(lambda th: kl_divergence(family, theta_star, th))(sols.value)
