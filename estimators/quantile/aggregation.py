@@ -245,16 +245,13 @@ def fit_aggregator(key, Z, y, taus, cfg: AggregatorConfig | None = None, *, x=No
         raise ValueError("`x` was given but the aggregator is global (set local=True to use features)")
     if batch_size is not None:
         batch_size = check_integer(batch_size, "batch_size", minimum=1)
-    init_key, batch_key = jax.random.split(key)
-    params = init_aggregator(init_key, cfg, p, m, None if x is None else x.shape[1])
     valid_data = _valid_data(valid, cfg, p, m)
     optimizer = Adam(learning_rate=learning_rate, total_steps=steps, weight_decay=weight_decay).validate()
     margin = as_float_array(margin, "margin")
-    train_loss, valid_loss, best_params, best_step = _run(
-        params, optimizer, cfg, Z, y, taus, x, valid_data, batch_key, steps, batch_size,
-        crossing_weight, margin,
+    train_loss, valid_loss, best_params, best_step, final = _fit(
+        key, optimizer, cfg, Z, y, taus, x, valid_data, steps, batch_size, crossing_weight, margin,
     )
-    final = float(aggregator_loss(best_params, cfg, Z, y, taus, x, crossing_weight=crossing_weight, margin=margin))
+    final = float(final)
     return AggregatorFit(best_params, cfg, p, m, train_loss, valid_loss if valid_data is not None else None,
                          int(best_step), final)
 
@@ -278,8 +275,19 @@ def _valid_data(valid, cfg, p, m):
     return Zv, yv, xv
 
 
-# the optimizer is a pytree argument (its rates are traced); steps fixes the loss trace's length
+# One compiled program per fit: initialisation, training and the final loss (run eagerly, the
+# initialisation and the loss were two dozen small operations, each compiled in every new process).
+# The optimizer is a pytree argument (its rates are traced); steps fixes the loss trace's length.
 @functools.partial(jax.jit, static_argnames=("cfg", "steps", "batch_size"))
+def _fit(key, optimizer, cfg, Z, y, taus, x, valid, steps, batch_size, crossing_weight, margin):
+    init_key, batch_key = jax.random.split(key)
+    params = init_aggregator(init_key, cfg, Z.shape[1], Z.shape[2], None if x is None else x.shape[1])
+    losses, vlosses, best, best_step = _run(params, optimizer, cfg, Z, y, taus, x, valid, batch_key, steps,
+                                            batch_size, crossing_weight, margin)
+    final = aggregator_loss(best, cfg, Z, y, taus, x, crossing_weight=crossing_weight, margin=margin)
+    return losses, vlosses, best, best_step, final
+
+
 def _run(params, optimizer, cfg, Z, y, taus, x, valid, key, steps, batch_size, crossing_weight, margin):
     n = Z.shape[0]
     value_and_grad = jax.value_and_grad(aggregator_loss)

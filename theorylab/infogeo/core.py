@@ -56,12 +56,24 @@ def _cumulant(family, theta, order):
 
 def mean_statistic(family: ExpFamily, theta):
     """``E_theta t = grad psi(theta)``."""
-    return jax.grad(family.log_partition)(jnp.asarray(theta, dtype=float))
+    return _mean_statistic(family, jnp.asarray(theta, dtype=float))
 
 
 def fisher_information(family: ExpFamily, theta):
     """``G(theta) = hess psi(theta)`` (the covariance of ``t``)."""
-    return jax.hessian(family.log_partition)(jnp.asarray(theta, dtype=float))
+    return _fisher_information(family, jnp.asarray(theta, dtype=float))
+
+
+# compiled once per family and shape: run eagerly, the derivatives of a log-partition are dozens of
+# small operations, each compiled again in every new process
+@jax.jit
+def _mean_statistic(family, theta):
+    return jax.grad(family.log_partition)(theta)
+
+
+@jax.jit
+def _fisher_information(family, theta):
+    return jax.hessian(family.log_partition)(theta)
 
 
 def _check_theta(family: ExpFamily, theta, name: str):

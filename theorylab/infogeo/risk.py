@@ -44,7 +44,15 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import digamma
 
-from theorylab.infogeo.core import TruthCumulants, _validate_truth, information_projection, kl_divergence, mle
+from theorylab.infogeo.core import (
+    TruthCumulants,
+    _validate_truth,
+    fisher_information,
+    information_projection,
+    kl_divergence,
+    mean_statistic,
+    mle,
+)
 from theorylab.infogeo.families import ExpFamily
 from theorylab.numerics.estimate import Interval, t_interval
 from theorylab.numerics.solution import ConvergenceError, Status
@@ -124,7 +132,7 @@ def risk_coefficients(family: ExpFamily, truth: TruthCumulants, theta_star=None,
                 f"({Status(int(sol.status)).message}); is E t on the boundary of the mean space?")
         theta_star = sol.value
     theta_star = as_float_array(theta_star, "theta_star", ndim=1)
-    G = jax.hessian(family.log_partition)(theta_star)
+    G = fisher_information(family, theta_star)
     if not is_traced(G):
         cond = float(np.linalg.cond(np.asarray(G)))
         if not np.isfinite(cond) or cond > max_condition:
@@ -249,8 +257,8 @@ def risk_monte_carlo(key, family: ExpFamily, sampler: Callable, n: int, num_seed
             raise ValueError("give `theta_star` or the `truth` cumulants (to compute the projection)")
         theta_star = information_projection(family, truth.mean, throw=False).raise_if_failed("information projection").value
     theta_star = jnp.asarray(theta_star, dtype=float)
-    G_inv = jnp.linalg.inv(jax.hessian(family.log_partition)(theta_star))
-    mu = jax.grad(family.log_partition)(theta_star)
+    G_inv = jnp.linalg.inv(fisher_information(family, theta_star))
+    mu = mean_statistic(family, theta_star)
     C1 = None if truth is None else 0.5 * jnp.trace(G_inv @ jnp.asarray(truth.cov))
     values, quads, failed = [], [], 0
     n_batches = -(-reps // batch)

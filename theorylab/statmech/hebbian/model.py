@@ -53,6 +53,7 @@ from theorylab.validation import (
     check_in_range,
     check_integer,
     check_positive,
+    is_traced,
 )
 
 __all__ = ["DenseHebbian", "DatasetParams", "SiteLaw", "hermite_coefficients_of_power", "double_factorial", "check_model_and_data"]
@@ -162,6 +163,9 @@ class DatasetParams(eqx.Module):
 
 def site_law_clt(rho) -> SiteLaw:
     """CLT site law at a (possibly traced) dataset entropy ``rho`` (for sweeps over ``rho``)."""
+    if not is_traced(rho):  # host arithmetic: eager JAX operations would each compile in a new process
+        r = np.asarray(rho, dtype=float)
+        return SiteLaw(None, None, 1.0 / np.sqrt(1.0 + r), np.sqrt(r / (1.0 + r)))
     rho = jnp.asarray(rho, dtype=float)
     return SiteLaw(None, None, 1.0 / jnp.sqrt(1.0 + rho), jnp.sqrt(rho / (1.0 + rho)))
 

@@ -274,7 +274,7 @@ def rs_solve(
             f"`init` must have {size} entries ({'(n, q, log r)' if size == 3 else '(n, q)'}), got shape {tuple(x0.shape)}"
         )
     check_finite(x0, "init")
-    check_in_range(x0[1], "init[1] (q)", 0.0, 1.0)
+    check_in_range(x0[1] if is_traced(x0) else np.asarray(x0)[1], "init[1] (q)", 0.0, 1.0)  # host-side check
     warmup = check_integer(warmup, "warmup", minimum=0)
     order = check_integer(order, "order", minimum=2)
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
