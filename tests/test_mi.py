@@ -294,6 +294,50 @@ def test_gaussian_estimator_bad_input():
         M.gaussian_mi(np.c_[x, x[:, 0] + x[:, 1]], rng.normal(size=50))
 
 
+@pytest.mark.parametrize("angle", [0.7, 1e-4, 1e-8, 1e-11, 1e-13])
+def test_gaussian_estimator_nearly_collinear_closed_form(angle):
+    """y at principal angle theta from x: the plug-in MI is exactly -log sin(theta) (closed form;
+    the sample is built so that its single canonical correlation is cos(theta) to rounding).
+    The log-det route returned 17-18 nats or NaN for theta <= 1e-8; the angle route keeps the
+    relative accuracy of sin(theta)."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=200)
+    x -= x.mean()
+    x /= np.linalg.norm(x)
+    u = rng.normal(size=200)
+    u -= u.mean()
+    u -= (u @ x) * x
+    u /= np.linalg.norm(u)
+    y = np.cos(angle) * x + np.sin(angle) * u
+    est = M.gaussian_mi(x[:, None], y[:, None], bias_correct=False)
+    # rounding in building y (and in the QR) is ~1e-16 absolute, so sin(theta) carries a relative
+    # error of order 1e-16 / theta, which is the absolute error of -log sin(theta)
+    tol = 1e-15 / angle + 1e-12
+    assert abs(est.value - (-np.log(np.sin(angle)))) <= tol
+    assert est.diagnostics["rank"] == {"x": 1, "y": 1, "joint": 2}
+    assert est.diagnostics["smallest_sine"] == pytest.approx(np.sin(angle), rel=tol)
+
+
+def test_gaussian_estimator_scale_invariant_at_extremes():
+    """MI is invariant to scaling each variable: data at 1e300 and 1e-300 give the unscaled value
+    (the log-det route overflowed to NaN)."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(300, 2))
+    y = x @ np.array([[1.0, 0.5], [0.2, 1.0]]) + rng.normal(size=(300, 2))
+    ref = M.gaussian_mi(x, y).value
+    for sx, sy in [(1e300, 1.0), (1.0, 1e-300), (1e300, 1e-300), (1e-300, 1e-300)]:
+        assert M.gaussian_mi(x * sx, y * sy).value == pytest.approx(ref, rel=1e-12)
+
+
+def test_gaussian_estimator_rank_verdict_names_the_block():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(100, 1))
+    with pytest.raises(ValueError, match="`x` has rank 1 < its 2 columns"):
+        M.gaussian_mi(np.c_[x, np.ones(100)], rng.normal(size=(100, 1)))
+    with pytest.raises(ValueError, match="exact linear function of x"):
+        M.gaussian_mi(x, 3.0 * x + 1e-17)
+
+
 # ------------------------------------------------------------------------------ bounds
 def _reference_bounds(s):
     b = s.shape[0]

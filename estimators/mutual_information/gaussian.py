@@ -10,6 +10,19 @@ GCMI (Ince et al., Hum. Brain Mapp. 2017). The standard error is the delta-metho
 
 For non-Gaussian data it estimates the MI of the Gaussian with the same covariance, a lower bound
 on the true MI when the marginals are Gaussian (and a poor guide otherwise).
+
+**Computation.** The log-determinants are never formed. With :math:`Q_x, Q_y` orthonormal bases of
+the centred (and column-scaled) samples, the plug-in value is
+:math:`\hat I = -\sum_i \log \sin\theta_i` over the principal angles :math:`\theta_i` between the
+two column spaces (:math:`\cos\theta_i = \hat\rho_i`), and the sines are the singular values of
+:math:`Q_y - Q_x Q_x^\top Q_y`, the part of :math:`Q_y` outside the span of :math:`Q_x` (Bjorck &
+Golub, Math. Comp. 27 (1973), section 3). Sines of small angles computed this way keep their
+relative accuracy, where :math:`1 - \hat\rho^2` from a covariance loses all of it: nearly collinear
+data (``y = x + 1e-10 * noise``) get their true plug-in value (about 23 nats) instead of a value
+limited by rounding or NaN, and scaling the data by 1e300 or 1e-300 changes nothing. Rank-deficient
+data (a constant or linearly dependent column, judged on the column-scaled sample) raise
+``ValueError``; ``diagnostics["rank"]`` records the verdict and ``diagnostics["smallest_sine"]`` how
+close to collinear the data are.
 """
 
 from __future__ import annotations
@@ -31,49 +44,62 @@ __all__ = ["gaussian_mi", "gaussian_statistic", "GaussianMI"]
 
 @functools.partial(jax.jit, static_argnames=("dim_x",))
 def _plugin(z, dim_x: int):
-    s = jnp.cov(z, rowvar=False)
-    s = jnp.atleast_2d(s)
-    lx = jnp.linalg.cholesky(s[:dim_x, :dim_x])
-    ly = jnp.linalg.cholesky(s[dim_x:, dim_x:])
-    lz = jnp.linalg.cholesky(s)
-    logdet = lambda low: 2.0 * jnp.sum(jnp.log(jnp.diagonal(low)))
-    value = 0.5 * (logdet(lx) + logdet(ly) - logdet(lz))
-    m = jax.scipy.linalg.solve_triangular(lx, s[:dim_x, dim_x:], lower=True)
-    m = jax.scipy.linalg.solve_triangular(ly, m.T, lower=True).T
-    rho = jnp.linalg.svd(m, compute_uv=False)
-    return value, rho
+    # scale each column by its largest |value| before centring (no overflow at 1e300, no underflow of
+    # the squares at 1e-300; the MI is invariant to it), then orthonormal bases of the two blocks
+    scale = jnp.max(jnp.abs(z), axis=0)
+    z = z / jnp.where(scale > 0, scale, 1.0)
+    z = z - jnp.mean(z, axis=0)
+    qx, _ = jnp.linalg.qr(z[:, :dim_x])
+    qy, _ = jnp.linalg.qr(z[:, dim_x:])
+    sines = jnp.linalg.svd(qy - qx @ (qx.T @ qy), compute_uv=False)  # descending; 1 for unmatched directions
+    sines = jnp.clip(sines, 0.0, 1.0)
+    value = -jnp.sum(jnp.log(sines))
+    rho = jnp.sqrt((1.0 - sines) * (1.0 + sines))[::-1][: min(dim_x, z.shape[1] - dim_x)]
+    return value, rho, sines[-1]
 
 
 def gaussian_statistic(x, y):
     """Plug-in value (nats, uncorrected) and sample canonical correlations; pure, ``vmap``-able."""
-    return _plugin(jnp.concatenate([x, y], axis=1), dim_x=x.shape[1])
+    value, rho, _ = _plugin(jnp.concatenate([x, y], axis=1), dim_x=x.shape[1])
+    return value, rho
 
 
-def _check_rank(z, dx, dy):
+def _check_rank(z, dx, dy) -> dict:
+    """Rank verdict on the host (column-scaled, centred sample); raises when (x, y) is rank deficient."""
     n = z.shape[0]
     if dx + dy >= n - 1:
         raise ValueError(
             f"the Gaussian estimator needs dim_x + dim_y < N - 1 for a nonsingular covariance; got "
             f"{dx} + {dy} dimensions and N = {n} samples"
         )
-    zc = np.asarray(z) - np.asarray(z).mean(axis=0)
-    sv = np.linalg.svd(zc, compute_uv=False)
-    tol = sv[0] * max(zc.shape) * np.finfo(float).eps
-    rank = int(np.sum(sv > tol))
-    if rank < dx + dy:
-        raise ValueError(
-            f"the sample covariance of (x, y) is singular: rank {rank} < {dx + dy} (a constant or "
-            "linearly dependent column); drop the redundant columns"
-        )
+    z = np.asarray(z, dtype=float)
+    scale = np.max(np.abs(z), axis=0)
+    z = z / np.where(scale > 0, scale, 1.0)
+    zc = z - z.mean(axis=0)
+
+    def rank(a):
+        sv = np.linalg.svd(a, compute_uv=False)
+        return int(np.sum(sv > sv[0] * max(a.shape) * np.finfo(float).eps)) if sv[0] > 0 else 0
+
+    verdict = {"x": rank(zc[:, :dx]), "y": rank(zc[:, dx:]), "joint": rank(zc)}
+    if verdict["joint"] < dx + dy:
+        if verdict["x"] < dx or verdict["y"] < dy:
+            name, r, d = ("x", verdict["x"], dx) if verdict["x"] < dx else ("y", verdict["y"], dy)
+            problem = f"`{name}` has rank {r} < its {d} columns (a constant or linearly dependent column)"
+        else:
+            problem = (f"(x, y) has rank {verdict['joint']} < {dx + dy}: y is (to rounding) an exact linear "
+                       "function of x, where the MI is infinite")
+        raise ValueError(f"the sample covariance of (x, y) is singular: {problem}; drop the redundant columns")
+    return verdict
 
 
 @functools.partial(jax.jit, static_argnames=("bias_correct",))
 def _gaussian_mi_jit(x, y, *, bias_correct):
     # one compiled program for the whole estimate (op-by-op eager arithmetic would compile each op)
     n = x.shape[0]
-    value, rho = gaussian_statistic(x, y)
+    value, rho, smallest = _plugin(jnp.concatenate([x, y], axis=1), dim_x=x.shape[1])
     bias = gaussian_plugin_bias(x.shape[1], y.shape[1], n) if bias_correct else jnp.zeros_like(value)
-    return value, rho, bias, jnp.sqrt(jnp.sum(rho**2) / n)
+    return value, rho, bias, jnp.sqrt(jnp.sum(rho**2) / n), smallest
 
 
 def gaussian_mi(x, y, *, bias_correct: bool = True, units: str = "nats") -> MIEstimate:
@@ -85,8 +111,8 @@ def gaussian_mi(x, y, *, bias_correct: bool = True, units: str = "nats") -> MIEs
     xa, ya = _checks.paired(x, y)
     unit = _checks.unit_factor(units)
     n, dx, dy = xa.shape[0], xa.shape[1], ya.shape[1]
-    _check_rank(np.concatenate([np.asarray(xa), np.asarray(ya)], axis=1), dx, dy)
-    value, rho, bias, se = (np.asarray(v) for v in _gaussian_mi_jit(xa, ya, bias_correct=bool(bias_correct)))
+    rank = _check_rank(np.concatenate([np.asarray(xa), np.asarray(ya)], axis=1), dx, dy)
+    value, rho, bias, se, smallest = (np.asarray(v) for v in _gaussian_mi_jit(xa, ya, bias_correct=bool(bias_correct)))
     value, bias, se = float(value), float(bias), float(se)
     return MIEstimate(
         value=(float(value) - bias) * unit,
@@ -94,7 +120,8 @@ def gaussian_mi(x, y, *, bias_correct: bool = True, units: str = "nats") -> MIEs
         units=units,
         method="gaussian" + ("" if bias_correct else " (uncorrected)"),
         n_samples=n,
-        diagnostics={"plugin": float(value) * unit, "bias": bias * unit, "canonical_correlations": np.asarray(rho)},
+        diagnostics={"plugin": float(value) * unit, "bias": bias * unit, "canonical_correlations": np.asarray(rho),
+                     "rank": rank, "smallest_sine": float(smallest)},
     )
 
 
