@@ -27,6 +27,7 @@ __all__ = [
     "check_integer",
     "check_batch_shape",
     "check_step_limit",
+    "check_finite_start",
     "step_bound",
     "check_choice",
     "check_shape",
@@ -48,6 +49,25 @@ def _describe(x: Any) -> str:
     if isinstance(x, (np.ndarray, jax.Array)):
         return f"an array of shape {tuple(x.shape)} and dtype {x.dtype}"
     return f"{type(x).__name__} {x!r}"[:120]
+
+
+def _host_float(x: Any, name: str) -> np.ndarray:
+    """``x`` as a float NumPy array, or ``TypeError`` naming ``name`` (strings, None, ragged lists...)."""
+    if isinstance(x, (str, bytes)) or x is None or isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be a real number or array of real numbers, got {_describe(x)}")
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"`{name}` must be a real number or array of real numbers, got {_describe(x)} ({err})") from None
+    return arr
+
+
+def _got(arr: np.ndarray, bad: np.ndarray) -> str:
+    """``got -1.0`` for a scalar; ``got 3 offending entries of an array of shape (5,), e.g. -1.0``."""
+    if arr.ndim == 0:
+        return f"got {arr.item()!r}"
+    first = arr[bad].ravel()[0].item()
+    return f"got {int(np.sum(bad))} offending entr{'y' if np.sum(bad) == 1 else 'ies'} in an array of shape {arr.shape}, e.g. {first!r}"
 
 
 def as_float_array(x: Any, name: str, *, ndim: int | None = None, dtype=None):
@@ -118,13 +138,13 @@ def check_positive(x: Any, name: str, *, strict: bool = True, allow_inf: bool = 
     """Raise ``ValueError`` unless every entry of ``x`` is ``> 0`` (``>= 0`` if not strict)."""
     if is_traced(x):
         return x
-    arr = np.asarray(x, dtype=float)
+    arr = _host_float(x, name)
     if np.any(np.isnan(arr)) or (not allow_inf and np.any(np.isinf(arr))):
         raise ValueError(f"`{name}` must be a finite number, got {_describe(x)}")
     ok = arr > 0 if strict else arr >= 0
     if not np.all(ok):
         bound = "> 0" if strict else ">= 0"
-        raise ValueError(f"`{name}` must be {bound}, got {_describe(x)} (minimum {np.min(arr)!r})")
+        raise ValueError(f"`{name}` must be {bound}, {_got(arr, ~ok)}")
     return x
 
 
@@ -142,7 +162,7 @@ def check_in_range(
     """
     if is_traced(x):
         return x
-    arr = np.asarray(x, dtype=float)
+    arr = _host_float(x, name)
     if np.any(np.isnan(arr)):
         raise ValueError(f"`{name}` must not be NaN")
     ok = np.ones(arr.shape, bool)
@@ -154,7 +174,7 @@ def check_in_range(
         lo = "-inf" if lower is None else repr(lower)
         hi = "inf" if upper is None else repr(upper)
         interval = f"{'[' if closed[0] else '('}{lo}, {hi}{']' if closed[1] else ')'}"
-        raise ValueError(f"`{name}` must lie in {interval}, got {_describe(x)}")
+        raise ValueError(f"`{name}` must lie in {interval}, {_got(arr, ~ok)}")
     return x
 
 
@@ -189,6 +209,23 @@ def check_step_limit(x: Any, name: str = "max_steps", *, minimum: int = 1):
             raise TypeError(f"`{name}` must be an integer scalar, got {_describe(x)}")
         return x
     return check_integer(x, name, minimum=minimum)
+
+
+def check_finite_start(x0: Any, name: str = "x0") -> None:
+    """A solver's starting point (any pytree) must be finite when it is concrete; traced starting
+    points are the caller's responsibility (the solver then reports ``NONFINITE``)."""
+    leaves = jax.tree.leaves(x0)
+    if not leaves:
+        raise TypeError(f"`{name}` must be an array (or a pytree of arrays) of starting values, got {_describe(x0)}")
+    for i, leaf in enumerate(leaves):
+        if not is_traced(leaf):
+            arr = np.asarray(leaf) if isinstance(leaf, (np.ndarray, jax.Array)) else _host_float(leaf, name)
+            if arr.dtype.kind not in "iufc":
+                raise TypeError(f"`{name}` must hold real numbers, got {_describe(leaf)}")
+            if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+                where = name if len(jax.tree.leaves(x0)) == 1 else f"{name} (leaf {i})"
+                raise ValueError(f"`{where}` must be finite: the starting point holds "
+                                 f"{int(np.sum(~np.isfinite(arr)))} NaN or infinite entr{'y' if np.sum(~np.isfinite(arr)) == 1 else 'ies'}")
 
 
 def step_bound(max_steps: int, *, minimum: int = 16) -> int:

@@ -25,15 +25,19 @@ import jax.numpy as jnp
 from jax.nn import softplus
 from jax.scipy.special import logsumexp
 
+from theorylab.validation import as_float_array, check_finite, is_traced
+
 __all__ = ["infonce", "nwj", "tuba", "dv", "js", "smile", "smile_objective", "BOUNDS"]
 
 
 def _square(scores):
-    s = jnp.asarray(scores)
+    s = scores if is_traced(scores) else as_float_array(scores, "scores")
     if s.ndim < 2 or s.shape[-1] != s.shape[-2]:
         raise ValueError(f"`scores` must be a (..., B, B) matrix, got shape {tuple(s.shape)}")
     if s.shape[-1] < 2:
         raise ValueError("`scores` needs B >= 2 (one off-diagonal pair at least)")
+    if not is_traced(scores):  # the bounds are training objectives: traced scores pass unchecked
+        check_finite(s, "scores")
     return s
 
 

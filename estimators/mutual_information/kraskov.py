@@ -52,7 +52,12 @@ def _inverse_scale(a, standardize: bool):
     # applied to raw differences, |x_i - x_j| / sd, never to the points themselves: LLVM contracts
     # x_i / sd - x_j / sd into a fused multiply-add, which left exact duplicates 1e-17 apart
     # (seen on a 400-point sample) and hid them from the duplicate check.
-    return 1.0 / jnp.std(a, axis=0) if standardize else jnp.ones(a.shape[1], a.dtype)
+    # the sd of columns scaled by their largest |value| first: a sample at 1e160 would overflow the squares
+    if not standardize:
+        return jnp.ones(a.shape[1], a.dtype)
+    big = jnp.max(jnp.abs(a), axis=0)
+    big = jnp.where(big > 0, big, 1.0)
+    return 1.0 / (big * jnp.std(a / big, axis=0))
 
 
 def _kth_smallest(d, k: int):
@@ -175,7 +180,9 @@ def ksg(key, x, y, *, k: int = 5, variant: int = 1, standardize: bool = True, ji
     xa, ya, k = _check_ksg_args(x, y, k, variant, jitter)
     unit = _checks.unit_factor(units)
     if standardize:
-        sd = np.concatenate([np.std(np.asarray(xa), axis=0), np.std(np.asarray(ya), axis=0)])
+        both = np.concatenate([np.asarray(xa), np.asarray(ya)], axis=1)
+        big = np.max(np.abs(both), axis=0)
+        sd = np.std(both / np.where(big > 0, big, 1.0), axis=0)  # scaled first: no overflow or underflow
         if np.any(sd == 0.0):
             raise ValueError("`x` or `y` has a constant column: KSG needs every column to vary")
     ties = _tie_fraction(np.concatenate([np.asarray(xa), np.asarray(ya)], axis=1))

@@ -248,6 +248,9 @@ def fit_aggregator(key, Z, y, taus, cfg: AggregatorConfig | None = None, *, x=No
     valid_data = _valid_data(valid, cfg, p, m)
     optimizer = Adam(learning_rate=learning_rate, total_steps=steps, weight_decay=weight_decay).validate()
     margin = as_float_array(margin, "margin")
+    check_finite(margin, "margin")
+    if np.any(np.asarray(margin) < 0):
+        raise ValueError("`margin` must be >= 0 (a scalar or an (m, m) array of level gaps)")
     train_loss, valid_loss, best_params, best_step, final = _fit(
         key, optimizer, cfg, Z, y, taus, x, valid_data, steps, batch_size, crossing_weight, margin,
     )

@@ -134,8 +134,12 @@ def monotonize(q, method: str = "sort", *, axis: int = -1):
     (L2 projection; never increases it either, see the claims), or ``"minmax"`` (no guarantee).
     """
     check_choice(method, "method", METHODS)
+    values = _values(q)
+    ndim = values.ndim
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= int(axis) < ndim:
+        raise ValueError(f"`axis` must be an integer in [{-ndim}, {ndim - 1}] for a {ndim}-d `q`, got {axis!r}")
     if method == "sort":
-        return jnp.sort(_values(q), axis=axis)
+        return jnp.sort(values, axis=axis)
     if method == "isotonic":
         return isotonic_projection(q, axis=axis)
     return minmax_sweep(q, axis=axis)
@@ -154,8 +158,10 @@ def crossing_penalty(q, margin=0.0):
     delta = as_float_array(margin, "margin")
     if delta.ndim not in (0, 2) or (delta.ndim == 2 and delta.shape != (m, m)):
         raise ValueError(f"`margin` must be a scalar or an ({m}, {m}) array, got shape {tuple(delta.shape)}")
-    if not is_traced(delta) and np.any(np.asarray(delta) < 0):
-        raise ValueError("`margin` must be >= 0")
+    if not is_traced(delta):
+        check_finite(delta, "margin")
+        if np.any(np.asarray(delta) < 0):
+            raise ValueError("`margin` must be >= 0")
     upper = np.triu(np.ones((m, m), bool), k=1)
     gaps = q[..., :, None] - q[..., None, :] + delta  # [l, k] = q_l - q_k + delta_lk
     violation = jnp.where(upper, jnp.maximum(gaps, 0.0), 0.0)

@@ -90,6 +90,12 @@ def _warn_crossed(lower, upper, what: str):
                       stacklevel=3)
 
 
+def _check_same_shape(y, lower, upper):
+    if not (y.shape == lower.shape == upper.shape):
+        raise ValueError(f"`y`, `lower` and `upper` must have one shape (one interval per observation), got "
+                         f"{tuple(y.shape)}, {tuple(lower.shape)} and {tuple(upper.shape)}")
+
+
 def interval_score(y, lower, upper, alpha, *, reduction: str = "mean", nan_policy: str = "raise"):
     """Interval score of the central (1 - alpha) interval [lower, upper] (Gneiting & Raftery 2007).
 
@@ -97,9 +103,12 @@ def interval_score(y, lower, upper, alpha, *, reduction: str = "mean", nan_polic
     ``lower > upper`` somewhere (the score is still computed).
     """
     check_in_range(alpha, "alpha", 0.0, 1.0, closed=(False, False))
+    if not is_traced(alpha) and not np.all(np.isfinite(2.0 / np.asarray(alpha, dtype=float))):
+        raise ValueError(f"`alpha` = {alpha!r} is so small that the penalty 2 / alpha overflows float64")
     y = _checks.observations(y, nan_policy=nan_policy)
     lower = _checks.observations(lower, "lower", nan_policy=nan_policy)
     upper = _checks.observations(upper, "upper", nan_policy=nan_policy)
+    _check_same_shape(y, lower, upper)
     _warn_crossed(lower, upper, "interval_score")
     s = (upper - lower) + (2.0 / alpha) * (jnp.maximum(lower - y, 0.0) + jnp.maximum(y - upper, 0.0))
     return _reduce(s, reduction)
@@ -137,6 +146,7 @@ def coverage(y, lower, upper, *, reduction: str = "mean", nan_policy: str = "rai
     y = _checks.observations(y, nan_policy=nan_policy)
     lower = _checks.observations(lower, "lower", nan_policy=nan_policy)
     upper = _checks.observations(upper, "upper", nan_policy=nan_policy)
+    _check_same_shape(y, lower, upper)
     _warn_crossed(lower, upper, "coverage")
     inside = ((y >= lower) & (y <= upper)).astype(y.dtype)
     return _reduce(inside, reduction)

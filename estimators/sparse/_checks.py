@@ -16,7 +16,10 @@ def _numeric(x, name):
         return x
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"`{name}` must be a real array, got {type(x).__name__}")
-    a = np.asarray(x)
+    try:
+        a = np.asarray(x)
+    except (TypeError, ValueError) as err:  # ragged lists and the like
+        raise TypeError(f"`{name}` could not be converted to a numeric array: {err}") from None
     if a.dtype == bool or a.dtype.kind not in "iuf":
         raise TypeError(f"`{name}` must be real-valued (integer or float), got dtype {a.dtype}")
     a = a.astype(np.float64, copy=False)  # the float policy: duality gaps need float64, so float32 is promoted

@@ -205,6 +205,8 @@ def make_problem(key, design: Design, k: int, sigma: float, *, values: str = "ra
     """Draw a support (``"random"`` or ``"pairs"``: k/2 within-cluster pairs), coefficients (``"random"``
     signs or ``"contrast"``, which needs the design's ``delta``) and Gaussian noise of sd ``sigma``."""
     key = check_key(key)
+    if not isinstance(design, Design):
+        raise TypeError(f"`design` must be a Design from theorylab.estimators.sparse.make_design, got {type(design).__name__}")
     X = design.X
     n, d = X.shape
     k = check_integer(k, "k", minimum=1, maximum=d)

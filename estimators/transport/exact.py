@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from theorylab.estimators.transport._checks import validate_problem
-from theorylab.validation import as_float_array, check_positive
+from theorylab.validation import as_float_array, check_finite, check_positive
 
 __all__ = ["ExactOT", "emd", "wasserstein_1d", "entropic_bias_bound", "entropy"]
 
@@ -61,6 +61,10 @@ def wasserstein_1d(x, a=None, y=None, b=None, *, p: float = 1.0) -> float:
     """
     x = np.asarray(as_float_array(x, "x", ndim=1))
     y = x if y is None else np.asarray(as_float_array(y, "y", ndim=1))
+    for name, s in (("x", x), ("y", y)):
+        if s.size == 0:
+            raise ValueError(f"`{name}` is empty: a measure needs at least one support point")
+        check_finite(s, name)
     a = np.full(x.size, 1.0 / x.size) if a is None else np.asarray(as_float_array(a, "a", ndim=1))
     b = np.full(y.size, 1.0 / y.size) if b is None else np.asarray(as_float_array(b, "b", ndim=1))
     check_positive(p, "p")

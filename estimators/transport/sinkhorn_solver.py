@@ -23,11 +23,12 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from theorylab.estimators.transport._checks import check_tolerance, validate_problem
 from theorylab.estimators.transport.output import EntropicOTResult, finalize
 from theorylab.numerics.solution import Status, maybe_throw
-from theorylab.validation import check_integer, is_traced
+from theorylab.validation import as_float_array, check_finite, check_integer, is_traced
 
 __all__ = ["sinkhorn", "sinkhorn_sweeps", "SinkhornState"]
 
@@ -143,7 +144,8 @@ def sinkhorn(cost, a=None, b=None, *, eps, tol: float = 1e-8, max_steps: int = 1
     """
     cost, a, b, eps = validate_problem(cost, a, b, eps)
     tol = check_tolerance(tol, cost.dtype)
-    max_steps = check_integer(max_steps, "max_steps", minimum=1)
+    # the error of every sweep is recorded: cap the budget so that record stays small (128 MiB)
+    max_steps = check_integer(max_steps, "max_steps", minimum=1, maximum=MAX_RECORDED_STEPS)
     momentum_start = check_integer(momentum_start, "momentum_start", minimum=11)
     if momentum is not None and momentum != "adaptive":
         if isinstance(momentum, str) or not (0.0 < float(momentum) < 2.0):
@@ -161,11 +163,20 @@ def _initial(init, cost):
     n, m = cost.shape
     if init is None:
         return jnp.zeros(n, cost.dtype), jnp.zeros(m, cost.dtype)
-    f0, g0 = (jnp.asarray(v, cost.dtype) for v in init)
+    if not isinstance(init, (tuple, list)) or len(init) != 2:
+        raise TypeError(f"`init` must be a pair (f, g) of potentials, got {type(init).__name__}")
+    f0, g0 = (jnp.asarray(v, cost.dtype) if is_traced(v) else as_float_array(v, f"init[{i}]").astype(cost.dtype)
+              for i, v in enumerate(init))
     if f0.shape != (n,) or g0.shape != (m,):
         raise ValueError(f"`init` must be a pair of arrays of shapes ({n},) and ({m},), got "
                          f"{tuple(f0.shape)} and {tuple(g0.shape)}")
+    for name, v in (("init[0] (f)", init[0]), ("init[1] (g)", init[1])):
+        if not is_traced(v):
+            check_finite(np.asarray(v), name)
     return f0, g0
+
+
+MAX_RECORDED_STEPS = 2**24  #: largest step budget (every sweep's error is kept in the result)
 
 
 def _trace_length(max_steps: int) -> int:

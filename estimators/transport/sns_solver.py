@@ -40,7 +40,7 @@ import jax.numpy as jnp
 from theorylab.estimators.transport._checks import check_tolerance, validate_problem
 from theorylab.estimators.transport.output import EntropicOTResult, finalize
 from theorylab.estimators.transport.potential import dual_value_from_mass, log_plan
-from theorylab.estimators.transport.sinkhorn_solver import _initial, sinkhorn_sweeps
+from theorylab.estimators.transport.sinkhorn_solver import MAX_RECORDED_STEPS, _initial, sinkhorn_sweeps
 from theorylab.estimators.transport.sparse_newton import (
     offdiag_matvec,
     offdiag_rmatvec,
@@ -245,9 +245,10 @@ def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int = 20, max_newton_steps
     cost, a, b, eps = validate_problem(cost, a, b, eps)
     tol = check_tolerance(tol, cost.dtype)
     n, m = cost.shape
-    n_sinkhorn = check_integer(sinkhorn_steps, "sinkhorn_steps", minimum=0)
-    sinkhorn_extend = check_integer(sinkhorn_extend, "sinkhorn_extend", minimum=0) if n_sinkhorn > 10 else 0
-    max_newton = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
+    cap = MAX_RECORDED_STEPS  # every sweep and step is recorded in the result's error trace
+    n_sinkhorn = check_integer(sinkhorn_steps, "sinkhorn_steps", minimum=0, maximum=cap)
+    sinkhorn_extend = check_integer(sinkhorn_extend, "sinkhorn_extend", minimum=0, maximum=cap) if n_sinkhorn > 10 else 0
+    max_newton = check_integer(max_newton_steps, "max_newton_steps", minimum=1, maximum=cap)
     check_choice(sparsify, "sparsify", ("mass", "topk"))
     if sparsify == "topk":
         if density is None:

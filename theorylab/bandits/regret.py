@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.bandits.environment import TallyingBandit, feasible_tallies
-from theorylab.validation import check_choice, check_integer
+from theorylab.validation import as_float_array, check_choice, check_finite, check_integer, check_positive
 
 __all__ = [
     "REOResult",
@@ -56,6 +56,12 @@ def check_reo(env: TallyingBandit, *, max_count: int = 2**20, tol: float = 1e-12
     Returns the best repeated arm ``a*``, ``f*(W)`` and the margin
     ``min_{(a, tau) != (a*, W)} f_a(tau) - f*(W)``; REO holds iff the margin is ``>= -tol``.
     """
+    if not isinstance(env, TallyingBandit):
+        raise TypeError(f"`env` must be a TallyingBandit, got {type(env).__name__}")
+    tol = as_float_array(tol, "tol", ndim=0)
+    check_finite(tol, "tol")
+    check_positive(tol, "tol", strict=False)
+    tol = float(tol)
     taus = feasible_tallies(np.asarray(env.weights), max_count=max_count)  # sorted: W is the last
     table = np.asarray(env.loss_table(taus), dtype=float)  # (K, n)
     best = int(np.argmin(table[:, -1]))

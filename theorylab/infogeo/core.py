@@ -76,7 +76,16 @@ def _fisher_information(family, theta):
     return jax.hessian(family.log_partition)(theta)
 
 
+def check_family(family, name: str = "family") -> ExpFamily:
+    """``family`` must be an :class:`ExpFamily` (e.g. ``theorylab.infogeo.normal()``)."""
+    if not isinstance(family, ExpFamily):
+        raise TypeError(f"`{name}` must be a theorylab.infogeo ExpFamily (e.g. theorylab.infogeo.normal()), "
+                        f"got {type(family).__name__}")
+    return family
+
+
 def _check_theta(family: ExpFamily, theta, name: str):
+    check_family(family)
     theta = as_float_array(theta, name, ndim=1)
     if theta.shape != (family.dim,):
         raise ValueError(f"`{name}` must have shape ({family.dim},) for {family.name}, got {tuple(theta.shape)}")
@@ -99,6 +108,7 @@ def mle(family: ExpFamily, tbar, theta0=None, *, tol: float = 1e-10, max_steps: 
     over ``tbar``. Returns a :class:`~theorylab.numerics.Solution`; ``residual`` is that max-norm.
     """
     require_x64("mle")
+    check_family(family)
     tbar = as_float_array(tbar, "tbar", ndim=1)
     if tbar.shape != (family.dim,):
         raise ValueError(f"`tbar` must have shape ({family.dim},) for {family.name}, got {tuple(tbar.shape)}")
@@ -178,13 +188,26 @@ def information_projection(family: ExpFamily, truth_mean, theta0=None, *, tol: f
 
 def kl_divergence(family: ExpFamily, theta_p, theta_q):
     r""":math:`D(g_{\theta_p}\,\|\,g_{\theta_q})` in Bregman form; ``+inf`` if :math:`\theta_q` is outside the domain."""
+    check_family(family)
+    for name, th in (("theta_p", theta_p), ("theta_q", theta_q)):
+        if not is_traced(th):
+            arr = as_float_array(th, name, ndim=1)
+            if arr.shape != (family.dim,):
+                raise ValueError(f"`{name}` must have shape ({family.dim},) for {family.name}, got {tuple(arr.shape)}")
+    for name, th in (("theta_p", theta_p), ("theta_q", theta_q)):  # outside the domain is +inf; NaN is an error
+        if not is_traced(th):
+            check_finite(th, name)
     theta_p = jnp.asarray(theta_p, dtype=float)
     theta_q = jnp.asarray(theta_q, dtype=float)
     psi = family.log_partition
     safe_q = jnp.where(family.in_domain(theta_q), theta_q, theta_p)
     value = psi(safe_q) - psi(theta_p) - (safe_q - theta_p) @ jax.grad(psi)(theta_p)
     ok = family.in_domain(theta_q) & family.in_domain(theta_p) & jnp.all(jnp.isfinite(theta_q))
-    return jnp.where(ok, value, jnp.inf)
+    out = jnp.where(ok, value, jnp.inf)
+    if not is_traced(out) and (bool(jnp.isnan(out)) or (bool(jnp.isinf(out)) and bool(family.in_domain(theta_q)))):
+        raise ValueError(f"the KL divergence overflows float64 at `theta_p` = {np.asarray(theta_p)} and `theta_q` = "
+                         f"{np.asarray(theta_q)} (the log-partition or its gradient is not finite there)")
+    return out
 
 
 class TruthCumulants(NamedTuple):
@@ -228,11 +251,14 @@ def truth_from_samples(family: ExpFamily, x, *, third_order_tensor: bool | None 
     The third-cumulant tensor is formed when ``p <= 30`` (or ``third_order_tensor=True``); the
     centred statistics are kept for the matrix-free path either way.
     """
+    check_family(family)
     x = as_float_array(x, "x")
     check_finite(x, "x")
     nd = len(family.event_shape)
     if x.ndim != nd + 1 or tuple(x.shape[1:]) != tuple(family.event_shape):
         raise ValueError(f"`x` must have shape (N,) + {family.event_shape} for {family.name}, got {tuple(x.shape)}")
+    if not is_traced(x):
+        family.check_support(x, "x")
     if x.shape[0] < 2:
         raise ValueError(f"`x` must hold at least 2 observations, got {x.shape[0]}")
     t = family.stats(x)

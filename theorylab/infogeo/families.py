@@ -69,6 +69,9 @@ class ExpFamily(eqx.Module):
         A point of the natural parameter space where Newton starts.
     quad_stats, quad_log_weights:
         For quadrature families: ``t`` at the nodes ``(Q, p)`` and ``log(w_q h(x_q))`` ``(Q,)``.
+    support, support_description:
+        ``x -> bool array`` (NumPy, one flag per observation): is ``x`` a possible observation? ``None``
+        for every real value; the description names the support in error messages.
     """
 
     name: str = eqx.field(static=True)
@@ -81,6 +84,21 @@ class ExpFamily(eqx.Module):
     theta_init: jnp.ndarray
     quad_stats: jnp.ndarray | None = None
     quad_log_weights: jnp.ndarray | None = None
+    support: Callable | None = eqx.field(default=None, static=True)
+    support_description: str = eqx.field(default="every real value", static=True)
+
+    def check_support(self, x, name: str = "x") -> None:
+        """Raise ``ValueError`` naming ``name`` when a (concrete) observation lies outside the support."""
+        if self.support is None:
+            return
+        arr = np.asarray(x)
+        ok = np.asarray(self.support(arr), dtype=bool)
+        if not np.all(ok):
+            bad = arr[~ok] if ok.shape == arr.shape else arr.reshape(ok.shape + (-1,))[~ok]
+            raise ValueError(
+                f"`{name}` has {int(np.sum(~ok))} observation(s) outside the support of the {self.name} family "
+                f"({self.support_description}), e.g. {np.ravel(bad)[0].item()!r}"
+            )
 
     def log_partition(self, theta):
         """:math:`\\psi(\\theta)`: closed form, or ``logsumexp(T_q theta + log w_q)`` by quadrature."""
@@ -132,6 +150,8 @@ def exponential() -> ExpFamily:
         in_domain=lambda th: th[0] < 0,
         log_base=_zero,
         theta_init=jnp.array([-1.0]),
+        support=lambda x: x > 0,
+        support_description="x > 0",
     )
 
 
@@ -147,6 +167,8 @@ def gamma() -> ExpFamily:
         in_domain=lambda th: (th[0] > -1) & (th[1] < 0),
         log_base=_zero,
         theta_init=jnp.array([0.0, -1.0]),
+        support=lambda x: x > 0,
+        support_description="x > 0",
     )
 
 
@@ -162,6 +184,8 @@ def poisson() -> ExpFamily:
         in_domain=_always,
         log_base=lambda x: -gammaln(x + 1.0),
         theta_init=jnp.array([0.0]),
+        support=lambda x: (x >= 0) & (x == np.floor(x)),
+        support_description="counts 0, 1, 2, ...",
     )
 
 
@@ -177,6 +201,8 @@ def bernoulli() -> ExpFamily:
         in_domain=_always,
         log_base=_zero,
         theta_init=jnp.array([0.0]),
+        support=lambda x: (x == 0) | (x == 1),
+        support_description="x in {0, 1}",
     )
 
 

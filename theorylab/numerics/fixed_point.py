@@ -24,7 +24,14 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from theorylab.numerics.solution import Solution, Status, maybe_throw
-from theorylab.validation import check_choice, check_in_range, check_integer, check_positive, check_step_limit
+from theorylab.validation import (
+    check_choice,
+    check_finite_start,
+    check_in_range,
+    check_integer,
+    check_positive,
+    check_step_limit,
+)
 
 __all__ = ["fixed_point"]
 
@@ -78,6 +85,7 @@ def fixed_point(
     check_positive(tol, "tol", strict=False)
     check_positive(regularization, "regularization", strict=False)
 
+    check_finite_start(x0)
     flat0, unravel = ravel_pytree(x0)
     flat0 = jnp.asarray(flat0, dtype=jnp.result_type(flat0.dtype, float))
 

@@ -28,7 +28,7 @@ from typing import Callable, NamedTuple
 import jax.numpy as jnp
 import numpy as np
 
-from theorylab.validation import check_integer, check_positive
+from theorylab.validation import as_float_array, check_finite, check_integer, check_positive, is_traced
 
 __all__ = [
     "QuadratureRule",
@@ -90,12 +90,21 @@ def gauss_hermite(order: int) -> QuadratureRule:
     return QuadratureRule(jnp.asarray(nodes), jnp.asarray(weights))
 
 
+def _check_finite_if_concrete(**arguments) -> None:
+    """The rules accept traced locations; concrete ones must be finite (a NaN would give NaN nodes)."""
+    for name, value in arguments.items():
+        if not is_traced(value):
+            check_finite(as_float_array(value, name), name)
+
+
 def gauss_legendre(order: int, lower=-1.0, upper=1.0) -> QuadratureRule:
     r"""Gauss-Legendre rule for :math:`\int_{lower}^{upper} f(x)\,dx` (exact to degree ``2*order-1``).
 
-    ``lower`` and ``upper`` may be JAX tracers: the rule is an affine image of fixed nodes.
+    ``lower`` and ``upper`` may be JAX tracers: the rule is an affine image of fixed nodes (concrete
+    ones must be finite).
     """
     order = check_integer(order, "order", minimum=2, maximum=2000)
+    _check_finite_if_concrete(lower=lower, upper=upper)
     x, w = _legendre_numpy(order)
     lower = jnp.asarray(lower, dtype=float)
     upper = jnp.asarray(upper, dtype=float)
@@ -118,6 +127,7 @@ def kinked_gaussian_rule(kink, width, *, order: int = 64, cutoff: float = 12.0) 
     For :math:`\tanh\beta(m+sz)` use ``kink = -m/s`` and ``width ~ 20/(beta s)``.
     """
     order = check_integer(order, "order", minimum=2, maximum=2000)
+    _check_finite_if_concrete(kink=kink, width=width)
     z0 = jnp.asarray(kink, dtype=float)
     w = jnp.abs(jnp.asarray(width, dtype=float))
     # the fixed break at 0 keeps every panel within half the range
@@ -137,6 +147,7 @@ def composite_gaussian_rule(breaks, *, order: int = 48, cutoff: float = 12.0) ->
     """
     order = check_integer(order, "order", minimum=2, maximum=2000)
     check_positive(cutoff, "cutoff")
+    _check_finite_if_concrete(breaks=breaks)
     c = float(cutoff)
     inner = jnp.sort(jnp.clip(jnp.atleast_1d(jnp.asarray(breaks, dtype=float)), -c, c))
     edges = jnp.concatenate([jnp.asarray([-c]), inner, jnp.asarray([c])])
@@ -154,6 +165,9 @@ def gaussian_expectation(f: Callable, *, order: int = 64, kink=None, width=None,
     Without ``kink``: Gauss-Hermite with ``order`` nodes. With ``kink`` (a location ``x0`` in the
     units of ``x``) and ``width``: the kink-aware composite rule of :func:`kinked_gaussian_rule`.
     """
+    _check_finite_if_concrete(mean=mean, std=std)
+    if not is_traced(std):
+        check_positive(std, "std")
     mean = jnp.asarray(mean, dtype=float)
     std = jnp.asarray(std, dtype=float)
     if kink is None:

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from theorylab.numerics.solution import Solution, Status, maybe_throw
-from theorylab.validation import check_positive, check_step_limit, is_traced, step_bound
+from theorylab.validation import check_finite_start, check_positive, check_step_limit, is_traced, step_bound
 
 __all__ = ["newton", "status_from_optimistix"]
 
@@ -111,6 +111,7 @@ def newton(
             raise TypeError("a traced `max_steps` needs a static `max_steps_bound`")
         max_steps_bound = step_bound(max_steps)
     check_positive(tol, "tol")
+    check_finite_start(x0)
     if residual_tol is not None:
         check_positive(residual_tol, "residual_tol")
     if accept_residual is not None:

@@ -156,7 +156,13 @@ def ags_residual(x, alpha, beta, *, order: int = 64):
     return jnp.stack([m_new - m, q_new - q, log_r_new - log_r])
 
 
-def _validate_load_temperature(alpha, beta):
+def _validate_load_temperature(alpha, beta, *, scalar: bool = False):
+    if scalar:
+        for name, v in (("alpha", alpha), ("beta", beta)):
+            v = as_float_array(v, name)
+            if v.ndim != 0:
+                raise ValueError(f"`{name}` must be a scalar (one point; vmap the solver or use the grid function "
+                                 f"for sweeps), got shape {tuple(v.shape)}")
     alpha = as_float_array(alpha, "alpha")
     check_finite(alpha, "alpha")
     check_positive(alpha, "alpha", strict=False)
@@ -206,7 +212,7 @@ def ags_solve(
         Raise :class:`~theorylab.numerics.ConvergenceError` when the solve did not converge.
     """
     require_x64("ags_solve")
-    alpha, beta = _validate_load_temperature(alpha, beta)
+    alpha, beta = _validate_load_temperature(alpha, beta, scalar=True)
     check_choice(solver, "solver", ("newton", "anderson", "picard"))
     order = check_integer(order, "order", minimum=2)
     init = as_float_array(init, "init", ndim=1)

@@ -28,10 +28,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.learning.dsd.distribution import DSD, _check_dsd, bayes_error, lsa, oracle_error
-from theorylab.learning.dsd.networks import Params, apply, check_architecture
+from theorylab.learning.dsd.networks import Params, apply, check_architecture, filter_shape
 from theorylab.learning.dsd.training import GradientDescent, TwoStep
 from theorylab.numerics import Interval, fit_line, n_star_from_curve
-from theorylab.validation import check_in_range, check_integer, check_key
+from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_key, check_positive
 
 __all__ = [
     "test_error",
@@ -73,7 +73,16 @@ def test_error(key, arch: str, params: Params, dist: DSD, *, samples: int = 2**1
     ``y = +1`` by the symmetry ``phi_b(-u) = -phi_b(u)``); ``"sample"``: a freshly sampled test
     set of ``samples`` inputs (the FCN's only option).
     """
+    key = check_key(key)
     arch = check_architecture(arch)
+    _check_dsd(dist)
+    if not isinstance(params, Params):
+        raise TypeError(f"`params` must be a theorylab.learning.dsd.Params, got {type(params).__name__}")
+    expected = filter_shape(arch, dist.k, dist.d, params.w.shape[0] if arch == "fcn" and params.w.ndim == 3 else None)
+    if tuple(params.w.shape) != expected:
+        raise ValueError(f"`params` do not fit arch={arch!r} on this DSD: filters of shape {tuple(params.w.shape)}, "
+                         f"expected {expected} (k = {dist.k}, d = {dist.d}); were they trained for another architecture?")
+    samples = check_integer(samples, "samples", minimum=1)
     if method == "auto":
         method = "sample" if arch == "fcn" else "projections"
     if method == "sample":
@@ -412,7 +421,16 @@ RATES = {
 def theory_rates(k, d, sigma) -> dict:
     """The bounds of spec A1 with every constant set to 1: CNN ``O(s^2 (k+d) ln kd)``, LCN
     ``O(s^2 k (k+d) ln kd)`` and ``Omega(s^2 k d)``, FCN ``Omega(s^2 k^2 d)``."""
-    return {name: float(rate(float(k), float(d), float(sigma))) for name, rate in RATES.items()}
+    k = check_integer(k, "k", minimum=1)
+    d = check_integer(d, "d", minimum=1)
+    s = as_float_array(sigma, "sigma", ndim=0)
+    check_finite(s, "sigma")
+    check_positive(s, "sigma")
+    args = (jnp.asarray(float(k)), jnp.asarray(float(d)), jnp.asarray(float(s)))  # overflow gives inf, not an exception
+    out = {name: float(rate(*args)) for name, rate in RATES.items()}
+    if not all(np.isfinite(v) for v in out.values()):
+        raise ValueError(f"the rates overflow float64 at k = {k}, d = {d}, `sigma` = {float(s)!r}: use smaller values")
+    return out
 
 
 def theory_exponent(rate: str, over: str, k: float, d: float, *, sigma_scaling: str = "fixed") -> float:

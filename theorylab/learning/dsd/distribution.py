@@ -63,7 +63,10 @@ NOISE_PLACEMENTS = ("all", "background")
 
 def lsa(u, b):
     """The local-signal-adaptivity activation ``phi_b(u) = relu(u - b) - relu(-u - b)``: odd,
-    1-Lipschitz, zero on ``[-b, b]`` (Karp et al. 2021)."""
+    1-Lipschitz, zero on ``[-b, b]`` (Karp et al. 2021); ``b >= 0`` (checked when concrete)."""
+    if not is_traced(b):
+        check_finite(as_float_array(b, "b"), "b")
+        check_positive(b, "b", strict=False)
     return jax.nn.relu(u - b) - jax.nn.relu(-u - b)
 
 
@@ -158,6 +161,9 @@ class DSD(npd.Distribution):
         if self.noise != "all":
             raise NotImplementedError("the noise='background' law is singular (the signal patch carries no noise): "
                                       "it has no density")
+        if not is_traced(self.sigma) and float(self.sigma) == 0.0:
+            raise ValueError("`sigma` = 0: the noise-free DSD is a law on 2k points and has no density; log_prob "
+                             "needs sigma > 0")
         value = jnp.asarray(value)
         s2 = self.sigma**2
         proj = jnp.einsum("...kd,d->...k", value, self.w_star.astype(value.dtype))  # <x_i, w*>
@@ -253,8 +259,16 @@ def unit_error(alignments, noise_sds, b: float, *, h: float = 4e-4) -> float:
     return float(min(1.0, max(0.0, 2.0 * fine - coarse)))
 
 
+MAX_GRID_POINTS = 2**24  #: largest FFT grid of unit_error (its memory: a few hundred MiB)
+
+
 def _unit_error_on_grid(random, constant: float, b: float, h: float) -> float:
     reach = [max(abs(ai - b), abs(ai + b)) + 9.0 * si for ai, si in random]
+    with np.errstate(over="ignore"):
+        points = len(random) * (2 * max(reach) / h + 1)
+    if not np.isfinite(points) or points > MAX_GRID_POINTS:
+        raise ValueError(f"the exact error would need a grid of {points:.3g} points (> {MAX_GRID_POINTS}): the threshold "
+                         f"`b` = {b!r} or the noise is too large for the spacing `h` = {2 * h!r}; use a larger `h`")
     half = int(np.ceil(max(reach) / h)) + 1
     size = 1 << int(np.ceil(np.log2(len(random) * (2 * half + 1))))
     spectrum = np.ones(size // 2 + 1, dtype=complex)
@@ -285,7 +299,9 @@ def oracle_error(dist: DSD, b: float, *, h: float = 4e-4) -> float:
     unit's pre-activation is ``N(1, sigma^2)`` (exactly 1 for ``noise="background"``), the others
     ``N(0, sigma^2)``; ties (output exactly 0) count as errors. Exact up to the grid
     (:func:`unit_error`); independent of ``d``."""
+    _check_dsd(dist)
     b = _threshold(b)
+    h = float(check_positive(as_float_array(h, "h", ndim=0), "h"))
     s = float(dist.sigma)
     signal_sd = s if dist.noise == "all" else 0.0
     return unit_error(np.r_[1.0, np.zeros(dist.k - 1)], np.r_[signal_sd, np.full(dist.k - 1, s)], b, h=h)

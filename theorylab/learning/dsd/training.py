@@ -142,6 +142,10 @@ class GradientDescent(eqx.Module):
         self.steps = check_integer(steps, "steps", minimum=1)
         lrs = as_float_array(lrs, "lrs", ndim=1)
         bias_lrs = as_float_array(bias_lrs, "bias_lrs", ndim=1)
+        for name, grid in (("lrs", lrs), ("bias_lrs", bias_lrs)):
+            if grid.shape[0] == 0:
+                raise ValueError(f"`{name}` must hold at least one learning rate (the grid searched), got none")
+            check_finite(grid, name)
         check_positive(lrs, "lrs")
         check_positive(bias_lrs, "bias_lrs", strict=False)
         grid_w, grid_b = jnp.meshgrid(lrs, bias_lrs, indexing="ij")

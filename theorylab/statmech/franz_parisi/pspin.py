@@ -36,8 +36,16 @@ import numpy as np
 
 from theorylab.numerics import Status
 from theorylab.numerics.root import status_from_optimistix
-from theorylab.numerics.solution import maybe_throw, status_result
-from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_positive, require_x64
+from theorylab.numerics.solution import ConvergenceError, maybe_throw, status_result
+from theorylab.validation import (
+    as_float_array,
+    check_finite,
+    check_in_range,
+    check_integer,
+    check_positive,
+    is_traced,
+    require_x64,
+)
 
 __all__ = [
     "FPValue",
@@ -62,10 +70,18 @@ def _check_p(p) -> int:
     return p
 
 
+MIN_TEMPERATURE = 1e-100  #: below it beta = 1/T overflows the inner bisection's bracket (float64)
+MAX_TEMPERATURE = 1e100  #: above it the inner bracket underflows (measured: 1e150 works, 1e200 does not)
+
+
 def _check_temperature(T, name="T"):
     T = as_float_array(T, name)
     check_finite(T, name)
     check_positive(T, name)
+    if not is_traced(T) and np.any((np.asarray(T) < MIN_TEMPERATURE) | (np.asarray(T) > MAX_TEMPERATURE)):
+        raise ValueError(f"`{name}` must lie in [{MIN_TEMPERATURE:g}, {MAX_TEMPERATURE:g}] (outside it the inner solve "
+                         f"over- or underflows float64), got {np.asarray(T).ravel()[0].item()!r}"
+                         + ("" if np.ndim(T) == 0 else " among others"))
     return T
 
 
@@ -142,6 +158,11 @@ def potential(q, T, p: int = 3, T_ref=None, *, throw: bool = False) -> FPValue:
     _check_q(q)
     T = _check_temperature(T)
     T_ref = T if T_ref is None else _check_temperature(T_ref, "T_ref")
+    try:
+        np.broadcast_shapes(q.shape, T.shape, T_ref.shape)
+    except ValueError:
+        raise ValueError(f"`q`, `T` and `T_ref` must broadcast together, got shapes {tuple(q.shape)}, "
+                         f"{tuple(T.shape)} and {tuple(T_ref.shape)}") from None
     q, T, T_ref = jnp.broadcast_arrays(q, T, T_ref)
     return maybe_throw(_potential(q, T, T_ref, p), throw, "potential", field="dV")
 
@@ -239,8 +260,14 @@ def has_secondary_minimum(T, p: int = 3, *, points: int = 20_000) -> bool:
     """Whether ``dV`` evaluated on ``points`` values of ``q`` in ``(0, 1)`` has an interior local
     minimum (a numerical test, independent of the closed-form ``T_d``)."""
     p = _check_p(p)
+    T = float(_check_temperature(as_float_array(T, "T", ndim=0)))
     q = jnp.linspace(0.0, 0.999, check_integer(points, "points", minimum=3))
-    v = np.asarray(_potential(q, jnp.full_like(q, float(T)), jnp.full_like(q, float(T)), p).dV)
+    out = _potential(q, jnp.full_like(q, T), jnp.full_like(q, T), p)
+    failed = int(np.sum(np.asarray(out.status) != int(Status.SUCCESS)))
+    if failed:  # a NaN or unconverged value would silently hide (or fake) a minimum
+        raise ConvergenceError(f"has_secondary_minimum: the potential's inner solve failed at {failed} of {q.size} "
+                               f"points at T = {T!r}; the answer would not be reliable")
+    v = np.asarray(out.dV)
     interior = (v[1:-1] < v[:-2]) & (v[1:-1] < v[2:])
     return bool(np.any(interior[1:]))  # index 0 (q = 0) is the paramagnet itself
 

@@ -234,7 +234,7 @@ def paramagnet_free_entropy(alpha, beta, model: DenseHebbian):
 
 def _validate(model, data, alpha, beta):
     check_model_and_data(model, data)
-    return _validate_load_temperature(alpha, beta)
+    return _validate_load_temperature(alpha, beta, scalar=True)
 
 
 def _default_init(model, branch):

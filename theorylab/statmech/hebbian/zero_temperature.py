@@ -51,6 +51,7 @@ from theorylab.validation import (
     check_finite,
     check_integer,
     check_positive,
+    step_bound,
 )
 
 __all__ = [
@@ -210,20 +211,28 @@ def t0_solve(model: DenseHebbian, data: DatasetParams, alpha, init=None, *, tol:
     check_finite(alpha, "alpha")
     check_positive(alpha, "alpha", strict=model.P == 2)
     x0 = jnp.asarray((1.0, 0.05) if model.P == 2 else (1.0,), dtype=float) if init is None else as_float_array(init, "init", ndim=1)
+    size = 2 if model.P == 2 else 1
+    if x0.shape != (size,):
+        raise ValueError(f"`init` must have {size} entr{'ies (n, C)' if size == 2 else 'y (n,)'}, got shape {tuple(x0.shape)}")
+    check_finite(x0, "init")
     check_positive(tol, "tol")
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
-    out = _t0_solve(model, data.site_law(), alpha, x0, float(tol), max_steps)
+    # tol and max_steps are traced (changing them compiles nothing new; Newton's static bound is the
+    # next power of two)
+    out = _t0_solve(model, data.site_law(), alpha, x0, jnp.asarray(float(tol)), jnp.asarray(max_steps),
+                    step_bound(max_steps))
     return maybe_throw(out, throw, "t0_solve", field="n")
 
 
-@functools.partial(jax.jit, static_argnums=(0, 4, 5))
-def _t0_solve(model, law, alpha, x0, tol, max_steps):
+@functools.partial(jax.jit, static_argnums=(0, 6))
+def _t0_solve(model, law, alpha, x0, tol, max_steps, max_steps_bound):
     if model.P != 2:
         e_abs, e_sign = t0_averages(jnp.inf, law)
         low = T0State(e_abs, e_sign, jnp.asarray(jnp.nan), t0_energy(model, law, 0.0, e_abs), jnp.asarray(0),
                       jnp.asarray(0.0), jnp.asarray(0))
     la = jnp.log(jnp.maximum(alpha, _TINY))
-    sol = newton(lambda x, _: _residual(x, la, model, law), x0, tol=tol, max_steps=max_steps, residual_tol=1e-10)
+    sol = newton(lambda x, _: _residual(x, la, model, law), x0, tol=tol, max_steps=max_steps,
+                 max_steps_bound=max_steps_bound, residual_tol=1e-10)
     out = _state(model, law, alpha, sol.value, sol.status, sol.residual, sol.num_steps)
     if model.P != 2:
         out = jax.tree_util.tree_map(lambda lo, hi: jnp.where(alpha > 0, hi, lo), low, out)
