@@ -161,6 +161,10 @@ def test_replica_solvers_step_limits():
         lambda: H.rs_solve(model, data, 0.001, 100.0, max_steps=60),
         lambda: H.rs_solve(model, data, 0.001, 100.0, max_steps=40, warmup=10),
     )
+    _assert_no_new_compiles(
+        lambda: H.t0_solve(model, data, 0.01),
+        lambda: H.t0_solve(model, data, 0.012, tol=1e-11, max_steps=80),
+    )
 
 
 def test_franz_parisi_task1_temperature_and_budget():
