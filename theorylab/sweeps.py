@@ -1,0 +1,336 @@
+r"""Sweeps: one function mapped over a parameter grid, in chunks, in-process or on a cluster.
+
+:func:`sweep` evaluates ``fn`` at every point of a grid (a pytree of arrays whose leading axis
+indexes the points; :func:`product_grid` builds one from axes). Within a chunk of points the work is
+``jax.vmap``-ed (or ``lax.map``-ped, ``batch="map"``, when memory says so) inside one compiled
+program; across chunks it runs
+
+* in this process (the default),
+* on any :class:`concurrent.futures.Executor` (``executor=``): a process pool, a Dask
+  ``distributed.Client.get_executor()``, Ray's ``ray.util`` executors; theorylab grows no scheduler
+  of its own,
+* or across local JAX devices (``devices=``): each chunk is sharded over a one-axis mesh.
+
+**Keys and reproducibility.** With ``key=``, point ``i`` receives ``jax.random.fold_in(key, i)``:
+a function of the grid index only, never of the chunking or of where the chunk ran. Every chunk is
+padded to the same size, so every chunk runs the same compiled program, and results are
+bit-identical between in-process, executor and device-sharded runs with the same ``chunk_size``
+(a different chunk size compiles a different program, which may round differently).
+
+**Checkpoints.** With ``checkpoint=DIR`` each finished chunk is written to ``DIR`` (atomically, as
+``chunk-NNNNNN.npz``, next to a manifest that fingerprints the grid, the key and the chunking); a
+rerun after a crash or a killed worker loads the finished chunks and computes only the missing ones.
+A checkpoint written for another grid, key or chunking is refused rather than mixed in.
+
+The function must be picklable to run on an executor in other processes (a module-level function,
+or a ``functools.partial`` of one); in-process and device runs take any callable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, as_completed
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from theorylab.validation import check_choice, check_integer, check_key
+
+__all__ = ["sweep", "product_grid", "ProductGrid", "SweepEvent"]
+
+
+class ProductGrid(NamedTuple):
+    """A Cartesian grid flattened to points: ``points`` (a dict of 1-D arrays, one entry per point, in
+    C order over ``axes``), the ``axes`` themselves and ``shape``. ``reshape(result)`` gives every
+    leaf of a sweep result the grid's shape."""
+
+    points: dict
+    axes: dict
+    shape: tuple
+
+    def reshape(self, result):
+        """Every leaf ``(n_points, ...)`` becomes ``shape + (...)``."""
+        return jax.tree.map(lambda a: np.asarray(a).reshape(self.shape + np.shape(a)[1:]), result)
+
+
+def product_grid(**axes) -> ProductGrid:
+    """The Cartesian product of 1-D ``axes`` (keyword order kept): ``product_grid(alpha=a, beta=b)``."""
+    if not axes:
+        raise ValueError("product_grid needs at least one axis, e.g. product_grid(alpha=[0.1, 0.2])")
+    arrays = {}
+    for name, values in axes.items():
+        a = np.asarray(values)
+        if a.ndim != 1 or a.size == 0:
+            raise ValueError(f"axis `{name}` must be a non-empty 1-D sequence, got shape {a.shape}")
+        arrays[name] = a
+    mesh = np.meshgrid(*arrays.values(), indexing="ij")
+    points = {name: m.ravel() for name, m in zip(arrays, mesh)}
+    return ProductGrid(points, arrays, tuple(a.size for a in arrays.values()))
+
+
+class SweepEvent(NamedTuple):
+    """What ``progress`` receives after every chunk: ``kind`` is ``"computed"`` or ``"loaded"`` (from
+    the checkpoint), ``chunk`` its index, ``done`` / ``total`` the chunks finished so far / in all,
+    ``seconds`` since the sweep started."""
+
+    kind: str
+    chunk: int
+    done: int
+    total: int
+    seconds: float
+
+
+# ------------------------------------------------------------------------------------------ chunks
+def _points(grid) -> int:
+    leaves = jax.tree.leaves(grid)
+    if not leaves:
+        raise ValueError("`grid` must be a pytree of arrays (a leading axis over the grid points), got no arrays")
+    sizes = {int(np.shape(leaf)[0]) if np.ndim(leaf) else -1 for leaf in leaves}
+    if len(sizes) != 1 or -1 in sizes:
+        raise ValueError(f"every leaf of `grid` must have the same leading length (one entry per point), got {sorted(sizes)}")
+    n = sizes.pop()
+    if n == 0:
+        raise ValueError("`grid` has no points")
+    return n
+
+
+def _chunk_slice(grid, start: int, size: int, n: int):
+    """Points ``start .. start + size`` (indices past the end repeat the last point: equal chunk shapes)."""
+    idx = np.minimum(np.arange(start, start + size), n - 1)
+    return jax.tree.map(lambda a: np.asarray(a)[idx], grid), idx
+
+
+def _compiled(fn, with_key: bool, batch: str):
+    def per_point(args):
+        if with_key:
+            key_data, index, point = args
+            return fn(jax.random.fold_in(jax.random.wrap_key_data(key_data), index), point)
+        _, _, point = args
+        return fn(point)
+
+    if batch == "vmap":
+        return jax.jit(jax.vmap(per_point))
+    return jax.jit(lambda args: jax.lax.map(per_point, args))
+
+
+_PROGRAMS: dict = {}
+
+
+def _run_chunk(fn, key_data, chunk, indices, batch: str, devices=None):
+    """Evaluate one padded chunk; returns host (NumPy) leaves. Runs wherever the executor puts it."""
+    with_key = key_data is not None
+    cache_key = (fn, with_key, batch)
+    try:
+        program = _PROGRAMS.get(cache_key)
+    except TypeError:  # an unhashable callable: compile per call
+        program = None
+        cache_key = None
+    if program is None:
+        program = _compiled(fn, with_key, batch)
+        if cache_key is not None:
+            _PROGRAMS[cache_key] = program
+    kd = (np.zeros((indices.size, 2), np.uint32) if key_data is None
+          else np.broadcast_to(key_data, (indices.size,) + key_data.shape))
+    args = (jnp.asarray(kd), jnp.asarray(indices, jnp.uint32), jax.tree.map(jnp.asarray, chunk))
+    if devices is not None:
+        from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+        mesh = Mesh(np.asarray(devices), ("points",))
+        sharding = NamedSharding(mesh, PartitionSpec("points"))
+        args = jax.device_put(args, sharding)
+    out = program(args)
+    return jax.tree.map(np.asarray, out)
+
+
+# ------------------------------------------------------------------------------------------ checkpoints
+def _fingerprint(grid, key_data, chunk_size: int, n: int, batch: str) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([n, chunk_size, batch, str(jax.tree.structure(grid))]).encode())
+    for leaf in jax.tree.leaves(grid):
+        a = np.ascontiguousarray(np.asarray(leaf))
+        h.update(str((a.dtype, a.shape)).encode())
+        h.update(a.tobytes())
+    h.update(b"nokey" if key_data is None else np.asarray(key_data).tobytes())
+    return h.hexdigest()
+
+
+class _Checkpoint:
+    def __init__(self, directory: str, fingerprint: str, n_chunks: int):
+        self.dir = os.fspath(directory)
+        os.makedirs(self.dir, exist_ok=True)
+        manifest = os.path.join(self.dir, "manifest.json")
+        if os.path.exists(manifest):
+            with open(manifest) as fh:
+                old = json.load(fh)
+            if old.get("fingerprint") != fingerprint:
+                raise ValueError(f"`checkpoint` directory {self.dir!r} holds a sweep over another grid, key or chunking; "
+                                 "use a new directory (or delete it to start over)")
+        else:
+            self._atomic_write(manifest, json.dumps({"fingerprint": fingerprint, "chunks": n_chunks}).encode())
+
+    def path(self, i: int) -> str:
+        return os.path.join(self.dir, f"chunk-{i:06d}.npz")
+
+    def load(self, i: int, treedef):
+        p = self.path(i)
+        if not os.path.exists(p):
+            return None
+        with np.load(p) as data:
+            leaves = [data[f"leaf{j}"] for j in range(len(data.files))]
+        return jax.tree.unflatten(treedef, leaves) if treedef is not None else leaves
+
+    def save(self, i: int, result) -> None:
+        buf = tempfile.NamedTemporaryFile(dir=self.dir, suffix=".tmp", delete=False)
+        try:
+            np.savez(buf, **{f"leaf{j}": leaf for j, leaf in enumerate(jax.tree.leaves(result))})
+            buf.close()
+            os.replace(buf.name, self.path(i))
+        finally:
+            if os.path.exists(buf.name):
+                os.unlink(buf.name)
+
+    @staticmethod
+    def _atomic_write(path: str, data: bytes) -> None:
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+
+
+def _print_progress(event: SweepEvent) -> None:
+    end = "\n" if event.done == event.total else ""
+    sys.stderr.write(f"\rsweep: {event.done}/{event.total} chunks ({event.seconds:.1f} s){end}")
+    sys.stderr.flush()
+
+
+# ------------------------------------------------------------------------------------------ sweep
+def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, executor: Executor | None = None,
+          devices=None, checkpoint: str | os.PathLike | None = None, batch: str = "vmap", progress=False):
+    """Evaluate ``fn`` at every point of ``grid``; results stacked in grid order.
+
+    Parameters
+    ----------
+    fn:
+        ``fn(point)``, or ``fn(key, point)`` when ``key`` is given; ``point`` is one slice of ``grid``
+        (the same pytree without the leading axis). Pure and ``vmap``-able; returns a pytree of arrays.
+    grid:
+        A pytree of arrays sharing a leading axis (one entry per point), e.g. ``product_grid(...).points``.
+    key:
+        PRNG key; point ``i`` gets ``jax.random.fold_in(key, i)`` (independent of the chunking).
+    chunk_size:
+        Points per chunk (default: all points in one chunk in-process; about four chunks per worker
+        thread of an executor otherwise). Every chunk has this size (the last one is padded).
+    executor:
+        A :class:`concurrent.futures.Executor` that runs chunks (``fn`` must then be picklable).
+    devices:
+        Local JAX devices to shard each chunk over (``jax.devices()`` for all); ``chunk_size`` is
+        rounded up to a multiple of their number.
+    checkpoint:
+        A directory for finished chunks; a rerun computes only the missing ones.
+    batch:
+        ``"vmap"`` (default) or ``"map"`` (``lax.map``: one point at a time, less memory).
+    progress:
+        ``True`` prints a progress line on stderr; a callable receives a :class:`SweepEvent` per chunk.
+
+    Returns
+    -------
+    The pytree ``fn`` returns, every leaf with a leading axis of length ``n_points`` (NumPy arrays).
+    """
+    n = _points(grid)
+    check_choice(batch, "batch", ("vmap", "map"))
+    key_data = None
+    if key is not None:
+        key = check_key(key)
+        typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
+        if typed.shape != ():
+            raise ValueError(f"`key` must be one PRNG key (per-point keys are derived from it by fold_in), got a "
+                             f"batch of shape {typed.shape}")
+        if str(jax.random.key_impl(typed)) != str(jax.random.key_impl(jax.random.key(0))):
+            raise ValueError("`key` must use JAX's default PRNG implementation (its raw data is sent to the workers)")
+        key_data = np.asarray(jax.random.key_data(typed))
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(f"`executor` must be a concurrent.futures.Executor (e.g. distributed.Client.get_executor()), "
+                        f"got {type(executor).__name__}")
+    if executor is not None and devices is not None:
+        raise ValueError("give `executor` or `devices`, not both")
+    if devices is not None:
+        devices = list(devices)
+        if not devices:
+            raise ValueError("`devices` is empty")
+    if chunk_size is None:
+        if executor is not None:
+            workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+            chunk_size = max(1, math.ceil(n / (4 * workers)))
+        else:
+            chunk_size = n
+    chunk_size = check_integer(chunk_size, "chunk_size", minimum=1)
+    if devices is not None:
+        chunk_size = len(devices) * math.ceil(chunk_size / len(devices))
+    n_chunks = math.ceil(n / chunk_size)
+    store = (None if checkpoint is None
+             else _Checkpoint(checkpoint, _fingerprint(grid, key_data, chunk_size, n, batch), n_chunks))
+    report = _print_progress if progress is True else (progress or None)
+    start = time.perf_counter()
+    results: dict[int, Any] = {}
+    treedef = None
+
+    def finished(kind, i):
+        if report is not None:
+            report(SweepEvent(kind, i, len(results), n_chunks, time.perf_counter() - start))
+
+    todo = []
+    for i in range(n_chunks):
+        loaded = None if store is None else store.load(i, None)
+        if loaded is not None:
+            results[i] = loaded
+            finished("loaded", i)
+        else:
+            todo.append(i)
+
+    def chunk_args(i):
+        chunk, _ = _chunk_slice(grid, i * chunk_size, chunk_size, n)
+        # the key index is the true grid index (padding points get indices past the end; dropped)
+        return chunk, np.arange(i * chunk_size, i * chunk_size + chunk_size)
+
+    def keep(i, out):
+        nonlocal treedef
+        treedef = jax.tree.structure(out)
+        if store is not None:
+            store.save(i, out)
+        results[i] = jax.tree.leaves(out)
+        finished("computed", i)
+
+    if executor is None:
+        for i in todo:
+            chunk, idx = chunk_args(i)
+            keep(i, _run_chunk(fn, key_data, chunk, idx, batch, devices))
+    else:
+        futures = {}
+        for i in todo:
+            chunk, idx = chunk_args(i)
+            futures[executor.submit(_run_chunk, fn, key_data, chunk, idx, batch)] = i
+        for fut in as_completed(futures):
+            # drop every reference once the result is here: a cluster then forgets the chunk, and a
+            # worker lost later does not make it compute the chunk again
+            i = futures.pop(fut)
+            out = fut.result()
+            del fut
+            keep(i, out)
+    if treedef is None:  # every chunk came from the checkpoint: recover the structure from one point
+        probe_chunk, probe_idx = _chunk_slice(grid, 0, 1, n)
+        shapes = jax.eval_shape(lambda: _compiled(fn, key_data is not None, batch)(
+            (jnp.zeros((1, 2), jnp.uint32) if key_data is None else jnp.asarray(key_data)[None],
+             jnp.asarray(probe_idx, jnp.uint32), jax.tree.map(jnp.asarray, probe_chunk))))
+        treedef = jax.tree.structure(shapes)
+    leaves = [np.concatenate([results[i][j] for i in range(n_chunks)])[:n] for j in range(treedef.num_leaves)]
+    return jax.tree.unflatten(treedef, leaves)
+
