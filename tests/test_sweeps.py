@@ -193,3 +193,25 @@ def test_killing_a_worker_loses_nothing(tmp_path, monkeypatch):
     twice = int(np.sum(counts > 1))
     print(f"points computed twice: {twice} (chunk size {chunk})")
     assert twice <= chunk  # the killed chunk only
+
+
+def test_verify_on_a_local_dask_cluster_matches_in_process(tmp_path):
+    """`theorylab verify --workers 2`: claims run as tasks on a real local Dask cluster; the measured
+    values, verdicts and figures equal the in-process run's (a claim's key depends on its id only)."""
+    pytest.importorskip("distributed")
+    import json
+
+    ids = ["ags.curie_weiss_limit", "ags.alpha_c_t0", "quantile.engel_lp", "pn.bregman_coefficients"]
+    base = [sys.executable, "-m", "theorylab", "verify", "--json", "--no-progress"] + [a for i in ids for a in ("--claim", i)]
+    runs = {}
+    for name, extra in (("local", []), ("cluster", ["--workers", "2"])):
+        report = tmp_path / name
+        out = subprocess.run(base + extra + ["--report", str(report)], capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr[-2000:]
+        runs[name] = (json.loads(out.stdout), sorted(p.name for p in (report / "figures").glob("*")) if (report / "figures").exists() else [])
+    strip = lambda rows: [(r["id"], r["verdict"], r["measured"]) for r in rows]  # noqa: E731
+    assert strip(runs["local"][0]) == strip(runs["cluster"][0])
+    # the selection's (registry) order, whatever order the tasks finished in
+    assert [r["id"] for r in runs["cluster"][0]] == [r["id"] for r in runs["local"][0]]
+    assert sorted(r["id"] for r in runs["cluster"][0]) == sorted(ids)
+    assert runs["local"][1] == runs["cluster"][1]

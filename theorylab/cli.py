@@ -7,6 +7,7 @@ reproduced); 1 otherwise; 2 for a usage error (unknown paper or claim id, bad ar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -33,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--strict", action="store_true", help="exit non-zero if any claim is not reproduced")
     verify.add_argument("--seed", type=int, default=0, help="base PRNG seed (default 0)")
     verify.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    where = verify.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="run the claims as tasks on a local Dask cluster of N worker processes (needs dask[distributed])")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the claims as tasks on an existing Dask cluster (e.g. tcp://host:8786)")
 
     lst = sub.add_parser("list", help="list papers and their claims")
     lst.add_argument("--paper", action="append", metavar="P", help="only this paper (repeatable)")
@@ -68,6 +74,26 @@ def _unwritable(directory: str) -> str:
     return ""
 
 
+@contextlib.contextmanager
+def _executor(args):
+    """In-process (None), a local Dask cluster (--workers N) or an existing one (--scheduler ADDRESS)."""
+    if args.workers is None and args.scheduler is None:
+        yield None
+        return
+    try:
+        import distributed
+    except ImportError:
+        raise SystemExit("theorylab verify: --workers/--scheduler need Dask: pip install 'dask[distributed]' "
+                         "(or theorylab[cluster])") from None
+    if args.scheduler is not None:
+        with distributed.Client(args.scheduler) as client:
+            yield client.get_executor()
+        return
+    with distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        yield client.get_executor()
+
+
 def _cmd_verify(args) -> int:
     import jax
 
@@ -87,7 +113,12 @@ def _cmd_verify(args) -> int:
         if problem:  # say so before running anything (the claims can take many minutes)
             print(f"theorylab verify: cannot write the report to {args.report!r}: {problem}", file=sys.stderr)
             return 2
-    results = run_claims(jax.random.key(args.seed), claims, size=size, progress=not args.no_progress)
+    if args.workers is not None and args.workers < 1:
+        print(f"theorylab verify: --workers must be >= 1, got {args.workers}", file=sys.stderr)
+        return 2
+    with _executor(args) as executor:
+        results = run_claims(jax.random.key(args.seed), claims, size=size, progress=not args.no_progress,
+                             executor=executor)
     width = shutil.get_terminal_size((132, 24)).columns
     table = format_table(results, width=max(width, 100))
     if args.json:

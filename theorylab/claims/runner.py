@@ -50,25 +50,62 @@ def run_claim(key, claim: Claim, *, size: str = "quick") -> ClaimResult:
                            error=detail, notes=traceback.format_exc(limit=6))
 
 
-def run_claims(key, claims: Iterable[Claim], *, size: str = "quick", progress: bool = True) -> list[ClaimResult]:
-    """Run claims in order (each with its :func:`claim_key`), showing progress on stderr.
+def _run_claim_remote(key_data, claim_id: str, size: str) -> tuple:
+    """Run one claim where an executor puts it (looked up by id there) and return its fields
+    without the claim object (the caller puts its own back)."""
+    from theorylab.claims.registry import get_claim
 
-    On a terminal the progress is a bar; otherwise (logs, CI) one line per finished claim.
+    result = run_claim(jax.random.wrap_key_data(np.asarray(key_data)), get_claim(claim_id), size=size)
+    return tuple(result)[1:]
+
+
+def run_claims(key, claims: Iterable[Claim], *, size: str = "quick", progress: bool = True,
+               executor=None) -> list[ClaimResult]:
+    """Run claims (each with its :func:`claim_key`), showing progress on stderr; results in the given order.
+
+    On a terminal the progress is a bar; otherwise (logs, CI) one line per finished claim. With an
+    ``executor`` (a :class:`concurrent.futures.Executor`, e.g. a Dask ``client.get_executor()``)
+    every claim is a task, looked up by its id on the worker; results stream back as they finish
+    and are identical to an in-process run (the key of a claim depends on its id only).
     """
+    from concurrent.futures import as_completed
+
     from tqdm.std import tqdm  # plain text bar: no notebook-widget dependency
 
     key = check_key(key)
+    typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
 
     claims = list(claims)
     interactive = progress and sys.stderr.isatty()
     bar = tqdm(total=len(claims), desc="claims", unit="claim", file=sys.stderr, disable=not interactive, leave=False)
-    results = []
-    for i, claim in enumerate(claims, 1):
-        bar.set_postfix_str(claim.id)
-        result = run_claim(key, claim, size=size)
-        results.append(result)
+    results: list[ClaimResult | None] = [None] * len(claims)
+    done = 0
+
+    def finished(index, result):
+        nonlocal done
+        done += 1
+        results[index] = result
         bar.update()
         if progress and not interactive:
-            print(f"[{i}/{len(claims)}] {claim.id}: {result.verdict.value} ({result.seconds:.1f} s)", file=sys.stderr, flush=True)
+            print(f"[{done}/{len(claims)}] {result.claim.id}: {result.verdict.value} ({result.seconds:.1f} s)",
+                  file=sys.stderr, flush=True)
+
+    if executor is None:
+        for i, claim in enumerate(claims):
+            bar.set_postfix_str(claim.id)
+            finished(i, run_claim(typed, claim, size=size))
+    else:
+        key_data = np.asarray(jax.random.key_data(typed))
+        futures = {executor.submit(_run_claim_remote, key_data, claim.id, size): i for i, claim in enumerate(claims)}
+        for fut in as_completed(futures):
+            i = futures.pop(fut)
+            try:
+                fields = fut.result()
+                result = ClaimResult(claims[i], *fields)
+            except Exception as err:  # a lost task or an unpicklable result: reported like a crash
+                detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+                result = ClaimResult(claims[i], Verdict.ERROR, {}, 0.0, size, error=f"on the executor: {detail}")
+            del fut
+            finished(i, result)
     bar.close()
     return results
