@@ -23,7 +23,9 @@ rerun after a crash or a killed worker loads the finished chunks and computes on
 A checkpoint written for another grid, key or chunking is refused rather than mixed in.
 
 The function must be picklable to run on an executor in other processes (a module-level function,
-or a ``functools.partial`` of one); in-process and device runs take any callable.
+or a ``functools.partial`` of one); in-process and device runs take any callable. The compiled chunk
+program is cached per function object (the last 32), so pass the same function to repeated sweeps
+rather than a new lambda or partial each time.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, as_completed
 from typing import Any, NamedTuple
@@ -122,7 +125,7 @@ def _compiled(fn, with_key: bool, batch: str):
     return jax.jit(lambda args: jax.lax.map(per_point, args))
 
 
-_PROGRAMS: dict = {}
+_PROGRAMS: OrderedDict = OrderedDict()  # (fn, with_key, batch) -> compiled chunk program; the last 32 kept
 
 
 def _run_chunk(fn, key_data, chunk, indices, batch: str, devices=None):
@@ -138,6 +141,8 @@ def _run_chunk(fn, key_data, chunk, indices, batch: str, devices=None):
         program = _compiled(fn, with_key, batch)
         if cache_key is not None:
             _PROGRAMS[cache_key] = program
+            while len(_PROGRAMS) > 32:
+                _PROGRAMS.popitem(last=False)
     kd = (np.zeros((indices.size, 2), np.uint32) if key_data is None
           else np.broadcast_to(key_data, (indices.size,) + key_data.shape))
     args = (jnp.asarray(kd), jnp.asarray(indices, jnp.uint32), jax.tree.map(jnp.asarray, chunk))
