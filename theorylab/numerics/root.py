@@ -110,6 +110,9 @@ def newton(
         if is_traced(max_steps):
             raise TypeError("a traced `max_steps` needs a static `max_steps_bound`")
         max_steps_bound = step_bound(max_steps)
+    elif not is_traced(max_steps) and max_steps > max_steps_bound:
+        raise ValueError(f"`max_steps` = {max_steps} exceeds `max_steps_bound` = {max_steps_bound}, the static bound of "
+                         "the loop")
     check_positive(tol, "tol")
     check_finite_start(x0)
     if residual_tol is not None:
