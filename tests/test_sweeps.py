@@ -215,3 +215,31 @@ def test_verify_on_a_local_dask_cluster_matches_in_process(tmp_path):
     assert [r["id"] for r in runs["cluster"][0]] == [r["id"] for r in runs["local"][0]]
     assert sorted(r["id"] for r in runs["cluster"][0]) == sorted(ids)
     assert runs["local"][1] == runs["cluster"][1]
+
+
+def test_hebbian_phase_diagram_on_a_cluster_and_resumed(tmp_path):
+    """`phase_diagram(executor=..., checkpoint=..., chunk_size=...)`: a real 2-worker Dask cluster and a
+    resumed checkpointed run agree bit for bit (same chunk size), and with the default single-program
+    run on every label (the states to rounding)."""
+    distributed = pytest.importorskip("distributed")
+    from theorylab.statmech import hebbian as H
+
+    model, data = H.DenseHebbian(4), H.DatasetParams.from_rho(0.1)
+    alphas, betas = np.linspace(0.0005, 0.004, 5), np.linspace(20.0, 200.0, 4)
+    default = H.phase_diagram(model, data, alphas, betas)
+
+    def stop_after_one(event):
+        if event.kind == "computed":
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        H.phase_diagram(model, data, alphas, betas, checkpoint=tmp_path, chunk_size=6, progress=stop_after_one)
+    events = []
+    resumed = H.phase_diagram(model, data, alphas, betas, checkpoint=tmp_path, chunk_size=6, progress=events.append)
+    assert [e.kind for e in events].count("computed") == 3  # 4 chunks of 6 points, 1 already on disk
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            remote = H.phase_diagram(model, data, alphas, betas, executor=client.get_executor(), chunk_size=6)
+    assert _equal(tuple(remote), tuple(resumed))
+    np.testing.assert_array_equal(remote.labels, default.labels)
+    np.testing.assert_allclose(remote.retrieval.m, default.retrieval.m, rtol=0, atol=1e-12)

@@ -62,8 +62,18 @@ class PhaseDiagram(NamedTuple):
         return float(np.mean(self.labels == label))
 
 
-def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, order: int = 32, warmup: int = 30) -> PhaseDiagram:
-    """RS phase diagram over ``alphas x betas`` (every point solved, ``vmap`` over the flattened grid)."""
+def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, order: int = 32, warmup: int = 30,
+                  executor=None, devices=None, checkpoint=None, chunk_size: int | None = None,
+                  progress=False) -> PhaseDiagram:
+    """RS phase diagram over ``alphas x betas`` (every point solved, ``vmap`` over the flattened grid).
+
+    By default one compiled program solves the whole grid in this process. With ``executor`` (a
+    :class:`concurrent.futures.Executor`, e.g. a Dask ``client.get_executor()``), ``devices`` (local
+    JAX devices) or ``checkpoint`` (a directory; a rerun computes only unfinished chunks) the grid
+    goes through :func:`theorylab.sweeps.sweep` in chunks of ``chunk_size`` points; runs with the same
+    ``chunk_size`` are bit-identical wherever they ran (the single-program default may differ from
+    them at rounding level). ``progress`` as in :func:`~theorylab.sweeps.sweep`.
+    """
     check_model_and_data(model, data)
     alphas = np.asarray(as_float_array(alphas, "alphas", ndim=1))
     betas = np.asarray(as_float_array(betas, "betas", ndim=1))
@@ -74,8 +84,15 @@ def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, or
     order = check_integer(order, "order", minimum=2)
     warmup = check_integer(warmup, "warmup", minimum=0)
     A, B = np.meshgrid(alphas, betas, indexing="ij")
-    ret, sg, para, labels = _grid(model, data.site_law(), jnp.asarray(A.ravel()), jnp.asarray(B.ravel()), order,
-                                  jnp.asarray(warmup))  # warmup traced: changing it compiles nothing new
+    if executor is None and devices is None and checkpoint is None:
+        ret, sg, para, labels = _grid(model, data.site_law(), jnp.asarray(A.ravel()), jnp.asarray(B.ravel()), order,
+                                      jnp.asarray(warmup))  # warmup traced: changing it compiles nothing new
+    else:
+        from theorylab.sweeps import sweep
+
+        fn = functools.partial(_phase_at, model, data.site_law(), order, warmup)
+        ret, sg, para, labels = sweep(fn, {"alpha": A.ravel(), "beta": B.ravel()}, chunk_size=chunk_size,
+                                      executor=executor, devices=devices, checkpoint=checkpoint, progress=progress)
     shape = A.shape
     reshape = lambda s: RSState(*(np.asarray(f).reshape(shape) for f in s))
     return PhaseDiagram(alphas, betas, np.asarray(labels).reshape(shape), reshape(ret), reshape(sg), np.asarray(para).reshape(shape))
@@ -83,36 +100,41 @@ def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, or
 
 @functools.partial(jax.jit, static_argnums=(0, 4))
 def _grid(model, law, alphas, betas, order, warmup):
+    return jax.vmap(lambda a, b: _phase_point(model, law, order, warmup, a, b))(alphas, betas)
+
+
+def _phase_at(model, law, order, warmup, point):
+    """One grid point for :func:`theorylab.sweeps.sweep` (module level: picklable for a cluster)."""
+    return _phase_point(model, law, order, warmup, point["alpha"], point["beta"])
+
+
+def _phase_point(model, law, order, warmup, alpha, beta):
     size = 3 if model.P == 2 else 2
     x_ret = jnp.asarray([1.0, 1.0, 0.0][:size])
     x_sg = jnp.asarray([0.0, 1.0, 0.0][:size])
-
-    def point(alpha, beta):
-        ret = solve_state(model, law, alpha, beta, x_ret, warmup=warmup, order=order, tol=1e-10, max_steps=40)
-        sg = solve_state(model, law, alpha, beta, x_sg, warmup=warmup, order=order, tol=1e-10, max_steps=40)
-        A_para = paramagnet_free_entropy(alpha, beta, model)
-        if model.P == 2:
-            para_ok = model.reduced_beta(beta) * (1.0 + jnp.sqrt(alpha)) < 1.0  # above T_g = 1 + sqrt(alpha)
-        else:
-            b = beta * model.scale
-            para_ok = jnp.log(2.0) - 0.5 * b * b * alpha * model.noise_covariance(1.0) >= 0.0
-        ret_ok = ret.converged & ret.stable & (ret.n > 1e-6)
-        sg_ok = sg.converged & (sg.q > 1e-6) & (jnp.abs(sg.n) < 1e-8)
-        neg = -jnp.inf
-        A_r = jnp.where(ret_ok, ret.free_entropy, neg)
-        A_s = jnp.where(sg_ok, sg.free_entropy, neg)
-        A_p = jnp.where(para_ok, A_para, neg)
-        other = jnp.maximum(A_s, A_p)
-        label = jnp.where(
-            ret_ok,
-            jnp.where(A_r >= other, RETRIEVAL, RETRIEVAL_METASTABLE),
-            jnp.where(A_p >= A_s, PARAMAGNET, SPIN_GLASS),
-        )
-        # no paramagnet and no glass solution found: the frozen region of the RS paramagnet
-        label = jnp.where(~ret_ok & ~para_ok & ~sg_ok, SPIN_GLASS, label)
-        return ret, sg, A_para, label
-
-    return jax.vmap(point)(alphas, betas)
+    ret = solve_state(model, law, alpha, beta, x_ret, warmup=warmup, order=order, tol=1e-10, max_steps=40)
+    sg = solve_state(model, law, alpha, beta, x_sg, warmup=warmup, order=order, tol=1e-10, max_steps=40)
+    A_para = paramagnet_free_entropy(alpha, beta, model)
+    if model.P == 2:
+        para_ok = model.reduced_beta(beta) * (1.0 + jnp.sqrt(alpha)) < 1.0  # above T_g = 1 + sqrt(alpha)
+    else:
+        b = beta * model.scale
+        para_ok = jnp.log(2.0) - 0.5 * b * b * alpha * model.noise_covariance(1.0) >= 0.0
+    ret_ok = ret.converged & ret.stable & (ret.n > 1e-6)
+    sg_ok = sg.converged & (sg.q > 1e-6) & (jnp.abs(sg.n) < 1e-8)
+    neg = -jnp.inf
+    A_r = jnp.where(ret_ok, ret.free_entropy, neg)
+    A_s = jnp.where(sg_ok, sg.free_entropy, neg)
+    A_p = jnp.where(para_ok, A_para, neg)
+    other = jnp.maximum(A_s, A_p)
+    label = jnp.where(
+        ret_ok,
+        jnp.where(A_r >= other, RETRIEVAL, RETRIEVAL_METASTABLE),
+        jnp.where(A_p >= A_s, PARAMAGNET, SPIN_GLASS),
+    )
+    # no paramagnet and no glass solution found: the frozen region of the RS paramagnet
+    label = jnp.where(~ret_ok & ~para_ok & ~sg_ok, SPIN_GLASS, label)
+    return ret, sg, A_para, label
 
 
 def plot_phase_diagram(diagram: PhaseDiagram, model: DenseHebbian, *, line=None, ax=None):
