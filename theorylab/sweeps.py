@@ -24,12 +24,13 @@ A checkpoint written for another grid, key or chunking is refused rather than mi
 
 The function must be picklable to run on an executor in other processes (a module-level function,
 or a ``functools.partial`` of one); in-process and device runs take any callable. The compiled chunk
-program is cached per function object (the last 32), so pass the same function to repeated sweeps
-rather than a new lambda or partial each time.
+program is cached per function (a ``functools.partial`` by its function and arguments; the last
+32), so repeated sweeps of the same function compile once per process.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -128,13 +129,21 @@ def _compiled(fn, with_key: bool, batch: str):
 _PROGRAMS: OrderedDict = OrderedDict()  # (fn, with_key, batch) -> compiled chunk program; the last 32 kept
 
 
+def _identity(fn):
+    """A cache key for ``fn`` that survives pickling: a ``functools.partial`` is keyed by its function
+    and arguments (each task of an executor unpickles a new partial object with equal contents)."""
+    if isinstance(fn, functools.partial):
+        return ("partial", _identity(fn.func), fn.args, tuple(sorted(fn.keywords.items())))
+    return fn
+
+
 def _run_chunk(fn, key_data, chunk, indices, batch: str, devices=None):
     """Evaluate one padded chunk; returns host (NumPy) leaves. Runs wherever the executor puts it."""
     with_key = key_data is not None
-    cache_key = (fn, with_key, batch)
+    cache_key = (_identity(fn), with_key, batch)
     try:
         program = _PROGRAMS.get(cache_key)
-    except TypeError:  # an unhashable callable: compile per call
+    except TypeError:  # an unhashable callable or argument: compile per call
         program = None
         cache_key = None
     if program is None:

@@ -90,9 +90,11 @@ def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, or
     else:
         from theorylab.sweeps import sweep
 
-        fn = functools.partial(_phase_at, model, data.site_law(), order, warmup)
-        ret, sg, para, labels = sweep(fn, {"alpha": A.ravel(), "beta": B.ravel()}, chunk_size=chunk_size,
-                                      executor=executor, devices=devices, checkpoint=checkpoint, progress=progress)
+        n = A.size
+        law = jax.tree.map(lambda v: np.broadcast_to(np.asarray(v), (n,) + np.shape(v)), data.site_law())
+        ret, sg, para, labels = sweep(_phase_fn(model, order, warmup), {"alpha": A.ravel(), "beta": B.ravel(), "law": law},
+                                      chunk_size=chunk_size, executor=executor, devices=devices, checkpoint=checkpoint,
+                                      progress=progress)
     shape = A.shape
     reshape = lambda s: RSState(*(np.asarray(f).reshape(shape) for f in s))
     return PhaseDiagram(alphas, betas, np.asarray(labels).reshape(shape), reshape(ret), reshape(sg), np.asarray(para).reshape(shape))
@@ -103,9 +105,16 @@ def _grid(model, law, alphas, betas, order, warmup):
     return jax.vmap(lambda a, b: _phase_point(model, law, order, warmup, a, b))(alphas, betas)
 
 
-def _phase_at(model, law, order, warmup, point):
-    """One grid point for :func:`theorylab.sweeps.sweep` (module level: picklable for a cluster)."""
-    return _phase_point(model, law, order, warmup, point["alpha"], point["beta"])
+def _phase_at(model, order, warmup, point):
+    """One grid point for :func:`theorylab.sweeps.sweep` (module level: picklable for a cluster); the
+    site law travels with the point, so equal configurations share one function object."""
+    return _phase_point(model, point["law"], order, warmup, point["alpha"], point["beta"])
+
+
+@functools.lru_cache(maxsize=16)
+def _phase_fn(model, order: int, warmup: int):
+    # one function object per configuration: the sweep's compiled chunk program is cached per function
+    return functools.partial(_phase_at, model, order, warmup)
 
 
 def _phase_point(model, law, order, warmup, alpha, beta):
