@@ -135,7 +135,7 @@ def test_devices_sharding_is_bit_identical_in_a_subprocess():
         print("OK", a.shape)
     """)
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0 and "OK (13, 2)" in out.stdout, out.stderr[-2000:]
 
 
@@ -178,11 +178,12 @@ def test_killing_a_worker_loses_nothing(tmp_path, monkeypatch):
             runner.start()
             victim = pids[0]
             log = tmp_path / f"{victim}.log"
-            deadline = time.time() + 120
-            while (not log.exists() or len(log.read_text().split()) < 3) and time.time() < deadline:
+            # no wall-time limit: wait for the victim's third point (or the end of the sweep)
+            while (not log.exists() or len(log.read_text().split()) < 3) and runner.is_alive():
                 time.sleep(0.05)
+            assert runner.is_alive(), "the sweep finished before a worker could be killed mid-sweep"
             os.kill(victim, signal.SIGKILL)  # mid-chunk: it has logged 3 points, an odd number
-            runner.join(timeout=300)
+            runner.join()
     assert "out" in result, "the sweep did not finish"
     np.testing.assert_array_equal(result["out"], 2.0 * grid["i"])  # nothing lost
     counts = np.zeros(32, int)
@@ -206,7 +207,7 @@ def test_verify_on_a_local_dask_cluster_matches_in_process(tmp_path):
     runs = {}
     for name, extra in (("local", []), ("cluster", ["--workers", "2"])):
         report = tmp_path / name
-        out = subprocess.run(base + extra + ["--report", str(report)], capture_output=True, text=True, timeout=600)
+        out = subprocess.run(base + extra + ["--report", str(report)], capture_output=True, text=True)
         assert out.returncode == 0, out.stderr[-2000:]
         runs[name] = (json.loads(out.stdout), sorted(p.name for p in (report / "figures").glob("*")) if (report / "figures").exists() else [])
     strip = lambda rows: [(r["id"], r["verdict"], r["measured"]) for r in rows]  # noqa: E731
