@@ -222,10 +222,11 @@ def check_finite_start(x0: Any, name: str = "x0") -> None:
             arr = np.asarray(leaf) if isinstance(leaf, (np.ndarray, jax.Array)) else _host_float(leaf, name)
             if arr.dtype.kind not in "iufc":
                 raise TypeError(f"`{name}` must hold real numbers, got {_describe(leaf)}")
-            if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
-                where = name if len(jax.tree.leaves(x0)) == 1 else f"{name} (leaf {i})"
-                raise ValueError(f"`{where}` must be finite: the starting point holds "
-                                 f"{int(np.sum(~np.isfinite(arr)))} NaN or infinite entr{'y' if np.sum(~np.isfinite(arr)) == 1 else 'ies'}")
+            bad = int(np.sum(~np.isfinite(arr))) if arr.dtype.kind in "fc" else 0
+            if bad:
+                where = name if len(leaves) == 1 else f"{name} (leaf {i})"
+                raise ValueError(f"`{where}` must be finite: the starting point holds {bad} NaN or infinite "
+                                 f"entr{'y' if bad == 1 else 'ies'}")
 
 
 def step_bound(max_steps: int, *, minimum: int = 16) -> int:

@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from theorylab.estimators.transport._checks import check_tolerance, validate_problem
 from theorylab.estimators.transport.output import EntropicOTResult, finalize
@@ -165,14 +164,15 @@ def _initial(init, cost):
         return jnp.zeros(n, cost.dtype), jnp.zeros(m, cost.dtype)
     if not isinstance(init, (tuple, list)) or len(init) != 2:
         raise TypeError(f"`init` must be a pair (f, g) of potentials, got {type(init).__name__}")
-    f0, g0 = (jnp.asarray(v, cost.dtype) if is_traced(v) else as_float_array(v, f"init[{i}]").astype(cost.dtype)
-              for i, v in enumerate(init))
+    def potential(v, name):
+        if is_traced(v):
+            return jnp.asarray(v, cost.dtype)
+        return check_finite(as_float_array(v, name), name).astype(cost.dtype)
+
+    f0, g0 = potential(init[0], "init[0] (f)"), potential(init[1], "init[1] (g)")
     if f0.shape != (n,) or g0.shape != (m,):
         raise ValueError(f"`init` must be a pair of arrays of shapes ({n},) and ({m},), got "
                          f"{tuple(f0.shape)} and {tuple(g0.shape)}")
-    for name, v in (("init[0] (f)", init[0]), ("init[1] (g)", init[1])):
-        if not is_traced(v):
-            check_finite(np.asarray(v), name)
     return f0, g0
 
 

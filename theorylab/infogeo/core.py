@@ -189,14 +189,12 @@ def information_projection(family: ExpFamily, truth_mean, theta0=None, *, tol: f
 def kl_divergence(family: ExpFamily, theta_p, theta_q):
     r""":math:`D(g_{\theta_p}\,\|\,g_{\theta_q})` in Bregman form; ``+inf`` if :math:`\theta_q` is outside the domain."""
     check_family(family)
-    for name, th in (("theta_p", theta_p), ("theta_q", theta_q)):
+    for name, th in (("theta_p", theta_p), ("theta_q", theta_q)):  # outside the domain is +inf; NaN is an error
         if not is_traced(th):
             arr = as_float_array(th, name, ndim=1)
             if arr.shape != (family.dim,):
                 raise ValueError(f"`{name}` must have shape ({family.dim},) for {family.name}, got {tuple(arr.shape)}")
-    for name, th in (("theta_p", theta_p), ("theta_q", theta_q)):  # outside the domain is +inf; NaN is an error
-        if not is_traced(th):
-            check_finite(th, name)
+            check_finite(arr, name)
     theta_p = jnp.asarray(theta_p, dtype=float)
     theta_q = jnp.asarray(theta_q, dtype=float)
     psi = family.log_partition

@@ -157,16 +157,15 @@ def ags_residual(x, alpha, beta, *, order: int = 64):
 
 
 def _validate_load_temperature(alpha, beta, *, scalar: bool = False):
+    alpha = as_float_array(alpha, "alpha")
+    beta = as_float_array(beta, "beta")
     if scalar:
         for name, v in (("alpha", alpha), ("beta", beta)):
-            v = as_float_array(v, name)
             if v.ndim != 0:
                 raise ValueError(f"`{name}` must be a scalar (one point; vmap the solver or use the grid function "
                                  f"for sweeps), got shape {tuple(v.shape)}")
-    alpha = as_float_array(alpha, "alpha")
     check_finite(alpha, "alpha")
     check_positive(alpha, "alpha", strict=False)
-    beta = as_float_array(beta, "beta")
     check_finite(beta, "beta")
     check_positive(beta, "beta")
     return alpha, beta
