@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.estimators.quantile import _checks
-from theorylab.estimators.quantile.monotone import crossing_penalty
+from theorylab.estimators.quantile.monotone import check_margin, crossing_penalty
 from theorylab.estimators.quantile.scores import _pinball
 from theorylab.numerics.adam import Adam
 from theorylab.numerics.mlp import mlp_apply, mlp_init
@@ -247,10 +247,7 @@ def fit_aggregator(key, Z, y, taus, cfg: AggregatorConfig | None = None, *, x=No
         batch_size = check_integer(batch_size, "batch_size", minimum=1)
     valid_data = _valid_data(valid, cfg, p, m)
     optimizer = Adam(learning_rate=learning_rate, total_steps=steps, weight_decay=weight_decay).validate()
-    margin = as_float_array(margin, "margin")
-    check_finite(margin, "margin")
-    if np.any(np.asarray(margin) < 0):
-        raise ValueError("`margin` must be >= 0 (a scalar or an (m, m) array of level gaps)")
+    margin = check_margin(margin, m)
     train_loss, valid_loss, best_params, best_step, final = _fit(
         key, optimizer, cfg, Z, y, taus, x, valid_data, steps, batch_size, crossing_weight, margin,
     )

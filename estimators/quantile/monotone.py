@@ -145,6 +145,19 @@ def monotonize(q, method: str = "sort", *, axis: int = -1):
     return minmax_sweep(q, axis=axis)
 
 
+def check_margin(margin, m: int):
+    """The crossing margin: a scalar or an ``(m, m)`` array, finite and ``>= 0`` (values checked when
+    concrete). Returns it as a float array."""
+    delta = as_float_array(margin, "margin")
+    if delta.ndim not in (0, 2) or (delta.ndim == 2 and delta.shape != (m, m)):
+        raise ValueError(f"`margin` must be a scalar or an ({m}, {m}) array, got shape {tuple(delta.shape)}")
+    if not is_traced(delta):
+        check_finite(delta, "margin")
+        if np.any(np.asarray(delta) < 0):
+            raise ValueError("`margin` must be >= 0")
+    return delta
+
+
 def crossing_penalty(q, margin=0.0):
     """Mean over rows and level pairs l < k of (q_l - q_k + delta_lk)_+ (Fakoor et al., margin loss).
 
@@ -155,13 +168,7 @@ def crossing_penalty(q, margin=0.0):
     if q.ndim < 1 or q.shape[-1] < 2:
         raise ValueError(f"`q` must have shape (..., m) with m >= 2 levels, got {tuple(q.shape)}")
     m = q.shape[-1]
-    delta = as_float_array(margin, "margin")
-    if delta.ndim not in (0, 2) or (delta.ndim == 2 and delta.shape != (m, m)):
-        raise ValueError(f"`margin` must be a scalar or an ({m}, {m}) array, got shape {tuple(delta.shape)}")
-    if not is_traced(delta):
-        check_finite(delta, "margin")
-        if np.any(np.asarray(delta) < 0):
-            raise ValueError("`margin` must be >= 0")
+    delta = check_margin(margin, m)
     upper = np.triu(np.ones((m, m), bool), k=1)
     gaps = q[..., :, None] - q[..., None, :] + delta  # [l, k] = q_l - q_k + delta_lk
     violation = jnp.where(upper, jnp.maximum(gaps, 0.0), 0.0)
