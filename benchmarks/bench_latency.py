@@ -34,19 +34,22 @@ import textwrap
 
 # Each case: the theorylab import, data setup (NumPy only, not timed), the call, and the optional
 # peer (import, call). Calls end in a host value so that the time includes the computation.
+OT_SETUP = ("rng = np.random.default_rng(0); x, y = rng.random((200, 2)), rng.random((200, 2));"
+            " C = ((x[:, None] - y[None]) ** 2).sum(-1); a = b = np.full(200, 1 / 200)")
+MI_SETUP = "rng = np.random.default_rng(0); x = rng.normal(size=(2000, 1)); y = x + rng.normal(size=(2000, 1))"
+SPARSE_SETUP = ("rng = np.random.default_rng(0); X = rng.normal(size=(100, 200)); w = np.zeros(200); w[:5] = 1.0;"
+                " y = X @ w + 0.5 * rng.normal(size=100)")
 CASES: dict[str, dict[str, str]] = {
     "sinkhorn": dict(
         imp="import theorylab.estimators.transport as T",
-        setup="rng = np.random.default_rng(0); x, y = rng.random((200, 2)), rng.random((200, 2));"
-              " C = ((x[:, None] - y[None]) ** 2).sum(-1); a = b = np.full(200, 1 / 200)",
+        setup=OT_SETUP,
         call="float(T.sinkhorn(C, a, b, eps=1e-2).marginal_error)",
         peer_imp="import ot", peer="float(ot.sinkhorn(a, b, C, 1e-2, method='sinkhorn_log', stopThr=1e-8).sum())",
         peer_name="POT sinkhorn_log",
     ),
     "sinkhorn-ott": dict(
         imp="import theorylab.estimators.transport as T",
-        setup="rng = np.random.default_rng(0); x, y = rng.random((200, 2)), rng.random((200, 2));"
-              " C = ((x[:, None] - y[None]) ** 2).sum(-1); a = b = np.full(200, 1 / 200)",
+        setup=OT_SETUP,
         call="float(T.sinkhorn(C, a, b, eps=1e-2).marginal_error)",
         peer_imp="from ott.geometry import geometry; from ott.solvers import linear",
         peer="float(linear.solve(geometry.Geometry(cost_matrix=C, epsilon=1e-2), a=a, b=b, threshold=1e-8).reg_ot_cost)",
@@ -54,13 +57,12 @@ CASES: dict[str, dict[str, str]] = {
     ),
     "sns": dict(
         imp="import theorylab.estimators.transport as T",
-        setup="rng = np.random.default_rng(0); x, y = rng.random((200, 2)), rng.random((200, 2));"
-              " C = ((x[:, None] - y[None]) ** 2).sum(-1); a = b = np.full(200, 1 / 200)",
+        setup=OT_SETUP,
         call="float(T.sns(C, a, b, eps=1e-2).marginal_error)",
     ),
     "ksg": dict(
         imp="import theorylab.estimators.mutual_information as mi; import jax",
-        setup="rng = np.random.default_rng(0); x = rng.normal(size=(2000, 1)); y = x + rng.normal(size=(2000, 1))",
+        setup=MI_SETUP,
         call="float(mi.ksg(jax.random.key(0), x, y, standard_error=False))",
         peer_imp="from sklearn.feature_selection import mutual_info_regression",
         peer="float(mutual_info_regression(x, y[:, 0], n_neighbors=5, random_state=0)[0])",
@@ -68,7 +70,7 @@ CASES: dict[str, dict[str, str]] = {
     ),
     "estimate_with_ci": dict(
         imp="import theorylab.estimators.mutual_information as mi; import jax",
-        setup="rng = np.random.default_rng(0); x = rng.normal(size=(2000, 1)); y = x + rng.normal(size=(2000, 1))",
+        setup=MI_SETUP,
         call="float(mi.estimate_with_ci(jax.random.key(0), x, y).value)",
     ),
     "gaussian_mi": dict(
@@ -76,13 +78,13 @@ CASES: dict[str, dict[str, str]] = {
         setup="rng = np.random.default_rng(0); x = rng.normal(size=(2000, 3)); y = x @ rng.normal(size=(3, 3)) + rng.normal(size=(2000, 3))",
         call="float(mi.gaussian_mi(x, y))",
         peer_imp="import statsmodels.api as sm",
-        peer="float(-0.5 * np.log(np.linalg.det(np.eye(3) - np.linalg.lstsq(sm.add_constant(x), y, rcond=None)[0][1:].T @ np.cov(x.T) @ np.linalg.lstsq(sm.add_constant(x), y, rcond=None)[0][1:] @ np.linalg.inv(np.cov(y.T)))))",
+        peer="float(-0.5 * np.log(np.linalg.det(np.eye(3) - (B := np.linalg.lstsq(sm.add_constant(x), y, rcond=None)[0][1:]).T"
+             " @ np.cov(x.T) @ B @ np.linalg.inv(np.cov(y.T)))))",  # one regression, not two
         peer_name="NumPy/statsmodels regression R^2 formula",
     ),
     "lasso": dict(
         imp="import theorylab.estimators.sparse as S",
-        setup="rng = np.random.default_rng(0); X = rng.normal(size=(100, 200)); w = np.zeros(200); w[:5] = 1.0;"
-              " y = X @ w + 0.5 * rng.normal(size=100)",
+        setup=SPARSE_SETUP,
         call="float(S.lasso(X, y, 0.1).dual_gap)",
         peer_imp="from sklearn.linear_model import Lasso",
         peer="float(Lasso(alpha=0.1, tol=1e-8, max_iter=10000).fit(X, y).coef_.sum())",
@@ -90,8 +92,7 @@ CASES: dict[str, dict[str, str]] = {
     ),
     "lasso_cv": dict(
         imp="import theorylab.estimators.sparse as S",
-        setup="rng = np.random.default_rng(0); X = rng.normal(size=(100, 200)); w = np.zeros(200); w[:5] = 1.0;"
-              " y = X @ w + 0.5 * rng.normal(size=100)",
+        setup=SPARSE_SETUP,
         call="float(S.lasso_cv(X, y).alpha)",
         peer_imp="from sklearn.linear_model import LassoCV",
         peer="float(LassoCV(alphas=30, eps=1e-3, cv=5, tol=1e-6).fit(X, y).alpha_)",

@@ -108,9 +108,10 @@ def _points(grid) -> int:
 
 
 def _chunk_slice(grid, start: int, size: int, n: int):
-    """Points ``start .. start + size`` (indices past the end repeat the last point: equal chunk shapes)."""
-    idx = np.minimum(np.arange(start, start + size), n - 1)
-    return jax.tree.map(lambda a: np.asarray(a)[idx], grid), idx
+    """Points ``start .. start + size`` and their grid indices (the key indices). Positions past the
+    end repeat the last point (equal chunk shapes); their indices run past ``n`` and are dropped."""
+    idx = np.arange(start, start + size)
+    return jax.tree.map(lambda a: np.asarray(a)[np.minimum(idx, n - 1)], grid), idx
 
 
 def _compiled(fn, with_key: bool, batch: str):
@@ -310,11 +311,6 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
         else:
             todo.append(i)
 
-    def chunk_args(i):
-        chunk, _ = _chunk_slice(grid, i * chunk_size, chunk_size, n)
-        # the key index is the true grid index (padding points get indices past the end; dropped)
-        return chunk, np.arange(i * chunk_size, i * chunk_size + chunk_size)
-
     def keep(i, out):
         nonlocal treedef
         treedef = jax.tree.structure(out)
@@ -325,12 +321,12 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
 
     if executor is None:
         for i in todo:
-            chunk, idx = chunk_args(i)
+            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n)
             keep(i, _run_chunk(fn, key_data, chunk, idx, batch, devices))
     else:
         futures = {}
         for i in todo:
-            chunk, idx = chunk_args(i)
+            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n)
             futures[executor.submit(_run_chunk, fn, key_data, chunk, idx, batch)] = i
         for fut in as_completed(futures):
             # drop every reference once the result is here: a cluster then forgets the chunk, and a
