@@ -92,7 +92,7 @@ def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, or
 
         n = A.size
         law = jax.tree.map(lambda v: np.broadcast_to(np.asarray(v), (n,) + np.shape(v)), data.site_law())
-        ret, sg, para, labels = sweep(_phase_fn(model, order, warmup), {"alpha": A.ravel(), "beta": B.ravel(), "law": law},
+        ret, sg, para, labels = sweep(functools.partial(_phase_at, model, order, warmup), {"alpha": A.ravel(), "beta": B.ravel(), "law": law},
                                       chunk_size=chunk_size, executor=executor, devices=devices, checkpoint=checkpoint,
                                       progress=progress)
     shape = A.shape
@@ -106,15 +106,10 @@ def _grid(model, law, alphas, betas, order, warmup):
 
 
 def _phase_at(model, order, warmup, point):
-    """One grid point for :func:`theorylab.sweeps.sweep` (module level: picklable for a cluster); the
-    site law travels with the point, so equal configurations share one function object."""
+    """One grid point for :func:`theorylab.sweeps.sweep` (module level: picklable for a cluster). The
+    site law (arrays) travels with the point, so ``partial(_phase_at, model, order, warmup)`` holds
+    only hashable values and the sweep's program cache recognises equal configurations."""
     return _phase_point(model, point["law"], order, warmup, point["alpha"], point["beta"])
-
-
-@functools.lru_cache(maxsize=16)
-def _phase_fn(model, order: int, warmup: int):
-    # one function object per configuration: the sweep's compiled chunk program is cached per function
-    return functools.partial(_phase_at, model, order, warmup)
 
 
 def _phase_point(model, law, order, warmup, alpha, beta):
