@@ -103,7 +103,7 @@ def test_checkpoint_resumes_only_the_missing_chunks(tmp_path):
     events.clear()
     again = sweep(ags_point, GRID.points, chunk_size=3, checkpoint=tmp_path, progress=events.append)
     assert [e.kind for e in events] == ["loaded"] * 7 and _equal(ref, again)
-    with pytest.raises(ValueError, match="another grid, key or chunking"):
+    with pytest.raises(ValueError, match="another sweep"):
         sweep(ags_point, GRID.points, chunk_size=4, checkpoint=tmp_path)
 
 
@@ -244,3 +244,45 @@ def test_hebbian_phase_diagram_on_a_cluster_and_resumed(tmp_path):
     assert _equal(tuple(remote), tuple(resumed))
     np.testing.assert_array_equal(remote.labels, default.labels)
     np.testing.assert_allclose(remote.retrieval.m, default.retrieval.m, rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------------------------------- batch modes
+def _squares_chunk(points):
+    """A chunk function that batches itself (batch="chunk")."""
+    return {"y": points["x"] ** 2, "s": jnp.cumsum(jnp.ones_like(points["x"]))}
+
+
+CALLS = []
+
+
+def _ragged_point(point):
+    """Host mode: a point whose work has its own shape (n), reduced to a fixed-shape result."""
+    CALLS.append(int(point["n"]))
+    v = np.arange(int(point["n"]), dtype=float)
+    return {"sum": v.sum(), "sq": (v ** 2).sum()}
+
+
+def test_chunk_and_host_modes_agree_with_the_definition(tmp_path):
+    grid = {"x": np.linspace(-1.0, 2.0, 10)}
+    out = sweep(_squares_chunk, grid, chunk_size=4, batch="chunk")
+    np.testing.assert_array_equal(out["y"], grid["x"] ** 2)  # closed form
+    # chunk mode hands fn the whole padded chunk: positions within the chunk, 1..4, 1..4, 1..4 (last padded)
+    np.testing.assert_array_equal(out["s"], [1, 2, 3, 4, 1, 2, 3, 4, 1, 2])
+    keyed = sweep(lambda keys, p: jax.vmap(jax.random.normal)(keys) + p["x"], grid, key=jax.random.key(5),
+                  chunk_size=3, batch="chunk")
+    np.testing.assert_array_equal(keyed, sweep(lambda k, p: jax.random.normal(k) + p["x"], grid,
+                                               key=jax.random.key(5), chunk_size=3))
+    ns = {"n": np.array([3, 10, 1, 7, 5])}
+    CALLS.clear()
+    host = sweep(_ragged_point, ns, chunk_size=2, batch="host", checkpoint=tmp_path)
+    assert sorted(CALLS) == sorted(ns["n"].tolist())  # no padded point was computed
+    n = ns["n"]
+    np.testing.assert_array_equal(host["sum"], n * (n - 1) / 2)  # sum_{i<n} i
+    np.testing.assert_array_equal(host["sq"], (n - 1) * n * (2 * n - 1) / 6)  # sum_{i<n} i^2
+    CALLS.clear()
+    again = sweep(_ragged_point, ns, chunk_size=2, batch="host", checkpoint=tmp_path)
+    assert CALLS == [] and _equal(host, again)  # every chunk loaded; the structure too, without calling fn
+    with pytest.raises(ValueError, match="batch='host'"):
+        sweep(_ragged_point, ns, batch="host", devices=jax.devices())
+    with pytest.raises(ValueError, match="`batch`"):
+        sweep(_ragged_point, ns, batch="threads")

@@ -20,7 +20,8 @@ bit-identical between in-process, executor and device-sharded runs with the same
 **Checkpoints.** With ``checkpoint=DIR`` each finished chunk is written to ``DIR`` (atomically, as
 ``chunk-NNNNNN.npz``, next to a manifest that fingerprints the grid, the key and the chunking); a
 rerun after a crash or a killed worker loads the finished chunks and computes only the missing ones.
-A checkpoint written for another grid, key or chunking is refused rather than mixed in.
+A checkpoint written for another function (including the arguments of a ``functools.partial``),
+grid, key or chunking is refused rather than mixed in.
 
 The function must be picklable to run on an executor in other processes (a module-level function,
 or a ``functools.partial`` of one); in-process and device runs take any callable. The compiled chunk
@@ -35,6 +36,7 @@ import hashlib
 import json
 import math
 import os
+import pickle
 import sys
 import tempfile
 import time
@@ -49,7 +51,14 @@ import numpy as np
 
 from theorylab.validation import check_choice, check_integer, check_key
 
-__all__ = ["sweep", "product_grid", "ProductGrid", "SweepEvent"]
+__all__ = ["sweep", "product_grid", "ProductGrid", "SweepEvent", "BATCH_MODES"]
+
+#: How a chunk's points are evaluated: ``"vmap"`` (one compiled vectorised program), ``"map"``
+#: (``lax.map``: one compiled program, one point at a time, less memory), ``"chunk"`` (``fn``
+#: receives the whole chunk and batches it itself, e.g. a kernel that vectorises better than a
+#: ``vmap``), ``"host"`` (``fn`` is called eagerly per point: for points whose work has different
+#: shapes, or that run Python-level code such as a solver with its own compiled programs).
+BATCH_MODES = ("vmap", "map", "chunk", "host")
 
 
 class ProductGrid(NamedTuple):
@@ -107,14 +116,27 @@ def _points(grid) -> int:
     return n
 
 
-def _chunk_slice(grid, start: int, size: int, n: int):
+def _chunk_slice(grid, start: int, size: int, n: int, pad: bool = True):
     """Points ``start .. start + size`` and their grid indices (the key indices). Positions past the
-    end repeat the last point (equal chunk shapes); their indices run past ``n`` and are dropped."""
-    idx = np.arange(start, start + size)
+    end repeat the last point (equal chunk shapes); their indices run past ``n`` and are dropped.
+    ``pad=False`` (host chunks, which compile nothing) stops at the end instead."""
+    idx = np.arange(start, start + size if pad else min(start + size, n))
     return jax.tree.map(lambda a: np.asarray(a)[np.minimum(idx, n - 1)], grid), idx
 
 
+def _chunk_keys(key_data, indices):
+    """Point keys ``fold_in(key, i)`` for a chunk's grid indices (a batch of typed keys)."""
+    return jax.vmap(lambda kd, i: jax.random.fold_in(jax.random.wrap_key_data(kd), i))(key_data, indices)
+
+
 def _compiled(fn, with_key: bool, batch: str):
+    if batch == "chunk":  # fn batches the chunk itself
+        def whole(args):
+            key_data, indices, points = args
+            return fn(_chunk_keys(key_data, indices), points) if with_key else fn(points)
+
+        return jax.jit(whole)
+
     def per_point(args):
         if with_key:
             key_data, index, point = args
@@ -138,15 +160,33 @@ def _identity(fn):
     return fn
 
 
+def _run_host(fn, key_data, chunk, indices):
+    """A host chunk: ``fn`` called eagerly on one point at a time, outputs stacked."""
+    keys = None if key_data is None else _chunk_keys(
+        jnp.broadcast_to(jnp.asarray(key_data), (indices.size,) + key_data.shape), jnp.asarray(indices, jnp.uint32))
+    outs = []
+    for j in range(indices.size):
+        point = jax.tree.map(lambda a: a[j], chunk)
+        out = fn(keys[j], point) if keys is not None else fn(point)
+        outs.append(jax.tree.map(np.asarray, out))
+    return jax.tree.map(lambda *leaves: np.stack(leaves), *outs)
+
+
 def _run_chunk(fn, key_data, chunk, indices, batch: str, devices=None):
     """Evaluate one padded chunk; returns host (NumPy) leaves. Runs wherever the executor puts it."""
+    if batch == "host":
+        return _run_host(fn, key_data, chunk, indices)
     with_key = key_data is not None
     cache_key = (_identity(fn), with_key, batch)
     try:
         program = _PROGRAMS.get(cache_key)
-    except TypeError:  # an unhashable callable or argument: compile per call
-        program = None
-        cache_key = None
+    except TypeError:  # an argument holds arrays: key by the pickled function instead
+        try:
+            cache_key = ("pickled", hashlib.sha256(pickle.dumps(fn)).hexdigest(), with_key, batch)
+            program = _PROGRAMS.get(cache_key)
+        except Exception:  # neither hashable nor picklable (a closure in-process): compile per call
+            program = None
+            cache_key = None
     if program is None:
         program = _compiled(fn, with_key, batch)
         if cache_key is not None:
@@ -167,8 +207,28 @@ def _run_chunk(fn, key_data, chunk, indices, batch: str, devices=None):
 
 
 # ------------------------------------------------------------------------------------------ checkpoints
-def _fingerprint(grid, key_data, chunk_size: int, n: int, batch: str) -> str:
+def _function_fingerprint(fn) -> bytes:
+    """The function's pickled bytes (a ``functools.partial`` carries its arguments: another key, model
+    or setting baked into the task is another sweep); its qualified name and bytecode when neither
+    pickle nor cloudpickle can serialise it."""
+    try:
+        return pickle.dumps(fn)
+    except Exception:
+        pass
+    try:  # closures and lambdas (what a Dask client ships): cloudpickle, where installed, pickles them by value
+        import cloudpickle
+
+        return cloudpickle.dumps(fn)
+    except Exception:
+        target = fn.func if isinstance(fn, functools.partial) else fn
+        code = getattr(target, "__code__", None)
+        return (f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', repr(target))}".encode()
+                + (code.co_code if code is not None else b""))
+
+
+def _fingerprint(fn, grid, key_data, chunk_size: int, n: int, batch: str) -> str:
     h = hashlib.sha256()
+    h.update(_function_fingerprint(fn))
     h.update(json.dumps([n, chunk_size, batch, str(jax.tree.structure(grid))]).encode())
     for leaf in jax.tree.leaves(grid):
         a = np.ascontiguousarray(np.asarray(leaf))
@@ -187,7 +247,7 @@ class _Checkpoint:
             with open(manifest) as fh:
                 old = json.load(fh)
             if old.get("fingerprint") != fingerprint:
-                raise ValueError(f"`checkpoint` directory {self.dir!r} holds a sweep over another grid, key or chunking; "
+                raise ValueError(f"`checkpoint` directory {self.dir!r} holds another sweep (function, grid, key or chunking); "
                                  "use a new directory (or delete it to start over)")
         else:
             self._atomic_write(manifest, json.dumps({"fingerprint": fingerprint, "chunks": n_chunks}).encode())
@@ -212,6 +272,20 @@ class _Checkpoint:
         finally:
             if os.path.exists(buf.name):
                 os.unlink(buf.name)
+
+    def save_structure(self, treedef) -> None:
+        """The result's pytree structure (as a template with integer leaves), so that a rerun that loads
+        every chunk rebuilds the result without evaluating ``fn``."""
+        path = os.path.join(self.dir, "structure.pkl")
+        if not os.path.exists(path):
+            self._atomic_write(path, pickle.dumps(jax.tree.unflatten(treedef, range(treedef.num_leaves))))
+
+    def load_structure(self):
+        path = os.path.join(self.dir, "structure.pkl")
+        if not os.path.exists(path):
+            return None
+        with open(path, "rb") as fh:
+            return jax.tree.structure(pickle.load(fh))
 
     @staticmethod
     def _atomic_write(path: str, data: bytes) -> None:
@@ -252,7 +326,11 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
     checkpoint:
         A directory for finished chunks; a rerun computes only the missing ones.
     batch:
-        ``"vmap"`` (default) or ``"map"`` (``lax.map``: one point at a time, less memory).
+        ``"vmap"`` (default), ``"map"`` (``lax.map``: one point at a time, less memory), ``"chunk"``
+        (``fn(keys, points)`` / ``fn(points)`` gets the whole padded chunk, ``keys`` a batch of point
+        keys, and returns leaves with the chunk's leading axis) or ``"host"`` (``fn`` runs eagerly on
+        one point at a time, as NumPy values: points whose work has different shapes, or code with
+        its own compiled programs). See :data:`BATCH_MODES`.
     progress:
         ``True`` prints a progress line on stderr; a callable receives a :class:`SweepEvent` per chunk.
 
@@ -261,7 +339,7 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
     The pytree ``fn`` returns, every leaf with a leading axis of length ``n_points`` (NumPy arrays).
     """
     n = _points(grid)
-    check_choice(batch, "batch", ("vmap", "map"))
+    check_choice(batch, "batch", BATCH_MODES)
     key_data = None
     if key is not None:
         key = check_key(key)
@@ -281,6 +359,8 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
         devices = list(devices)
         if not devices:
             raise ValueError("`devices` is empty")
+        if batch == "host":
+            raise ValueError("`devices` shards compiled chunks; batch='host' runs Python per point (use an `executor`)")
     if chunk_size is None:
         if executor is not None:
             workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
@@ -292,7 +372,7 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
         chunk_size = len(devices) * math.ceil(chunk_size / len(devices))
     n_chunks = math.ceil(n / chunk_size)
     store = (None if checkpoint is None
-             else _Checkpoint(checkpoint, _fingerprint(grid, key_data, chunk_size, n, batch), n_chunks))
+             else _Checkpoint(checkpoint, _fingerprint(fn, grid, key_data, chunk_size, n, batch), n_chunks))
     report = _print_progress if progress is True else (progress or None)
     start = time.perf_counter()
     results: dict[int, Any] = {}
@@ -316,17 +396,18 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
         treedef = jax.tree.structure(out)
         if store is not None:
             store.save(i, out)
+            store.save_structure(treedef)
         results[i] = jax.tree.leaves(out)
         finished("computed", i)
 
     if executor is None:
         for i in todo:
-            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n)
+            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n, pad=batch != "host")
             keep(i, _run_chunk(fn, key_data, chunk, idx, batch, devices))
     else:
         futures = {}
         for i in todo:
-            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n)
+            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n, pad=batch != "host")
             futures[executor.submit(_run_chunk, fn, key_data, chunk, idx, batch)] = i
         for fut in as_completed(futures):
             # drop every reference once the result is here: a cluster then forgets the chunk, and a
@@ -335,7 +416,9 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
             out = fut.result()
             del fut
             keep(i, out)
-    if treedef is None:  # every chunk came from the checkpoint: recover the structure from one point
+    if treedef is None and store is not None:  # every chunk came from the checkpoint
+        treedef = store.load_structure()
+    if treedef is None:  # a checkpoint without its structure file: recover the structure from one point
         probe_chunk, probe_idx = _chunk_slice(grid, 0, 1, n)
         shapes = jax.eval_shape(lambda: _compiled(fn, key_data is not None, batch)(
             (jnp.zeros((1, 2), jnp.uint32) if key_data is None else jnp.asarray(key_data)[None],

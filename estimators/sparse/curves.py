@@ -115,11 +115,16 @@ class ErrorCurves(NamedTuple):
 def error_curves(key, ns, *, kind: str = "equicorrelated_clusters", d: int = 100, k: int = 6, sigma: float = 0.5,
                  trials: int = 20, m: int | None = 10, delta: float | None = 0.05, rho: float | None = None,
                  values: str = "contrast", support: str = "random", methods=METHOD_NAMES,
-                 progress: bool = False) -> ErrorCurves:
+                 progress: bool = False, executor=None, checkpoint=None) -> ErrorCurves:
     """Prediction errors of ``methods`` on ``trials`` fresh problems at each N in ``ns``.
 
     The same trial keys are used for every method (paired comparisons). ``values="contrast"`` and
     ``support="pairs"`` need a cluster design. ``progress=True`` prints one line per (N, method).
+
+    The (N, method) pairs are the points of a :func:`theorylab.sweeps.sweep` (``batch="host"``: each
+    N has its own shapes): ``executor`` runs them on any :class:`concurrent.futures.Executor` (a Dask
+    client's), ``checkpoint=DIR`` keeps finished pairs so that a rerun computes only the others. The
+    errors do not depend on where a pair ran (the trial keys are fixed up front).
     """
     key = check_key(key)
     check_choice(kind, "kind", D.KINDS)
@@ -139,17 +144,37 @@ def error_curves(key, ns, *, kind: str = "equicorrelated_clusters", d: int = 100
     keys = jax.random.split(key, trials)
     D._shape_params(kind, d, m, delta, rho)
     check_integer(k, "k", minimum=1, maximum=d)
+    settings = tuple(_Setting(kind, int(n), d, k, float(sigma), m if clustered else None,
+                              delta if clustered else None, rho, values, support, methods) for n in ns)
     errors = {mth: np.zeros((ns.size, trials)) for mth in methods}
-    for i, n in enumerate(ns):
-        s = _Setting(kind, int(n), d, k, float(sigma), m if clustered else None, delta if clustered else None,
-                     rho, values, support, methods)
-        for mth in methods:
-            errors[mth][i] = np.asarray(_errors(keys, s, mth))
-            if progress:
-                print(f"  N = {n:5d}  {mth:15s} median error {np.median(errors[mth][i]):.4f}", flush=True)
+    if executor is None and checkpoint is None:
+        for i, n in enumerate(ns):
+            for mth in methods:
+                errors[mth][i] = np.asarray(_errors(keys, settings[i], mth))
+                if progress:
+                    print(f"  N = {n:5d}  {mth:15s} median error {np.median(errors[mth][i]):.4f}", flush=True)
+    else:
+        from theorylab.sweeps import sweep
+
+        pairs = [(i, j) for i in range(ns.size) for j in range(len(methods))]
+        typed = jax.dtypes.issubdtype(keys.dtype, jax.dtypes.prng_key)
+        task = functools.partial(_curve_point, np.asarray(jax.random.key_data(keys) if typed else keys), typed, settings)
+        grid = {"n_index": np.array([p[0] for p in pairs]), "method": np.array([p[1] for p in pairs])}
+        out = sweep(task, grid, chunk_size=1, executor=executor, checkpoint=checkpoint, batch="host",
+                    progress=progress)
+        for (i, j), row in zip(pairs, out):
+            errors[methods[j]][i] = row
     setting = dict(kind=kind, d=d, k=k, sigma=sigma, trials=trials, m=m, delta=delta, rho=rho, values=values,
                    support=support)
     return ErrorCurves(ns, errors, setting)
+
+
+def _curve_point(key_data, typed, settings, point):
+    """One (N, method) pair of :func:`error_curves` (a picklable sweep task): the trials' errors, with
+    the trial keys in the form the caller gave them (typed or raw)."""
+    setting = settings[int(point["n_index"])]
+    keys = jax.random.wrap_key_data(jnp.asarray(key_data)) if typed else jnp.asarray(key_data)
+    return np.asarray(_errors(keys, setting, setting.methods[int(point["method"])]))
 
 
 def sample_complexity(curves: ErrorCurves, eps: float) -> dict:

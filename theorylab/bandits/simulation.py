@@ -14,6 +14,7 @@ from typing import NamedTuple
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from theorylab.bandits.environment import TallyingBandit
 from theorylab.bandits.policies import Policy
@@ -90,12 +91,23 @@ def _draws(key, block_index, length: int, env: TallyingBandit, policy):
 
 @functools.partial(jax.jit, static_argnames=("horizon", "trace", "num_seeds"))
 def _run(key, env: TallyingBandit, policy, horizon: int, trace: bool, num_seeds):
-    """One run (``num_seeds=None``) or ``num_seeds`` runs advanced together by one batched kernel:
-    state arrays carry the arms (or lags) on axis 0 and the seeds on the last axis, so the
-    per-round work is elementwise across seeds instead of a ``vmap`` of the single-run kernel.
-    Seed ``s`` of a batch uses exactly the randomness of a single run with ``split(key, n)[s]``."""
-    batch = () if num_seeds is None else (num_seeds,)
-    keys = None if num_seeds is None else jax.random.split(key, num_seeds)
+    """One run (``num_seeds=None``) or ``num_seeds`` runs advanced together by one batched kernel
+    (:func:`_run_keys` with ``split(key, num_seeds)``)."""
+    if num_seeds is None:
+        return _kernel(key, None, env, policy, horizon, trace)
+    return _kernel(None, jax.random.split(key, num_seeds), env, policy, horizon, trace)
+
+
+def _run_keys(keys, env: TallyingBandit, policy, horizon: int, trace: bool):
+    """Runs for a batch of seed keys, advanced together by one batched kernel: state arrays carry the
+    arms (or lags) on axis 0 and the seeds on the last axis, so the per-round work is elementwise
+    across seeds instead of a ``vmap`` of the single-run kernel. Seed ``s`` uses exactly the
+    randomness of a single run with ``keys[s]``."""
+    return _kernel(None, keys, env, policy, horizon, trace)
+
+
+def _kernel(key, keys, env: TallyingBandit, policy, horizon: int, trace: bool):
+    batch = () if keys is None else (keys.shape[0],)
     K = env.num_arms
     arms = jnp.arange(K, dtype=jnp.int32).reshape((K,) + (1,) * len(batch))
     acc = jnp.result_type(float)  # run totals always accumulate in the widest float
@@ -111,7 +123,7 @@ def _run(key, env: TallyingBandit, policy, horizon: int, trace: bool, num_seeds)
         return carry, ((arm, out.mean_loss, out.loss, out.tally) if trace else None)
 
     def block(carry, index, length):
-        if num_seeds is None:
+        if keys is None:
             uniforms, noise = _draws(key, index, length, env, policy)
         else:  # (seeds, length, ...) -> (length, ..., seeds): the seeds on the minor axis
             uniforms, noise = jax.vmap(lambda k: _draws(k, index, length, env, policy))(keys)
@@ -177,7 +189,8 @@ def simulate(key, env: TallyingBandit, policy, horizon: int, *, trace: bool = Tr
 
 
 def simulate_seeds(key, env: TallyingBandit, policy, horizon: int, num_seeds: int, *, trace: bool = True,
-                   dtype=None):
+                   dtype=None, chunk_size: int | None = None, executor=None, devices=None, checkpoint=None,
+                   progress=False):
     """:func:`simulate` for ``num_seeds`` independent seeds; every field gains a leading axis of
     length ``num_seeds``.
 
@@ -185,10 +198,31 @@ def simulate_seeds(key, env: TallyingBandit, policy, horizon: int, num_seeds: in
     arithmetic), but all seeds advance in one batched kernel (arms on axis 0, seeds on the minor
     axis) rather than a ``vmap`` of the single run: the reductions over arms become elementwise
     across seeds, which is what makes many arms fast on a CPU.
+
+    Scaling out (:func:`theorylab.sweeps.sweep`): with ``chunk_size``, ``executor`` (any
+    :class:`concurrent.futures.Executor`, e.g. a Dask client's), ``devices`` (local JAX devices) or
+    ``checkpoint`` (a directory; a rerun computes only unfinished chunks), the seeds run in chunks of
+    ``chunk_size`` seeds, each chunk one batched kernel. Seed ``s`` still uses ``split(key,
+    num_seeds)[s]``, so the runs are the same seeds wherever the chunks ran; ``progress=True``
+    prints a line per chunk.
     """
     key = check_key(key)
     _check_pair(env, policy)
     horizon = check_integer(horizon, "horizon", minimum=1)
     num_seeds = check_integer(num_seeds, "num_seeds", minimum=1)
     env, policy = _cast(env, policy, dtype, horizon)
-    return _run(key, env, policy, horizon, bool(trace), num_seeds)
+    if chunk_size is None and executor is None and devices is None and checkpoint is None:
+        return _run(key, env, policy, horizon, bool(trace), num_seeds)
+    from theorylab.sweeps import sweep
+
+    keys = jax.random.split(key, num_seeds)
+    seed_data = jax.random.key_data(keys) if jax.dtypes.issubdtype(keys.dtype, jax.dtypes.prng_key) else keys
+    task = functools.partial(_seed_chunk, env, policy, horizon, bool(trace))
+    out = sweep(task, np.asarray(seed_data), chunk_size=chunk_size, executor=executor, devices=devices,
+                checkpoint=checkpoint, batch="chunk", progress=progress)
+    return (Trajectory if trace else RunTotals)(*out)
+
+
+def _seed_chunk(env, policy, horizon, trace, seed_data):
+    """One chunk of seeds for :func:`simulate_seeds` (a picklable sweep task)."""
+    return tuple(_run_keys(jax.random.wrap_key_data(seed_data), env, policy, horizon, trace))

@@ -57,6 +57,7 @@ __all__ = [
     "ags_residual",
     "ags_map",
     "ags_solve",
+    "ags_grid",
     "ags_critical_load_t0",
     "ags_critical_load",
 ]
@@ -162,8 +163,8 @@ def _validate_load_temperature(alpha, beta, *, scalar: bool = False):
     if scalar:
         for name, v in (("alpha", alpha), ("beta", beta)):
             if v.ndim != 0:
-                raise ValueError(f"`{name}` must be a scalar (one point; vmap the solver or use the grid function "
-                                 f"for sweeps), got shape {tuple(v.shape)}")
+                raise ValueError(f"`{name}` must be a scalar (one point; use ags_grid for sweeps)"
+                                 f", got shape {tuple(v.shape)}")
     check_finite(alpha, "alpha")
     check_positive(alpha, "alpha", strict=False)
     check_finite(beta, "beta")
@@ -212,6 +213,15 @@ def ags_solve(
     """
     require_x64("ags_solve")
     alpha, beta = _validate_load_temperature(alpha, beta, scalar=True)
+    init, damping, tol, max_steps, order = _check_solver_options(init, solver, damping, order, tol, max_steps)
+    # damping, tol and max_steps are traced (changing them compiles nothing new); Newton's loop has
+    # the static bound of the next power of two above max_steps (the fixed-point while_loop needs none)
+    out = _ags_solve(alpha, beta, init, solver, jnp.asarray(damping), order, jnp.asarray(tol),
+                     jnp.asarray(max_steps), step_bound(max_steps) if solver == "newton" else None)
+    return maybe_throw(out, throw, "ags_solve", field="m")
+
+
+def _check_solver_options(init, solver, damping, order, tol, max_steps):
     check_choice(solver, "solver", ("newton", "anderson", "picard"))
     order = check_integer(order, "order", minimum=2)
     init = as_float_array(init, "init", ndim=1)
@@ -225,11 +235,46 @@ def ags_solve(
     if max_steps is None:
         max_steps = 100 if solver == "newton" else 5000
     max_steps = check_integer(max_steps, "max_steps", minimum=1)
-    # damping, tol and max_steps are traced (changing them compiles nothing new); Newton's loop has
-    # the static bound of the next power of two above max_steps (the fixed-point while_loop needs none)
-    out = _ags_solve(alpha, beta, init, solver, jnp.asarray(float(damping)), order, jnp.asarray(float(tol)),
-                     jnp.asarray(max_steps), step_bound(max_steps) if solver == "newton" else None)
-    return maybe_throw(out, throw, "ags_solve", field="m")
+    return init, float(damping), float(tol), max_steps, order
+
+
+def ags_grid(alphas, betas, init=(1.0, 1.0, 1.0), *, solver: str = "newton", damping: float = 0.5,
+             order: int = 64, tol: float = 1e-11, max_steps: int | None = None, executor=None, devices=None,
+             checkpoint=None, chunk_size: int | None = None, progress=False) -> AGSState:
+    """:func:`ags_solve` at every point of ``alphas x betas`` from the same ``init``: an
+    :class:`AGSState` whose fields have shape ``(len(alphas), len(betas))`` (each point's own status;
+    nothing is raised for failed points, inspect ``status``).
+
+    The grid runs through :func:`theorylab.sweeps.sweep`: one compiled program in this process by
+    default; ``executor`` (any :class:`concurrent.futures.Executor`, e.g. a Dask client's),
+    ``devices`` (local JAX devices), ``checkpoint`` (a directory; a rerun computes only unfinished
+    chunks) and ``chunk_size`` as there. ``damping``, ``tol`` and ``max_steps`` travel with the points
+    (traced: changing them compiles nothing new). Solver options as in :func:`ags_solve`.
+    """
+    require_x64("ags_grid")
+    alphas = np.asarray(as_float_array(alphas, "alphas", ndim=1))
+    betas = np.asarray(as_float_array(betas, "betas", ndim=1))
+    check_finite(alphas, "alphas")
+    check_positive(alphas, "alphas", strict=False)
+    check_finite(betas, "betas")
+    check_positive(betas, "betas")
+    init, damping, tol, max_steps, order = _check_solver_options(init, solver, damping, order, tol, max_steps)
+    from theorylab.sweeps import product_grid, sweep
+
+    grid = product_grid(alpha=alphas, beta=betas)
+    n = alphas.size * betas.size
+    points = dict(grid.points, damping=np.full(n, damping), tol=np.full(n, tol), max_steps=np.full(n, max_steps),
+                  init=np.broadcast_to(np.asarray(init), (n, 3)))
+    bound = step_bound(max_steps) if solver == "newton" else None
+    out = sweep(functools.partial(_ags_point, solver, order, bound), points, chunk_size=chunk_size,
+                executor=executor, devices=devices, checkpoint=checkpoint, progress=progress)
+    return AGSState(*grid.reshape(tuple(out)))
+
+
+def _ags_point(solver, order, bound, point):
+    """One grid point of :func:`ags_grid` (module level: picklable for a cluster)."""
+    return tuple(_ags_solve(point["alpha"], point["beta"], point["init"], solver, point["damping"], order,
+                            point["tol"], point["max_steps"], bound))
 
 
 @functools.partial(jax.jit, static_argnums=(3, 5, 8))

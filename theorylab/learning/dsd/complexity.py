@@ -290,20 +290,67 @@ def sample_complexity(key, dist: DSD, learner, n_grid, *, target: float | None =
 
 
 def sweep(key, make_dist: Callable[[int, int], DSD], learners: dict, points: Sequence[tuple[int, int]], n_grid,
-          *, progress: bool = False, **kwargs) -> dict:
+          *, progress=False, executor=None, checkpoint=None, chunk_size: int | None = None, **kwargs) -> dict:
     """``{(name, k, d): SampleComplexity}`` for every learner (a dict ``name -> learner``) and
     every ``(k, d)`` point; ``make_dist(k, d)`` builds the instance (e.g. with ``sigma = c/sqrt(k)``).
     Each (learner, point) pair compiles once; keys are ``fold_in``-ed per point, shared by learners
-    (the same training pools for every architecture)."""
-    key = check_key(key)
-    from tqdm.std import tqdm  # plain text bar
+    (the same training pools for every architecture).
 
+    The (learner, point) pairs are the points of a :func:`theorylab.sweeps.sweep` (``batch="host"``:
+    every pair has its own shapes): ``executor`` runs them on any
+    :class:`concurrent.futures.Executor` (a Dask client's; ``make_dist`` and the learners must then
+    pickle: a module-level function or a ``functools.partial``, or any callable on Dask, which uses
+    cloudpickle), ``checkpoint=DIR`` keeps finished pairs so that a rerun computes only the others,
+    ``chunk_size`` pairs go to one task (default one). The result does not depend on where a pair ran.
+    ``progress=True`` shows a text bar; a callable receives a :class:`theorylab.sweeps.SweepEvent` per
+    finished chunk.
+    """
+    key = check_key(key)
+    from theorylab.sweeps import sweep as _sweep
+
+    names = list(learners)
+    jobs = [(i, k, d) for (k, d) in points for i in range(len(names))]
+    if not jobs:
+        raise ValueError("`points` must hold at least one (k, d) pair and `learners` at least one learner")
+    grid = {"learner": np.array([j[0] for j in jobs]), "k": np.array([j[1] for j in jobs]),
+            "d": np.array([j[2] for j in jobs])}
+    typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
+    task = functools.partial(_sweep_point, np.asarray(jax.random.key_data(typed)), make_dist,
+                             tuple(learners[n] for n in names), tuple(int(n) for n in _check_grid(n_grid)),
+                             tuple(sorted(kwargs.items())))
+    report = progress if callable(progress) else None
+    if progress is True:
+        from tqdm.std import tqdm  # plain text bar
+
+        bar = tqdm(total=len(jobs), desc="DSD sweep", unit="point", leave=False)
+
+        def report(event):
+            bar.n = min(len(jobs), event.done * (chunk_size or 1))
+            bar.refresh()
+            if event.done == event.total:
+                bar.close()
+
+    res = _sweep(task, grid, chunk_size=chunk_size or 1, executor=executor, checkpoint=checkpoint, batch="host",
+                 progress=report)
     out = {}
-    jobs = [(name, k, d) for (k, d) in points for name in learners]
-    for name, k, d in tqdm(jobs, desc="DSD sweep", unit="point", disable=not progress, leave=False):
-        point_key = jax.random.fold_in(key, 1000 * k + d)
-        out[(name, k, d)] = sample_complexity(point_key, make_dist(k, d), learners[name], n_grid, **kwargs)
+    for j, (i, k, d) in enumerate(jobs):
+        learner = learners[names[i]]
+        out[(names[i], k, d)] = SampleComplexity(
+            n_star=float(res["n_star"][j]), target=float(res["target"][j]), n_grid=np.asarray(n_grid, int),
+            errors=res["errors"][j], bootstrap=res["bootstrap"][j], arch=learner.arch, k=int(k), d=int(d),
+            sigma=float(res["sigma"][j]), oracle_error=float(res["oracle_error"][j]),
+            bayes_error=float(res["bayes_error"][j]), learner=type(learner).__name__)
     return out
+
+
+def _sweep_point(key_data, make_dist, learners, n_grid, kwargs, point):
+    """One (learner, k, d) pair of :func:`sweep`: the numeric fields of its :class:`SampleComplexity`."""
+    k, d = int(point["k"]), int(point["d"])
+    point_key = jax.random.fold_in(jax.random.wrap_key_data(jnp.asarray(key_data)), 1000 * k + d)
+    res = sample_complexity(point_key, make_dist(k, d), learners[int(point["learner"])], np.asarray(n_grid),
+                            **dict(kwargs))
+    return {"n_star": res.n_star, "target": res.target, "errors": res.errors, "bootstrap": res.bootstrap,
+            "sigma": res.sigma, "oracle_error": res.oracle_error, "bayes_error": res.bayes_error}
 
 
 # ---------------------------------------------------------------------------------------------

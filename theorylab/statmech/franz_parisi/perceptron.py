@@ -350,6 +350,29 @@ class ContinualPerceptron(eqx.Module):
         out = _task1_sweep_jit(self.validate(), alphas, x0, *_traced_budget(warm, eta, steps))
         return maybe_throw(out, throw, "task1_sweep", field="q")
 
+    def task1_grid(self, alphas, branch: str = "low", *, init=None, warm_steps=None, step_size=None,
+                   max_newton_steps: int = 40, executor=None, devices=None, checkpoint=None,
+                   chunk_size: int | None = None, progress=False) -> Task1Result:
+        """:meth:`task1` at every load in ``alphas``, each solved independently from the same branch
+        start (or ``init``), unlike the continuation of :meth:`task1_sweep`: the points are
+        independent, so they run through :func:`theorylab.sweeps.sweep` (one compiled program in this
+        process by default; ``executor``, ``devices``, ``checkpoint`` and ``chunk_size`` as there). A
+        cold start can land on the other branch near a spinodal (:func:`branch_jumps` does not apply:
+        compare ``r`` with the branch you expect). Nothing is raised for failed points: inspect
+        ``status``."""
+        alphas = np.asarray(as_float_array(alphas, "alphas", ndim=1))
+        _check_alpha(alphas, "alphas")
+        x0, warm, eta = _start(branch, init, warm_steps, step_size)
+        steps = check_integer(max_newton_steps, "max_newton_steps", minimum=1)
+        n = alphas.size
+        points = {"alpha": alphas, "x0": np.broadcast_to(np.asarray(x0), (n, 3)), "warm": np.full(n, warm),
+                  "eta": np.full(n, eta), "steps": np.full(n, steps)}  # budgets traced: no new compilation
+        from theorylab.sweeps import sweep
+
+        out = sweep(functools.partial(_task1_point, self.validate(), step_bound(steps)), points, chunk_size=chunk_size,
+                    executor=executor, devices=devices, checkpoint=checkpoint, progress=progress)
+        return Task1Result(*out)
+
     def task1_transition(self, low: Task1Result, high: Task1Result, *, max_newton_steps: int = 40,
                          throw: bool = False) -> Transition:
         """First-order transition from two converged sweeps on the same alpha grid: the grid point
@@ -449,6 +472,12 @@ def _task1_jit(model, alpha, x0, warm, eta, newton_steps, newton_bound):
     x, status, residual, steps = _solve_map(lambda x: model.task1_map(x, alpha), x0, warm, eta, newton_steps,
                                             newton_bound)
     return model._task1_result(x, alpha, status, residual, steps)
+
+
+def _task1_point(model, newton_bound, point):
+    """One load of :meth:`ContinualPerceptron.task1_grid` (module level: picklable for a cluster)."""
+    return tuple(_task1_jit(model, point["alpha"], point["x0"], point["warm"], point["eta"], point["steps"],
+                            newton_bound))
 
 
 @functools.partial(jax.jit, static_argnums=(6,))
