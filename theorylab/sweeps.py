@@ -25,8 +25,9 @@ grid, key or chunking is refused rather than mixed in.
 
 The function must be picklable to run on an executor in other processes (a module-level function,
 or a ``functools.partial`` of one); in-process and device runs take any callable. The compiled chunk
-program is cached per function (a ``functools.partial`` by its function and arguments; the last
-32), so repeated sweeps of the same function compile once per process.
+program is cached per function, keyed by its serialised bytes (a ``functools.partial`` with its
+arguments; the last 32), so every chunk an executor sends to a worker reuses the program compiled
+for the first, and repeated sweeps of the same function compile once per process.
 """
 
 from __future__ import annotations
@@ -149,15 +150,38 @@ def _compiled(fn, with_key: bool, batch: str):
     return jax.jit(lambda args: jax.lax.map(per_point, args))
 
 
-_PROGRAMS: OrderedDict = OrderedDict()  # (fn, with_key, batch) -> compiled chunk program; the last 32 kept
+_PROGRAMS: OrderedDict = OrderedDict()  # (function bytes or object, with_key, batch) -> chunk program; the last 32
 
 
-def _identity(fn):
-    """A cache key for ``fn`` that survives pickling: a ``functools.partial`` is keyed by its function
-    and arguments (each task of an executor unpickles a new partial object with equal contents)."""
-    if isinstance(fn, functools.partial):
-        return ("partial", _identity(fn.func), fn.args, tuple(sorted(fn.keywords.items())))
-    return fn
+def _function_bytes(fn) -> bytes | None:
+    """``fn`` serialised (pickle; cloudpickle for closures and ``__main__`` functions, where installed),
+    or ``None``. Equal bytes mean the same computation: a module-level function pickles by reference,
+    a ``functools.partial`` with its arguments, a closure by value with what it captured."""
+    try:
+        return pickle.dumps(fn)
+    except Exception:
+        pass
+    try:
+        import cloudpickle
+
+        return cloudpickle.dumps(fn)
+    except Exception:
+        return None
+
+
+def _program_key(fn, with_key: bool, batch: str):
+    """The compiled-program cache key: the function's serialised bytes, so that the new function
+    object each executor task unpickles (a partial, a function shipped by value) finds the program
+    compiled for the previous chunk; the object itself when it does not serialise; ``None`` (compile
+    per call) when it is not hashable either."""
+    data = _function_bytes(fn)
+    if data is not None:
+        return ("bytes", hashlib.sha256(data).hexdigest(), with_key, batch)
+    try:
+        hash(fn)
+    except TypeError:
+        return None
+    return ("object", fn, with_key, batch)
 
 
 def _run_host(fn, key_data, chunk, indices):
@@ -177,16 +201,8 @@ def _run_chunk(fn, key_data, chunk, indices, batch: str, devices=None):
     if batch == "host":
         return _run_host(fn, key_data, chunk, indices)
     with_key = key_data is not None
-    cache_key = (_identity(fn), with_key, batch)
-    try:
-        program = _PROGRAMS.get(cache_key)
-    except TypeError:  # an argument holds arrays: key by the pickled function instead
-        try:
-            cache_key = ("pickled", hashlib.sha256(pickle.dumps(fn)).hexdigest(), with_key, batch)
-            program = _PROGRAMS.get(cache_key)
-        except Exception:  # neither hashable nor picklable (a closure in-process): compile per call
-            program = None
-            cache_key = None
+    cache_key = _program_key(fn, with_key, batch)
+    program = None if cache_key is None else _PROGRAMS.get(cache_key)
     if program is None:
         program = _compiled(fn, with_key, batch)
         if cache_key is not None:
@@ -208,22 +224,16 @@ def _run_chunk(fn, key_data, chunk, indices, batch: str, devices=None):
 
 # ------------------------------------------------------------------------------------------ checkpoints
 def _function_fingerprint(fn) -> bytes:
-    """The function's pickled bytes (a ``functools.partial`` carries its arguments: another key, model
-    or setting baked into the task is another sweep); its qualified name and bytecode when neither
-    pickle nor cloudpickle can serialise it."""
-    try:
-        return pickle.dumps(fn)
-    except Exception:
-        pass
-    try:  # closures and lambdas (what a Dask client ships): cloudpickle, where installed, pickles them by value
-        import cloudpickle
-
-        return cloudpickle.dumps(fn)
-    except Exception:
-        target = fn.func if isinstance(fn, functools.partial) else fn
-        code = getattr(target, "__code__", None)
-        return (f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', repr(target))}".encode()
-                + (code.co_code if code is not None else b""))
+    """The function's serialised bytes (a ``functools.partial`` carries its arguments: another key,
+    model or setting baked into the task is another sweep); its qualified name and bytecode when it
+    does not serialise."""
+    data = _function_bytes(fn)
+    if data is not None:
+        return data
+    target = fn.func if isinstance(fn, functools.partial) else fn
+    code = getattr(target, "__code__", None)
+    return (f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', repr(target))}".encode()
+            + (code.co_code if code is not None else b""))
 
 
 def _fingerprint(fn, grid, key_data, chunk_size: int, n: int, batch: str) -> str:
