@@ -82,8 +82,15 @@ def test_sns_tol():
         lambda: T.sns(C, eps=0.05, tol=1e-8),
         lambda: T.sns(C, eps=0.05, tol=3e-9),
         lambda: T.sns(C, eps=0.02, tol=1e-7),
-        # the stage budgets and every other number are traced too (buffers: the next power of two)
-        lambda: T.sns(C, eps=0.05, sinkhorn_steps=30, max_newton_steps=40, sinkhorn_extend=200, mass_tol=0.05,
+        # the switching rule's numbers, the stage budgets and every other number are traced too
+        # (buffers: the next power of two above the budgets)
+        lambda: T.sns(C, eps=0.05, max_sinkhorn_steps=4000, max_newton_steps=300, basin=0.2, newton_cost=12.0,
+                      mass_tol=0.05, shift=2.0, cg_max_steps=500),
+    )
+    # the paper's fixed N1 is another program (a choice of algorithm); within it, numbers are traced
+    _assert_no_new_compiles(
+        lambda: T.sns(C, eps=0.05, sinkhorn_steps=20),
+        lambda: T.sns(C, eps=0.05, sinkhorn_steps=30, max_newton_steps=400, sinkhorn_extend=200, mass_tol=0.05,
                       shift=2.0, cg_max_steps=500),
     )
 

@@ -1,6 +1,10 @@
-"""Benchmark instances from Tang et al. (2024) and the spec: random assignment, point clouds, digits, 1-D densities.
+"""Benchmark instances for entropic OT, and the benchmark suite as data.
 
-The random ones are drawn from a JAX ``key`` (float64); all have uniform weights unless noted.
+Instances: random assignment (Tang et al. 2024, section 5), point clouds, digit images, 1-D
+densities, random rectangular costs with random marginals, and marginals with very small but
+positive entries. The random ones are drawn from a JAX ``key`` (float64); all have uniform weights
+unless noted. :func:`benchmark_suite` lists the (instance, eps) cases that ``benchmarks/ot_bench.py``
+and the ``sns.default_robust`` claim run, at a quick and a full size.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import numpy as np
 from theorylab.estimators.transport.geometry import cost_matrix
 from theorylab.validation import check_choice, check_integer, check_key
 
-__all__ = ["OTInstance", "random_assignment", "point_clouds", "digits_pair", "densities_1d"]
+__all__ = ["OTInstance", "OTCase", "random_assignment", "point_clouds", "digits_pair", "densities_1d", "random_costs",
+           "skewed_marginals", "benchmark_suite"]
 
 
 class OTInstance(NamedTuple):
@@ -73,3 +78,81 @@ def densities_1d(n: int = 200, p: float = 2.0) -> OTInstance:
     b = 0.5 * np.exp(-((x - 0.6) ** 2) / (2 * 0.05**2)) + 0.5 * np.exp(-((x - 0.8) ** 2) / (2 * 0.05**2))
     C = np.abs(x[:, None] - x[None, :]) ** p
     return OTInstance(C, a / a.sum(), b / b.sum(), f"1-D densities n={n} p={p:g}")
+
+
+def random_costs(key, n: int = 400, m: int = 300) -> OTInstance:
+    """A rectangular ``C ~ U[0, 1]^{n x m}`` with random marginals (each ``U[0.5, 1.5]`` weights,
+    normalised): a generic dense problem without geometry."""
+    key = check_key(key)
+    n = check_integer(n, "n", minimum=1)
+    m = check_integer(m, "m", minimum=1)
+    kc, ka, kb = jax.random.split(key, 3)
+    C = np.asarray(jax.random.uniform(kc, (n, m), jnp.float64))
+    a = np.asarray(jax.random.uniform(ka, (n,), jnp.float64, 0.5, 1.5))
+    b = np.asarray(jax.random.uniform(kb, (m,), jnp.float64, 0.5, 1.5))
+    return OTInstance(C, a / a.sum(), b / b.sum(), f"random costs {n}x{m}")
+
+
+def skewed_marginals(key, n: int = 500, floor: float = 1e-8) -> OTInstance:
+    """2-D point clouds (squared Euclidean cost) whose marginals look unbalanced: weights that decay
+    as ``exp(-30 |x - c|^2)`` away from a corner ``c`` plus ``floor``, so most entries are tiny but
+    positive (their potentials are large and slow to settle)."""
+    key = check_key(key)
+    n = check_integer(n, "n", minimum=1)
+    floor = float(floor)
+    if not np.isfinite(floor) or floor <= 0.0:
+        raise ValueError(f"`floor` must be a positive weight (every marginal entry stays > 0), got {floor!r}")
+    kx, ky = jax.random.split(key)
+    x = np.asarray(jax.random.uniform(kx, (n, 2), jnp.float64))
+    y = np.asarray(jax.random.uniform(ky, (n, 2), jnp.float64))
+    a = np.exp(-30.0 * np.sum(x**2, axis=1)) + floor
+    b = np.exp(-30.0 * np.sum((y - 1.0) ** 2, axis=1)) + floor
+    C = np.asarray(cost_matrix(x, y, cost="sqeuclidean"))
+    return OTInstance(C, a / a.sum(), b / b.sum(), f"skewed marginals n={n} floor={floor:g}")
+
+
+class OTCase(NamedTuple):
+    """One benchmark case: the instance, its regularisation ``eps`` (``eta = 1/eps``), a ``family``
+    label and whether it is one of the hard cases (small ``eps`` relative to the cost scale)."""
+
+    instance: OTInstance
+    eps: float
+    family: str
+    hard: bool
+
+    @property
+    def name(self) -> str:
+        reg = f"eta={1.0 / self.eps:.0f}" if self.family in ("assignment", "digits") else f"eps={self.eps:g}"
+        return f"{self.instance.name} {reg}"
+
+
+def benchmark_suite(size: str = "quick", key=None) -> list[OTCase]:
+    """The entropic-OT benchmark suite as data: a list of :class:`OTCase`.
+
+    ``"quick"`` (n <= 1000; minutes for every solver on a laptop CPU):
+
+    * assignment n = 500 at eta = 100, 1200, 5000;
+    * 2-D point clouds (squared Euclidean) n = 500 and 1000 at eps = 1e-3, n = 1000 at eps = 1e-2 and 3e-3;
+    * 1-D densities n = 200 with W1 (``|x - y|``) and W2 (``|x - y|^2``) costs, eps = 1e-3;
+    * the digits 0 -> 1 pair with L1 and squared L2 ground costs, eta = 1200 (needs scikit-learn);
+    * random rectangular costs 400 x 300 with random marginals, eps = 1e-2;
+    * skewed marginals (entries down to 1e-8) on point clouds n = 500, eps = 1e-2.
+
+    ``"full"`` adds point clouds n = 2000 (eps 1e-2, 3e-3, 1e-3) and n = 5000 (eps 1e-3), and 1-D
+    densities n = 2000 (W1, W2). ``key`` (default ``key(0)``) draws the random instances.
+    """
+    if size not in ("quick", "full"):
+        raise ValueError(f"`size` must be 'quick' or 'full', got {size!r}")
+    key = jax.random.key(0) if key is None else check_key(key)
+    cases = [OTCase(random_assignment(key, 500), 1.0 / eta, "assignment", eta >= 1200) for eta in (100, 1200, 5000)]
+    cases += [OTCase(point_clouds(key, n), 1e-3, "points", n >= 1000) for n in (500, 1000)]
+    cases += [OTCase(point_clouds(key, 1000), eps, "points", False) for eps in (1e-2, 3e-3)]
+    cases += [OTCase(densities_1d(200, p), 1e-3, "densities", False) for p in (1.0, 2.0)]
+    cases += [OTCase(digits_pair(0, 1, cost), 1.0 / 1200, "digits", False) for cost in ("l1", "sqeuclidean")]
+    cases += [OTCase(random_costs(key, 400, 300), 1e-2, "random costs", False),
+              OTCase(skewed_marginals(key, 500), 1e-2, "skewed marginals", False)]
+    if size == "full":
+        cases += [OTCase(point_clouds(key, 2000), eps, "points", eps <= 1e-3) for eps in (1e-2, 3e-3, 1e-3)]
+        cases += [OTCase(point_clouds(key, 5000), 1e-3, "points", True)]
+        cases += [OTCase(densities_1d(2000, p), 1e-3, "densities", False) for p in (1.0, 2.0)]
+    return cases

@@ -52,6 +52,9 @@ class EntropicOTResult(NamedTuple):
         The regularisation (:math:`\eta = 1/\varepsilon`).
     tol:
         The marginal-error tolerance the solve was held to.
+    last_stage:
+        The stage that ran last: 1 Sinkhorn, 2 Newton (SNS's switching rule can return from Newton
+        to Sinkhorn, so the counts alone do not say which budget ran out).
     """
 
     f: Any
@@ -69,6 +72,7 @@ class EntropicOTResult(NamedTuple):
     dual_value: Any
     eps: Any
     tol: Any
+    last_stage: Any = None
 
     @property
     def x(self):
@@ -103,9 +107,15 @@ class EntropicOTResult(NamedTuple):
         code, err, tol = Status(int(status[i])), pick(self.marginal_error), pick(self.tol)
         sweeps, newton = int(pick(self.sinkhorn_steps)), int(pick(self.newton_steps))
         prefix = f"{bad.size} of {status.size} solves failed; first: " if status.size > 1 else ""
+        last = None if self.last_stage is None else int(pick(self.last_stage))
         if code == Status.MAX_STEPS:
-            stage = f"the Newton budget ran out after {newton} steps (following {sweeps} Sinkhorn sweeps)" if newton \
-                else f"the Sinkhorn budget ran out after {sweeps} sweeps"
+            if last == 1 and newton:
+                stage = (f"the Sinkhorn budget ran out after {sweeps} sweeps in all (Newton took {newton} steps, made "
+                         f"less progress than Sinkhorn and handed back)")
+            elif newton:
+                stage = f"the Newton budget ran out after {newton} steps (following {sweeps} Sinkhorn sweeps)"
+            else:
+                stage = f"the Sinkhorn budget ran out after {sweeps} sweeps"
             text = f"{stage}; L1 marginal error {err:.3e} against tol {tol:.3e}"
         elif code == Status.FAILED:
             text = (f"the iteration met its stopping test, but the recomputed L1 marginal error of the returned plan "
@@ -123,7 +133,7 @@ class EntropicOTResult(NamedTuple):
         return self
 
 
-def finalize(f, g, cost, a, b, eps, tol, status, n_sinkhorn, n_newton, cg_iterations, errors):
+def finalize(f, g, cost, a, b, eps, tol, status, n_sinkhorn, n_newton, cg_iterations, errors, stage=None):
     """Build the result from final potentials: one dense pass for the plan and its figures.
 
     ``status`` is the loop's verdict; it is overridden to ``NONFINITE`` when the plan is not
@@ -145,6 +155,7 @@ def finalize(f, g, cost, a, b, eps, tol, status, n_sinkhorn, n_newton, cg_iterat
         transport_cost=jnp.sum(p * cost), primal_value=primal_value(p, cost, eps),
         dual_value=dual_value_from_mass(f, g, a, b, eps, p.sum()), eps=jnp.asarray(eps, cost.dtype),
         tol=jnp.asarray(tol, cost.dtype),
+        last_stage=jnp.asarray(jnp.where(jnp.asarray(n_newton) > 0, 2, 1) if stage is None else stage, jnp.int32),
     )
 
 

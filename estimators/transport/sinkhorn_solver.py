@@ -40,6 +40,7 @@ class SinkhornState(NamedTuple):
     iteration: jax.Array
     omega: jax.Array
     errors: jax.Array
+    momentum_at: jax.Array  # the sweep at which adaptive momentum was set (-1: not yet)
 
 
 def _lse_over_rows(f, cost, eps):
@@ -55,14 +56,25 @@ def _col_error(g, lse_cols, b, eps):
 
 
 def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_steps, momentum=None, momentum_start=100,
-                    window=10, errors_length=None, offset=0, errors=None, extend=0):
-    """Run up to ``max_steps`` sweeps from ``(f, g)`` (jit-able core; no validation).
+                    window=10, errors_length=None, offset=0, errors=None, extend=0, settle=False, switch=None):
+    r"""Run up to ``max_steps`` sweeps from ``(f, g)`` (jit-able core; no validation).
 
     Returns the final :class:`SinkhornState`; ``errors`` has ``errors_length`` slots (default
     ``max_steps``) and sweep ``k`` writes slot ``offset + k`` (pass ``errors`` to continue a trace).
     With ``extend > 0`` sweeping continues past ``max_steps`` for up to ``extend`` more sweeps as
     long as the linear rate of the last ``window`` sweeps projects convergence within the sweeps
     left (re-checked every sweep).
+
+    ``settle=True`` (with ``momentum="adaptive"``) sets the momentum at the first sweep from
+    ``momentum_start`` on where the linear rate has settled: the rates of the last two windows agree
+    to within half of the last one's logarithm (a plateau followed by a sudden collapse of the error,
+    as on 1-D W1 problems, would otherwise be over-relaxed with the plateau's rate).
+
+    ``switch = (basin, newton_cost)`` stops the sweeps early when Newton should take over (the
+    switching rule of :func:`~theorylab.estimators.transport.sns`): the error is at most ``basin``, the last window ran at one relaxation, and the
+    sweeps the measured rate still needs, :math:`\log(\mathrm{tol}/e)/\log r` (infinite when
+    :math:`r \ge 1`), exceed ``newton_cost`` sweeps per Newton step times the Newton steps expected
+    from ``e``, :math:`\max(1, 1.2 \log_{10}(e/\mathrm{tol}) - 1.4)`.
     """
     log_a, log_b = jnp.log(a), jnp.log(b)
     length = max_steps if errors_length is None else errors_length
@@ -71,13 +83,27 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_steps, momentum=None, mom
     err0 = _col_error(g, lse_cols, b, eps) + rows0
     fixed = 1.0 if momentum is None or momentum == "adaptive" else float(momentum)
     trace = jnp.full((length,), jnp.nan, cost.dtype) if errors is None else errors
-    state = SinkhornState(f, g, lse_cols, err0, jnp.asarray(0), jnp.asarray(fixed, cost.dtype), trace)
+    state = SinkhornState(f, g, lse_cols, err0, jnp.asarray(0), jnp.asarray(fixed, cost.dtype), trace,
+                          jnp.asarray(-1))
+
+    def error_at(s, back):
+        """The error ``back`` sweeps before the last one."""
+        return s.errors[jnp.clip(offset + s.iteration - 1 - back, 0, length - 1)]
+
     def window_rate(s):
         """Last error and the mean contraction per sweep over the last ``window`` sweeps."""
+        last = error_at(s, 0)
+        return last, (last / error_at(s, window)) ** (1.0 / window)
+
+    def switch_now(s):
+        basin, newton_cost = switch
         k = s.iteration
-        last = s.errors[jnp.clip(offset + k - 1, 0, length - 1)]
-        past = s.errors[jnp.clip(offset + k - 1 - window, 0, length - 1)]
-        return last, (last / past) ** (1.0 / window)
+        last, rate = window_rate(s)
+        steady = (k > 2 * window) & ((s.momentum_at < 0) | (k - s.momentum_at > window))
+        decades = jnp.log10(jnp.maximum(last, tol) / tol)
+        newton_steps = jnp.maximum(1.0, 1.2 * decades - 1.4)
+        needed = jnp.where(rate < 1.0, jnp.log(tol / last) / jnp.log(jnp.where(rate < 1.0, rate, 0.5)), jnp.inf)
+        return steady & (last <= basin) & (needed > newton_cost * newton_steps)
 
     def projected_ok(s):
         k = s.iteration
@@ -89,14 +115,26 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_steps, momentum=None, mom
         go = s.iteration < max_steps
         if is_traced(extend) or extend > 0:  # a traced extend may be 0: then projected_ok adds nothing
             go = go | ((s.iteration < max_steps + extend) & projected_ok(s))
+        if switch is not None:
+            go = go & ~switch_now(s)
         return (s.error > tol) & go & jnp.isfinite(s.error)
 
     def body(s):
         w = s.omega
+        momentum_at = s.momentum_at
         if momentum == "adaptive":
             k = s.iteration
-            rate = jnp.minimum(window_rate(s)[1], 0.99)
-            w = jnp.where((k == momentum_start) & (k > window) & jnp.isfinite(rate), 2.0 / (1.0 + jnp.sqrt(1.0 - rate)), w)
+            raw = window_rate(s)[1]
+            rate = jnp.minimum(raw, 0.99)
+            if settle:  # from momentum_start on, the first sweep whose last two windows agree
+                before = (error_at(s, window) / error_at(s, 2 * window)) ** (1.0 / window)
+                settled = (k > 2 * window) & (raw < 1.0) & (jnp.abs(jnp.log(raw) - jnp.log(before)) <= 0.5 * jnp.abs(jnp.log(raw)))
+                set_now = (momentum_at < 0) & (k >= momentum_start) & settled
+            else:
+                set_now = (k == momentum_start) & (k > window)
+            set_now = set_now & jnp.isfinite(rate)
+            w = jnp.where(set_now, 2.0 / (1.0 + jnp.sqrt(1.0 - rate)), w)
+            momentum_at = jnp.where(set_now, k, momentum_at)
         g_new = eps * (log_b - s.lse_cols)
         g_new = g_new if momentum is None else (1.0 - w) * s.g + w * g_new
         lse_rows = _lse_over_cols(g_new, cost, eps)
@@ -107,7 +145,7 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_steps, momentum=None, mom
         if momentum is not None:  # relaxed f leaves the rows inexact; their error is free too
             err = err + jnp.abs(jnp.exp(f_new / eps + lse_rows) - a).sum()
         errors = s.errors.at[offset + s.iteration].set(err, mode="drop")
-        return SinkhornState(f_new, g_new, lse_cols, err, s.iteration + 1, w, errors)
+        return SinkhornState(f_new, g_new, lse_cols, err, s.iteration + 1, w, errors, momentum_at)
 
     return jax.lax.while_loop(cond, body, state)
 

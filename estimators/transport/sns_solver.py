@@ -1,11 +1,25 @@
 r"""Sinkhorn-Newton-Sparse (Tang et al., ICLR 2024) with the safeguards of SSNS (Tang & Qiu, 2024).
 
-Stage 1 runs ``n_sinkhorn`` log-domain Sinkhorn sweeps (stopping early at ``tol``). If the linear
-rate of the last ten sweeps projects convergence within the ``sinkhorn_extend`` sweeps allowed
-beyond ``N1``, Sinkhorn simply continues (re-checked every sweep; it stops as soon as the projection
-overshoots): where the plan is spread out (large ``eps``) Sinkhorn
-converges in a few hundred cheap sweeps and Newton would only add work. ``sinkhorn_extend=0`` is
-the paper's fixed ``N1``. Stage 2 takes Newton steps on the concave dual potential
+**The default: a switching rule that reads the problem.** Stage 1 runs log-domain Sinkhorn with
+adaptive over-relaxation (Lehmann et al. 2021: :math:`\omega = 2/(1 + \sqrt{1 - r})` from the
+measured linear rate :math:`r`, set once from sweep 20 on, as soon as the rates of the last two
+windows of ten sweeps agree, so that a plateau followed by a sudden collapse of the error is not
+over-relaxed). After every sweep it asks whether Newton would pay: the L1 marginal error :math:`e`
+is at most ``basin`` (Newton's basin, 0.1), and the sweeps the measured rate still needs,
+:math:`\log(\mathrm{tol}/e)/\log r`, exceed ``newton_cost`` (20) sweeps for each of the Newton
+steps expected from :math:`e`, :math:`\max(1, 1.2\log_{10}(e/\mathrm{tol}) - 1.4)`. Where the plan
+is spread out Sinkhorn finishes alone; where its rate is slow Newton starts as soon as the error is
+in the basin (sweep 21 on assignment and point-cloud problems at small ``eps``). If Newton then
+converges only linearly (a truncated sparse Hessian: no acceleration over ten steps) and no faster
+per unit of work than Sinkhorn's mean rate over stage 1, it hands back to Sinkhorn for the rest of
+the ``max_sinkhorn_steps`` budget. Both constants were measured on the benchmark suite
+(:func:`~theorylab.estimators.transport.datasets.benchmark_suite`): a Newton step costs 12-25
+sweeps there, and from :math:`e` it needs the steps the formula gives, within a factor of two.
+``sinkhorn_steps=N1`` instead runs the paper's fixed ``N1`` plain sweeps; if the linear rate of the
+last ten sweeps projects convergence within the ``sinkhorn_extend`` sweeps allowed beyond ``N1``,
+Sinkhorn simply continues (``sinkhorn_extend=0``: the paper's algorithm).
+
+Stage 2 takes Newton steps on the concave dual potential
 :math:`\Phi(f, g)`:
 
 1. sparsify the Newton matrix :math:`M = -\varepsilon\nabla^2\Phi` (exact diagonals,
@@ -111,8 +125,16 @@ def _pcg(matvec, rhs, diag, mask, rtol, maxiter):
 
 
 def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, density, capacity,
-                 shift, pin, cg_tol, cg_maxiter, errors, offset, max_rejected=8, newton_length=None):
+                 shift, pin, cg_tol, cg_maxiter, errors, offset, max_rejected=8, newton_length=None,
+                 stall_rate=None):
     """Stage 2 of SNS from ``(f, g)`` (jit-able core; no validation). Returns a :class:`NewtonState`.
+
+    ``stall_rate`` (optional, possibly traced): from the tenth step on, stop once Newton converges
+    only linearly (the mean contraction per step over the last five steps is at least 0.8 times that
+    over the five before: no superlinear phase in sight, as when the sparsified Hessian is
+    truncated) and that contraction is no better than ``stall_rate``, the Sinkhorn rate per Newton
+    step's worth of sweeps: Newton then makes less progress per unit of work than the sweeps it
+    replaced, and the switching rule returns to Sinkhorn.
 
     ``max_newton`` may be traced; ``newton_length`` (static, default ``max_newton``) is then the
     length of the per-step CG record. ``shift`` is ``None`` (no shift) or a possibly traced number."""
@@ -127,8 +149,18 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
                         jnp.asarray(int(Status.MAX_STEPS)), jnp.zeros(record, jnp.int32), errors,
                         jnp.asarray(0))
 
+    def stalled(s):
+        if stall_rate is None:
+            return jnp.asarray(False)
+        k = s.iteration
+        at = lambda back: s.errors[jnp.clip(offset + k - 1 - back, 0, s.errors.shape[0] - 1)]  # noqa: E731
+        recent = (at(0) / at(5)) ** 0.2  # mean contraction per step, last five steps
+        previous = (at(5) / at(10)) ** 0.2  # and the five before
+        linear = recent >= 0.8 * previous  # not accelerating: an inexact (truncated) Newton
+        return (k >= 10) & linear & (recent > stall_rate)
+
     def cond(s):
-        return (s.error > tol) & (s.iteration < max_newton) & (s.status == int(Status.MAX_STEPS))
+        return (s.error > tol) & (s.iteration < max_newton) & (s.status == int(Status.MAX_STEPS)) & ~stalled(s)
 
     def body(s):
         gnorm = jnp.sqrt(jnp.sum(s.gx**2) + jnp.sum(s.gy**2))
@@ -193,7 +225,8 @@ def newton_steps(f, g, cost, a, b, eps, *, tol, max_newton, rule, mass_tol, dens
     return jax.lax.while_loop(cond, body, state)
 
 
-def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int = 20, max_newton_steps: int = 50, tol: float = 1e-8,
+def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int | None = None, max_sinkhorn_steps: int = 5000,
+        max_newton_steps: int = 500, tol: float = 1e-8, basin: float = 0.1, newton_cost: float = 20.0,
         sparsify: str = "mass", mass_tol: float = 0.01, density: float | None = None,
         max_row_nnz: int | None = None, shift: float | None = 1.0, pin: bool = False,
         sinkhorn_extend: int = 300, cg_tol: float | None = None,
@@ -205,10 +238,24 @@ def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int = 20, max_newton_steps
     cost, a, b, eps:
         The problem, as in :func:`~theorylab.estimators.transport.sinkhorn_solver` (:math:`\eta = 1/\varepsilon`).
     sinkhorn_steps:
-        Stage-1 Sinkhorn sweeps (the paper's ``N1``; 0 starts Newton from ``init`` or zeros).
+        ``None`` (default): the switching rule. Stage 1 runs Sinkhorn with adaptive momentum (set
+        from the measured linear rate once it has settled, from sweep 20 on) and hands over to
+        Newton as soon as the measured progress says Newton will pay: the L1 marginal error is at
+        most ``basin`` and the sweeps the measured rate still needs exceed ``newton_cost`` times
+        the Newton steps expected from that error (see :func:`sinkhorn_sweeps`); otherwise Sinkhorn
+        finishes alone, or hands over when ``max_sinkhorn_steps`` run out. An integer is the
+        paper's fixed ``N1`` (plain Sinkhorn, then Newton; 0 starts Newton from ``init`` or zeros),
+        with ``sinkhorn_extend``.
+    max_sinkhorn_steps:
+        Stage-1 budget of the switching rule.
+    basin, newton_cost:
+        The switching rule's error threshold (L1, both marginals) and its price of one Newton step
+        in Sinkhorn sweeps (measured 12-25 on the benchmark suite on a CPU; see the module
+        docstring).
     sinkhorn_extend:
-        Continue Sinkhorn for up to this many extra sweeps while its measured rate projects
-        convergence within them (needs ``sinkhorn_steps >= 11``); 0 disables (the paper's algorithm).
+        With an integer ``sinkhorn_steps``: continue Sinkhorn for up to this many extra sweeps while
+        its measured rate projects convergence within them (needs ``sinkhorn_steps >= 11``); 0
+        disables (the paper's algorithm).
     max_newton_steps:
         Newton-step budget (``N2``).
     tol:
@@ -246,8 +293,15 @@ def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int = 20, max_newton_steps
     tol = check_tolerance(tol, cost.dtype)
     n, m = cost.shape
     cap = MAX_RECORDED_STEPS  # every sweep and step is recorded in the result's error trace
-    n_sinkhorn = check_integer(sinkhorn_steps, "sinkhorn_steps", minimum=0, maximum=cap)
-    sinkhorn_extend = check_integer(sinkhorn_extend, "sinkhorn_extend", minimum=0, maximum=cap) if n_sinkhorn > 10 else 0
+    auto = sinkhorn_steps is None
+    if auto:
+        n_sinkhorn = check_integer(max_sinkhorn_steps, "max_sinkhorn_steps", minimum=0, maximum=cap)
+        sinkhorn_extend = 0
+        basin = float(check_in_range(basin, "basin", 0.0, None, closed=(False, True)))
+        newton_cost = float(check_in_range(newton_cost, "newton_cost", 0.0, None, closed=(False, True)))
+    else:
+        n_sinkhorn = check_integer(sinkhorn_steps, "sinkhorn_steps", minimum=0, maximum=cap)
+        sinkhorn_extend = check_integer(sinkhorn_extend, "sinkhorn_extend", minimum=0, maximum=cap) if n_sinkhorn > 10 else 0
     max_newton = check_integer(max_newton_steps, "max_newton_steps", minimum=1, maximum=cap)
     check_choice(sparsify, "sparsify", ("mass", "topk"))
     if sparsify == "topk":
@@ -274,21 +328,41 @@ def sns(cost, a=None, b=None, *, eps, sinkhorn_steps: int = 20, max_newton_steps
     traced = lambda v: None if v is None else jnp.asarray(v, dt)  # noqa: E731
     out = _sns_jit(cost, a, b, eps, f0, g0, jnp.asarray(tol, dt), jnp.asarray(n_sinkhorn), jnp.asarray(max_newton),
                    jnp.asarray(sinkhorn_extend), jnp.asarray(mass_tol, dt), traced(density), traced(shift),
-                   traced(cg_tol), jnp.asarray(cg_maxiter),
-                   rule=sparsify, capacity=capacity, pin=bool(pin), sinkhorn_on=n_sinkhorn > 0,
+                   traced(cg_tol), jnp.asarray(cg_maxiter), traced(basin if auto else 0.0),
+                   traced(newton_cost if auto else 0.0),
+                   rule=sparsify, capacity=capacity, pin=bool(pin), sinkhorn_on=n_sinkhorn > 0, auto=auto,
                    extend_on=sinkhorn_extend > 0, errors_length=step_bound(n_sinkhorn + sinkhorn_extend + max_newton,
                                                                          minimum=64),
                    newton_length=step_bound(max_newton))
     return maybe_throw(out, throw, "sns", field="f")
 
 
-@jax.jit(static_argnames=("rule", "capacity", "pin", "sinkhorn_on", "extend_on", "errors_length", "newton_length"))
+#: The switching rule's first sweep with momentum (Lehmann et al.'s rate estimate needs a window of
+#: linear convergence first; the rule also waits for the rate to settle).
+AUTO_MOMENTUM_START = 20
+
+
+@jax.jit(static_argnames=("rule", "capacity", "pin", "sinkhorn_on", "auto", "extend_on", "errors_length",
+                          "newton_length"))
 def _sns_jit(cost, a, b, eps, f0, g0, tol, n_sinkhorn, max_newton, extend, mass_tol, density, shift, cg_tol,
-             cg_maxiter, *, rule, capacity, pin, sinkhorn_on, extend_on, errors_length, newton_length):
+             cg_maxiter, basin, newton_cost, *, rule, capacity, pin, sinkhorn_on, auto, extend_on, errors_length,
+             newton_length):
     length = errors_length
     if not extend_on:
         extend = 0
-    if sinkhorn_on:
+    stall_rate = None
+    if sinkhorn_on and auto:
+        s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_steps=n_sinkhorn, errors_length=length,
+                            momentum="adaptive", momentum_start=AUTO_MOMENTUM_START, settle=True,
+                            switch=(basin, newton_cost))
+        f, g, errors, n_sweeps = s.f, s.g, s.errors, s.iteration
+        # Sinkhorn's mean rate over stage 1 (robust to the transients of the momentum's start), per
+        # Newton step's worth of sweeps: a linearly converging Newton is abandoned if it does no
+        # better (a rate >= 1, a Sinkhorn that did not progress, never abandons Newton)
+        last = errors[jnp.clip(n_sweeps - 1, 0, length - 1)]
+        stall_rate = jnp.where(n_sweeps > 10, (last / errors[0]) ** (newton_cost / jnp.maximum(n_sweeps - 1, 1)),
+                               jnp.inf)
+    elif sinkhorn_on:
         s = sinkhorn_sweeps(f0, g0, cost, a, b, eps, tol=tol, max_steps=n_sinkhorn, errors_length=length,
                             extend=extend)
         f, g, errors, n_sweeps = s.f, s.g, s.errors, s.iteration
@@ -296,7 +370,19 @@ def _sns_jit(cost, a, b, eps, f0, g0, tol, n_sinkhorn, max_newton, extend, mass_
         f, g, errors, n_sweeps = f0, g0, jnp.full((length,), jnp.nan, cost.dtype), jnp.asarray(0)
     t = newton_steps(f, g, cost, a, b, eps, tol=tol, max_newton=max_newton, rule=rule, mass_tol=mass_tol,
                      density=density, capacity=capacity, shift=shift, pin=pin, cg_tol=cg_tol,
-                     cg_maxiter=cg_maxiter, errors=errors, offset=n_sweeps, newton_length=newton_length)
-    status = jnp.where(t.error <= tol, int(Status.SUCCESS), t.status)
-    status = jnp.where(jnp.isfinite(t.error), status, int(Status.NONFINITE))
-    return finalize(t.f, t.g, cost, a, b, eps, tol, status, n_sweeps, t.iteration, t.cg_iterations, t.errors)
+                     cg_maxiter=cg_maxiter, errors=errors, offset=n_sweeps, newton_length=newton_length,
+                     stall_rate=stall_rate)
+    f, g, errors, stage = t.f, t.g, t.errors, jnp.where(t.iteration > 0, 2, 1)
+    error, status = t.error, t.status
+    if sinkhorn_on and auto:  # Newton stalled: back to Sinkhorn for the rest of the sweep budget
+        back = (t.error > tol) & (t.status == int(Status.MAX_STEPS)) & (t.iteration < max_newton)
+        s3 = sinkhorn_sweeps(f, g, cost, a, b, eps, tol=tol, max_steps=jnp.where(back, n_sinkhorn - n_sweeps, 0),
+                             errors_length=length, offset=n_sweeps + t.iteration, errors=errors,
+                             momentum="adaptive", momentum_start=0, settle=True)
+        f, g, errors = s3.f, s3.g, s3.errors
+        n_sweeps = n_sweeps + s3.iteration
+        stage = jnp.where(back, 1, stage)
+        error = jnp.where(back, s3.error, error)
+    status = jnp.where(error <= tol, int(Status.SUCCESS), status)
+    status = jnp.where(jnp.isfinite(error), status, int(Status.NONFINITE))
+    return finalize(f, g, cost, a, b, eps, tol, status, n_sweeps, t.iteration, t.cg_iterations, errors, stage=stage)
