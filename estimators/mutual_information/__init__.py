@@ -11,7 +11,10 @@
 * :mod:`~theorylab.estimators.mutual_information.estimator`: the :class:`MIEstimator` protocol and name registry;
 * :mod:`~theorylab.estimators.mutual_information.subsampling`: disjoint subsampling, Holmes-Nemenman variance;
 * :mod:`~theorylab.estimators.mutual_information.protocol`: extrapolation to infinite N, consistency checks,
-  :func:`estimate_with_ci`, :func:`bootstrap`.
+  :func:`estimate_with_ci`, :func:`bootstrap`;
+* :mod:`~theorylab.estimators.mutual_information.tasks`: benchmark tasks with known MI, as data;
+* :mod:`~theorylab.estimators.mutual_information.calibration`: calibration studies of intervals and
+  verdicts over the tasks (:func:`calibration_study`, on a cluster with ``executor=``).
 
 Seed paper: Abdelaleem, Martini & Nemenman, "Accurate estimation of mutual information in high
 dimensional data" (2025); the protocol follows its authors' library NeuralMI (see the docs'
@@ -76,6 +79,9 @@ from theorylab.estimators.mutual_information.subsampling import (
     subsample_statistics,
 )
 from theorylab.estimators.mutual_information.result import MIEstimate, MIResult
+from theorylab.estimators.mutual_information import calibration, tasks
+from theorylab.estimators.mutual_information.calibration import CalibrationRow, CalibrationStudy, calibration_study
+from theorylab.estimators.mutual_information.tasks import MITask, task_suite
 
 __all__ = [
     "bounds", "distributions", "transforms",
@@ -91,4 +97,5 @@ __all__ = [
     "Extrapolation", "bootstrap", "consistency", "estimate_with_ci", "extrapolate",
     "DEFAULT_GAMMAS", "Subsamples", "hn_variance", "subsample", "subsample_statistics",
     "MIEstimate", "MIResult",
+    "calibration", "tasks", "CalibrationRow", "CalibrationStudy", "calibration_study", "MITask", "task_suite",
 ]

@@ -9,6 +9,7 @@ and the ``sns.default_robust`` claim run, at a quick and a full size.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import jax
@@ -19,7 +20,7 @@ from theorylab.estimators.transport.geometry import cost_matrix
 from theorylab.validation import check_choice, check_integer, check_key
 
 __all__ = ["OTInstance", "OTCase", "random_assignment", "point_clouds", "digits_pair", "densities_1d", "random_costs",
-           "skewed_marginals", "benchmark_suite"]
+           "skewed_marginals", "benchmark_suite", "SuiteResult", "solve_suite"]
 
 
 class OTInstance(NamedTuple):
@@ -156,3 +157,67 @@ def benchmark_suite(size: str = "quick", key=None) -> list[OTCase]:
         cases += [OTCase(point_clouds(key, 5000), 1e-3, "points", True)]
         cases += [OTCase(densities_1d(2000, p), 1e-3, "densities", False) for p in (1.0, 2.0)]
     return cases
+
+
+class SuiteResult(NamedTuple):
+    """What :func:`solve_suite` returns, one entry per case: ``names``, ``converged`` (the solver's
+    flag), ``marginal_error`` (the L1 error of both marginals of the returned plan),
+    ``sinkhorn_steps``, ``newton_steps`` and ``status`` codes."""
+
+    names: tuple
+    converged: np.ndarray
+    marginal_error: np.ndarray
+    sinkhorn_steps: np.ndarray
+    newton_steps: np.ndarray
+    status: np.ndarray
+
+
+@functools.lru_cache(maxsize=2)
+def _suite_cached(size: str, key_data: bytes):
+    return tuple(benchmark_suite(size, jax.random.wrap_key_data(jnp.asarray(np.frombuffer(key_data, np.uint32)))))
+
+
+def _solve_case(cases, solver, kwargs, point):
+    """One case of :func:`solve_suite` (a picklable sweep task). ``cases`` is a tuple of
+    :class:`OTCase` or ``(size, key bytes)``: the suite is then rebuilt (once per process) where
+    the task runs, rather than shipped with every task."""
+    from theorylab.estimators import transport as T
+
+    if isinstance(cases[0], str):
+        cases = _suite_cached(*cases)
+    case = cases[int(point["case"])]
+    inst = case.instance
+    r = getattr(T, solver)(inst.cost, inst.a, inst.b, eps=case.eps, **dict(kwargs))
+    return {"converged": bool(r.converged), "marginal_error": float(r.marginal_error),
+            "sinkhorn_steps": int(r.sinkhorn_steps), "newton_steps": int(r.newton_steps), "status": int(r.status)}
+
+
+def solve_suite(cases="quick", solver: str = "sns", *, key=None, executor=None, checkpoint=None, progress=False,
+                **solver_kwargs) -> SuiteResult:
+    """Solve every case of the benchmark suite (``"quick"`` or ``"full"``, drawn from ``key`` as in
+    :func:`benchmark_suite`; or a sequence of :class:`OTCase`) with ``solver`` (``"sns"`` or
+    ``"sinkhorn"``, keyword arguments passed on), through :func:`theorylab.sweeps.sweep` (host
+    mode: each case has its own shapes). ``executor`` spreads the cases over a process pool or a Dask
+    cluster (a named suite is rebuilt on each worker instead of being shipped; a sequence of cases
+    travels with every task), ``checkpoint=DIR`` keeps finished cases across a crash. Wall times
+    are not recorded: they mean little on shared workers, and ``benchmarks/ot_bench.py`` times the
+    solvers in one process."""
+    check_choice(solver, "solver", ("sns", "sinkhorn"))
+    if isinstance(cases, str):
+        check_choice(cases, "cases", ("quick", "full"))
+        key = jax.random.key(0) if key is None else check_key(key)
+        typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
+        spec = (cases, np.asarray(jax.random.key_data(typed), np.uint32).tobytes())
+        names = tuple(c.name for c in _suite_cached(*spec))
+    else:
+        spec = tuple(cases)
+        if not spec or not all(isinstance(c, OTCase) for c in spec):
+            raise TypeError("`cases` must be 'quick', 'full' or a non-empty sequence of OTCase (see benchmark_suite())")
+        names = tuple(c.name for c in spec)
+    from theorylab.sweeps import sweep
+
+    task = functools.partial(_solve_case, spec, solver, tuple(sorted(solver_kwargs.items())))
+    out = sweep(task, {"case": np.arange(len(names))}, chunk_size=1, executor=executor, checkpoint=checkpoint,
+                batch="host", progress=progress)
+    return SuiteResult(names, out["converged"].astype(bool), out["marginal_error"], out["sinkhorn_steps"],
+                       out["newton_steps"], out["status"])
