@@ -11,9 +11,10 @@ sparsity 5/n, no shift), theorylab's Sinkhorn (plain and adaptive momentum), OTT
 adaptive momentum, Anderson), POT (kernel; log-domain at n <= 200) and RegOT's SSNS where installed.
 The last table puts SNS's time against the fastest converged solver of the same run.
 
-usage: python benchmarks/ot_bench.py [--full] [--gpu]
+usage: python benchmarks/ot_bench.py [--full] [--gpu] [--only SUBSTRING]
   --full runs the full suite (n = 2000 and 5000 point clouds, n = 2000 densities); --gpu runs only
-  the n = 10,000 instances (meant for an accelerator; plain Sinkhorn is skipped there as at n > 1000).
+  the n = 10,000 instances (meant for an accelerator; plain Sinkhorn is skipped there as at n > 1000);
+  --only keeps the instances whose name contains SUBSTRING (e.g. --full --only n=2000).
 """
 
 import functools
@@ -152,8 +153,11 @@ def main():
           f"marginals <= {CONVERGED:g}; times = second call (s)")
     print(f"{'instance':52s} {'solver':42s} {'iterations':>11s} {'time':>8s} {'L1 error':>9s} {'<C,P>':>16s}")
     summary = []
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
     for case in cases(full, gpu):
         inst, eps, name = case.instance, case.eps, case.name
+        if only not in name:
+            continue
         n = inst.cost.shape[0]
         rows = {}
         for kind in SOLVERS:

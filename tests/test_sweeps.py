@@ -286,3 +286,20 @@ def test_chunk_and_host_modes_agree_with_the_definition(tmp_path):
         sweep(_ragged_point, ns, batch="host", devices=jax.devices())
     with pytest.raises(ValueError, match="`batch`"):
         sweep(_ragged_point, ns, batch="threads")
+
+
+def test_a_function_redefined_under_its_name_is_another_sweep(tmp_path, monkeypatch):
+    """A notebook redefines `point`: pickled by reference both look alike, yet the second sweep must
+    compile the new code and must not load the first one's checkpoint."""
+    import types
+
+    scratch = types.ModuleType("scratch_sweep_module")
+    monkeypatch.setitem(sys.modules, scratch.__name__, scratch)
+    exec("def point(p):\n    return p['x'] * 2.0", scratch.__dict__)
+    grid = {"x": np.arange(4.0)}
+    first = sweep(scratch.point, grid, checkpoint=tmp_path)
+    exec("def point(p):\n    return p['x'] * 3.0", scratch.__dict__)
+    np.testing.assert_array_equal(first, 2.0 * grid["x"])
+    np.testing.assert_array_equal(sweep(scratch.point, grid), 3.0 * grid["x"])
+    with pytest.raises(ValueError, match="another sweep"):
+        sweep(scratch.point, grid, checkpoint=tmp_path)

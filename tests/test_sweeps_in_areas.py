@@ -62,6 +62,23 @@ def test_bandit_seeds_on_a_cluster_are_the_same_seeds(executor, tmp_path):
     assert _equal(tuple(totals), tuple(resumed))
 
 
+def test_bandit_policy_sweep_over_m_on_a_cluster(executor):
+    from theorylab import bandits as wtb
+
+    env = wtb.TallyingBandit([0.5, 0.3, 0.2], wtb.LinearLoss([0.9, 0.6, 0.7], [-0.7, 0.0, 0.0]), noise="bernoulli")
+    horizon, seeds, key = 1200, 3, jax.random.key(8)
+    policies = [wtb.se_wtb(3, horizon, m) for m in (3, 5, 8)]  # the warm-up bound M: the M sweep
+    local = wtb.simulate_policies(key, env, policies, horizon, seeds, chunk_size=2)
+    remote = wtb.simulate_policies(key, env, policies, horizon, seeds, chunk_size=2, executor=executor)
+    assert local.total_mean_loss.shape == (3, seeds) and _equal(tuple(local), tuple(remote))
+    for i, policy in enumerate(policies):  # each policy alone, the same seeds
+        alone = wtb.simulate_seeds(key, env, policy, horizon, seeds, trace=False)
+        np.testing.assert_array_equal(local.plays[i], alone.plays)  # integer counts: exactly
+        np.testing.assert_allclose(local.total_mean_loss[i], alone.total_mean_loss, rtol=1e-12)
+    with pytest.raises(ValueError, match="one class"):
+        wtb.simulate_policies(key, env, [wtb.UCB1(3), wtb.se_wtb(3, horizon, 3)], horizon, seeds)
+
+
 def test_dsd_sweep_on_a_cluster_equals_in_process(executor, tmp_path):
     from theorylab.learning import dsd
 

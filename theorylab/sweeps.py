@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import marshal
 import math
 import os
 import pickle
@@ -169,11 +170,35 @@ def _function_bytes(fn) -> bytes | None:
         return None
 
 
+def _callables(fn) -> tuple:
+    """The function objects inside ``fn`` (a ``functools.partial``'s function and callable arguments)."""
+    if isinstance(fn, functools.partial):
+        inner = [fn.func] + [a for a in (*fn.args, *fn.keywords.values()) if callable(a)]
+        return tuple(c for f in inner for c in _callables(f))
+    return (fn,)
+
+
+def _code(fn) -> bytes:
+    """The bytecode of the functions inside ``fn``: a function pickled by reference (by its name) is
+    told apart from a redefinition under the same name."""
+    out = b""
+    for f in _callables(fn):
+        code = getattr(f, "__code__", None)
+        out += marshal.dumps(code) if code is not None else repr(type(f)).encode()
+    return out
+
+
 def _program_key(fn, with_key: bool, batch: str):
-    """The compiled-program cache key: the function's serialised bytes, so that the new function
-    object each executor task unpickles (a partial, a function shipped by value) finds the program
-    compiled for the previous chunk; the object itself when it does not serialise; ``None`` (compile
-    per call) when it is not hashable either."""
+    """The compiled-program cache key. For a function that pickles by reference (a module-level
+    function, or a partial of one): its pickled bytes and the function objects themselves, so that the
+    new partial each executor task unpickles finds the program compiled for the previous chunk while a
+    function redefined under the same name does not; for one that only cloudpickle serialises (shipped
+    by value: closures, ``__main__`` functions on a worker): those bytes, which carry the code; the
+    object itself when it does not serialise; ``None`` (compile per call) when it is not hashable."""
+    try:
+        return ("pickle", hashlib.sha256(pickle.dumps(fn)).hexdigest(), _callables(fn), with_key, batch)
+    except Exception:
+        pass
     data = _function_bytes(fn)
     if data is not None:
         return ("bytes", hashlib.sha256(data).hexdigest(), with_key, batch)
@@ -225,11 +250,12 @@ def _run_chunk(fn, key_data, chunk, indices, batch: str, devices=None):
 # ------------------------------------------------------------------------------------------ checkpoints
 def _function_fingerprint(fn) -> bytes:
     """The function's serialised bytes (a ``functools.partial`` carries its arguments: another key,
-    model or setting baked into the task is another sweep); its qualified name and bytecode when it
-    does not serialise."""
+    model or setting baked into the task is another sweep) and its bytecode (a function redefined
+    under the same name is another sweep); its qualified name and bytecode when it does not
+    serialise."""
     data = _function_bytes(fn)
     if data is not None:
-        return data
+        return data + _code(fn)
     target = fn.func if isinstance(fn, functools.partial) else fn
     code = getattr(target, "__code__", None)
     return (f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', repr(target))}".encode()

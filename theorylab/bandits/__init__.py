@@ -39,7 +39,7 @@ from theorylab.bandits.regret import (
     optimal_cost_brute_force,
     optimal_costs,
 )
-from theorylab.bandits.simulation import RunTotals, Trajectory, simulate, simulate_seeds
+from theorylab.bandits.simulation import RunTotals, Trajectory, simulate, simulate_policies, simulate_seeds
 
 __all__ = [
     "CallableLoss",
@@ -73,5 +73,6 @@ __all__ = [
     "se_wtb",
     "simulate",
     "simulate_seeds",
+    "simulate_policies",
     "successive_elimination",
 ]

@@ -21,7 +21,7 @@ from theorylab.bandits.policies import Policy
 from theorylab.bandits.regret import check_reo
 from theorylab.validation import check_integer, check_key, is_traced
 
-__all__ = ["Trajectory", "RunTotals", "simulate", "simulate_seeds"]
+__all__ = ["Trajectory", "RunTotals", "simulate", "simulate_seeds", "simulate_policies"]
 
 
 class Trajectory(NamedTuple):
@@ -221,6 +221,50 @@ def simulate_seeds(key, env: TallyingBandit, policy, horizon: int, num_seeds: in
     out = sweep(task, np.asarray(seed_data), chunk_size=chunk_size, executor=executor, devices=devices,
                 checkpoint=checkpoint, batch="chunk", progress=progress)
     return (Trajectory if trace else RunTotals)(*out)
+
+
+def simulate_policies(key, env: TallyingBandit, policies, horizon: int, num_seeds: int, *, trace: bool = False,
+                      dtype=None, chunk_size: int | None = None, executor=None, devices=None, checkpoint=None,
+                      progress=False):
+    """:func:`simulate_seeds` for each of ``policies`` (one policy class with equal shapes, e.g.
+    ``[se_wtb(K, T, M) for M in warmups]``): every field gains a leading axis over the policies,
+    then one over the seeds. Every policy plays the same seeds (``split(key, num_seeds)``), so
+    differences between policies are paired.
+
+    The policies are the points of a :func:`theorylab.sweeps.sweep` (``vmap`` over a chunk of
+    stacked policies): ``chunk_size``, ``executor``, ``devices``, ``checkpoint`` and ``progress`` as
+    there. ``trace`` defaults to ``False`` (run totals: flat memory for long runs).
+    """
+    key = check_key(key)
+    policies = list(policies)
+    if not policies:
+        raise ValueError("`policies` must hold at least one policy")
+    horizon = check_integer(horizon, "horizon", minimum=1)
+    num_seeds = check_integer(num_seeds, "num_seeds", minimum=1)
+    cast = []
+    for p in policies:
+        _check_pair(env, p)
+        cast.append(_cast(env, p, dtype, horizon))
+    env = cast[0][0]
+    treedefs = {jax.tree.structure(p) for _, p in cast}
+    if len(treedefs) != 1:
+        raise ValueError("`policies` must share one class and static configuration (only array fields may differ, "
+                         "e.g. se_wtb's warm-up bound M); got policies with different structures")
+    stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *[p for _, p in cast])
+    typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
+    task = functools.partial(_policy_point, env, np.asarray(jax.random.key_data(typed)), horizon, bool(trace),
+                             num_seeds)
+    from theorylab.sweeps import sweep
+
+    out = sweep(task, stacked, chunk_size=chunk_size, executor=executor, devices=devices, checkpoint=checkpoint,
+                progress=progress)
+    return (Trajectory if trace else RunTotals)(*out)
+
+
+def _policy_point(env, key_data, horizon, trace, num_seeds, policy):
+    """One policy of :func:`simulate_policies` (a picklable sweep task)."""
+    return tuple(_kernel(None, jax.random.split(jax.random.wrap_key_data(key_data), num_seeds), env, policy, horizon,
+                         trace))
 
 
 def _seed_chunk(env, policy, horizon, trace, seed_data):
