@@ -89,7 +89,7 @@ ESTIMATORS = (("Gaussian", "gaussian", {}), ("KSG k=3", "ksg", {"k": 3}))
 
 def test_study_is_the_protocol_point_by_point_and_summarises_it(tmp_path):
     key = jax.random.key(4)
-    study = M.calibration_study(key, TASKS, ESTIMATORS, sample_sizes=(400,), seeds=3, checkpoint=tmp_path)
+    study = M.calibration_study(key, TASKS, ESTIMATORS, sample_sizes=(400,), num_seeds=3, checkpoint=tmp_path)
     assert study.value.shape == (2, 2, 1, 3) and study.reliable.dtype == bool
     # the documented keys: data from fold_in(key, task, N, seed), the protocol from fold_in(data key, 1)
     for i, j, s in ((0, 1, 2), (1, 0, 0)):
@@ -105,17 +105,17 @@ def test_study_is_the_protocol_point_by_point_and_summarises_it(tmp_path):
     truth = TASKS[1].mutual_information
     assert row.bias == pytest.approx(v.mean() - truth, abs=1e-15)
     assert row.coverage == np.mean((lo <= truth) & (truth <= hi)) and row.reliable_fraction == rel.mean()
-    held_out = study.summary(seeds=slice(1, None))
+    held_out = study.summary(seed_subset=slice(1, None))
     assert all(r.runs == 2 for r in held_out)
     assert "| task |" in study.table()
-    again = M.calibration_study(key, TASKS, ESTIMATORS, sample_sizes=(400,), seeds=3, checkpoint=tmp_path)
+    again = M.calibration_study(key, TASKS, ESTIMATORS, sample_sizes=(400,), num_seeds=3, checkpoint=tmp_path)
     assert np.array_equal(again.value, study.value)  # every point loaded from the checkpoint
 
 
 def test_study_on_a_process_pool_equals_in_process():
     key = jax.random.key(5)
-    ref = M.calibration_study(key, TASKS[:1], ESTIMATORS[:1], sample_sizes=(300,), seeds=4)
+    ref = M.calibration_study(key, TASKS[:1], ESTIMATORS[:1], sample_sizes=(300,), num_seeds=4)
     with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        out = M.calibration_study(key, TASKS[:1], ESTIMATORS[:1], sample_sizes=(300,), seeds=4, executor=pool)
+        out = M.calibration_study(key, TASKS[:1], ESTIMATORS[:1], sample_sizes=(300,), num_seeds=4, executor=pool)
     for field in ("value", "lower", "upper", "reliable"):
         assert np.array_equal(getattr(ref, field), getattr(out, field))

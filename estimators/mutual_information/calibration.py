@@ -11,7 +11,7 @@ process pool or a Dask cluster and ``checkpoint=`` keeps finished points across 
 
 :class:`CalibrationStudy` summarises per task and estimator: bias, coverage of all intervals,
 coverage of the intervals labelled reliable, the fraction labelled reliable, the worst relative
-error among reliable results; ``seeds=`` restricts every figure to a subset of the seeds (hold out
+error among reliable results; ``seed_subset=`` restricts every figure to a subset of the seeds (hold out
 half of them to judge a verdict tuned on the other half).
 """
 
@@ -64,10 +64,10 @@ class CalibrationStudy(NamedTuple):
         t = self.truth[:, None, None, None]
         return (self.lower <= t) & (t <= self.upper)
 
-    def summary(self, seeds=None) -> list[CalibrationRow]:
-        """One :class:`CalibrationRow` per (task, estimator, sample size); ``seeds`` (indices or a
-        slice) restricts the seeds used, e.g. the held-out half."""
-        pick = slice(None) if seeds is None else seeds
+    def summary(self, seed_subset=None) -> list[CalibrationRow]:
+        """One :class:`CalibrationRow` per (task, estimator, sample size); ``seed_subset`` (indices or
+        a slice) restricts the seeds used, e.g. the held-out half."""
+        pick = slice(None) if seed_subset is None else seed_subset
         rows = []
         for i, task in enumerate(self.tasks):
             for j, est in enumerate(self.estimators):
@@ -83,23 +83,23 @@ class CalibrationStudy(NamedTuple):
                         worst_reliable_relative_error=float(rel_err.max()) if rel.any() else float("nan")))
         return rows
 
-    def table(self, seeds=None) -> str:
+    def table(self, seed_subset=None) -> str:
         """The summary as a Markdown table."""
         lines = ["| task | estimator | N | truth | bias | coverage | reliable | coverage if reliable | worst reliable rel. error |",
                  "|---|---|---|---|---|---|---|---|---|"]
-        for r in self.summary(seeds):
+        for r in self.summary(seed_subset):
             lines.append(f"| {r.task} | {r.estimator} | {r.n_samples} | {r.truth:.4f} | {r.bias:+.4f} | "
                          f"{r.coverage:.2f} | {r.reliable_fraction:.2f} | {r.reliable_coverage:.2f} | "
                          f"{r.worst_reliable_relative_error:.3f} |")
         return "\n".join(lines)
 
-    def plot(self, *, ax=None, n_samples=None, seeds=None):
+    def plot(self, *, ax=None, n_samples=None, seed_subset=None):
         """Coverage of all intervals and of reliable ones per task (one panel's worth of markers per
         estimator) at one sample size (default the largest); the nominal level as a line."""
         import matplotlib.pyplot as plt
 
         n = int(self.sample_sizes[-1] if n_samples is None else n_samples)
-        rows = [r for r in self.summary(seeds) if r.n_samples == n]
+        rows = [r for r in self.summary(seed_subset) if r.n_samples == n]
         if ax is None:
             _, ax = plt.subplots(figsize=(7.5, 3.4))
         x = np.arange(len(self.tasks))
@@ -132,9 +132,9 @@ def _study_point(key_data, tasks, estimators, level, point):
 
 
 def calibration_study(key, tasks: Sequence[MITask], estimators=(("KSG k=5", "ksg", {}),), sample_sizes=(1000, 5000),
-                      seeds: int = 20, *, level: float = 0.95, executor=None, checkpoint=None,
+                      num_seeds: int = 20, *, level: float = 0.95, executor=None, checkpoint=None,
                       progress=False) -> CalibrationStudy:
-    """Run the protocol over ``tasks x estimators x sample_sizes x seeds``.
+    """Run the protocol over ``tasks x estimators x sample_sizes x num_seeds`` seeds.
 
     ``estimators`` is a sequence of ``(label, name, kwargs)`` as accepted by
     :func:`~theorylab.estimators.mutual_information.estimate_with_ci` (e.g. ``("KSG k=3", "ksg",
@@ -149,7 +149,7 @@ def calibration_study(key, tasks: Sequence[MITask], estimators=(("KSG k=5", "ksg
     if not specs:
         raise ValueError("`estimators` must name at least one estimator")
     sizes = np.asarray([check_integer(n, "sample_sizes", minimum=2) for n in sample_sizes])
-    seeds = check_integer(seeds, "seeds", minimum=1)
+    seeds = check_integer(num_seeds, "num_seeds", minimum=1)
     from theorylab.estimators.mutual_information import _checks
     from theorylab.sweeps import product_grid, sweep
 

@@ -240,10 +240,10 @@ def _check_solver_options(init, solver, damping, order, tol, max_steps):
 
 def ags_grid(alphas, betas, init=(1.0, 1.0, 1.0), *, solver: str = "newton", damping: float = 0.5,
              order: int = 64, tol: float = 1e-11, max_steps: int | None = None, executor=None, devices=None,
-             checkpoint=None, chunk_size: int | None = None, progress=False) -> AGSState:
+             checkpoint=None, chunk_size: int | None = None, progress=False, throw: bool = False) -> AGSState:
     """:func:`ags_solve` at every point of ``alphas x betas`` from the same ``init``: an
-    :class:`AGSState` whose fields have shape ``(len(alphas), len(betas))`` (each point's own status;
-    nothing is raised for failed points, inspect ``status``).
+    :class:`AGSState` whose fields have shape ``(len(alphas), len(betas))``, each point with its own
+    status (``throw=True`` raises if any point failed).
 
     The grid runs through :func:`theorylab.sweeps.sweep`: one compiled program in this process by
     default; ``executor`` (any :class:`concurrent.futures.Executor`, e.g. a Dask client's),
@@ -268,7 +268,7 @@ def ags_grid(alphas, betas, init=(1.0, 1.0, 1.0), *, solver: str = "newton", dam
     bound = step_bound(max_steps) if solver == "newton" else None
     out = sweep(functools.partial(_ags_point, solver, order, bound), points, chunk_size=chunk_size,
                 executor=executor, devices=devices, checkpoint=checkpoint, progress=progress)
-    return AGSState(*grid.reshape(tuple(out)))
+    return maybe_throw(AGSState(*grid.reshape(tuple(out))), throw, "ags_grid", field="m")
 
 
 def _ags_point(solver, order, bound, point):

@@ -352,14 +352,14 @@ class ContinualPerceptron(eqx.Module):
 
     def task1_grid(self, alphas, branch: str = "low", *, init=None, warm_steps=None, step_size=None,
                    max_newton_steps: int = 40, executor=None, devices=None, checkpoint=None,
-                   chunk_size: int | None = None, progress=False) -> Task1Result:
+                   chunk_size: int | None = None, progress=False, throw: bool = False) -> Task1Result:
         """:meth:`task1` at every load in ``alphas``, each solved independently from the same branch
         start (or ``init``), unlike the continuation of :meth:`task1_sweep`: the points are
         independent, so they run through :func:`theorylab.sweeps.sweep` (one compiled program in this
         process by default; ``executor``, ``devices``, ``checkpoint`` and ``chunk_size`` as there). A
         cold start can land on the other branch near a spinodal (:func:`branch_jumps` does not apply:
-        compare ``r`` with the branch you expect). Nothing is raised for failed points: inspect
-        ``status``."""
+        compare ``r`` with the branch you expect). Failed points are reported in ``status``;
+        ``throw=True`` raises if any point failed."""
         alphas = np.asarray(as_float_array(alphas, "alphas", ndim=1))
         _check_alpha(alphas, "alphas")
         x0, warm, eta = _start(branch, init, warm_steps, step_size)
@@ -371,7 +371,7 @@ class ContinualPerceptron(eqx.Module):
 
         out = sweep(functools.partial(_task1_point, self.validate(), step_bound(steps)), points, chunk_size=chunk_size,
                     executor=executor, devices=devices, checkpoint=checkpoint, progress=progress)
-        return Task1Result(*out)
+        return maybe_throw(Task1Result(*out), throw, "task1_grid", field="q")
 
     def task1_transition(self, low: Task1Result, high: Task1Result, *, max_newton_steps: int = 40,
                          throw: bool = False) -> Transition:
