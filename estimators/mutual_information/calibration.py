@@ -42,7 +42,7 @@ class CalibrationRow(NamedTuple):
     coverage: float  #: share of all intervals that contain the truth
     reliable_fraction: float  #: share of runs labelled reliable
     reliable_coverage: float  #: share of reliable runs whose interval contains the truth (nan: none reliable)
-    worst_reliable_relative_error: float  #: max |estimate - truth| / truth over reliable runs (nan: none)
+    worst_reliable_relative_error: float  #: largest ``abs(estimate - truth) / truth`` over reliable runs (nan: none)
 
 
 class CalibrationStudy(NamedTuple):
