@@ -23,6 +23,7 @@ __all__ = [
     "check_finite",
     "check_key",
     "check_positive",
+    "check_axis",
     "check_in_range",
     "check_integer",
     "check_batch_shape",
@@ -146,6 +147,15 @@ def check_positive(x: Any, name: str, *, strict: bool = True, allow_inf: bool = 
         bound = "> 0" if strict else ">= 0"
         raise ValueError(f"`{name}` must be {bound}, {_got(arr, ~ok)}")
     return x
+
+
+def check_axis(values: Any, name: str, *, strict: bool = True) -> np.ndarray:
+    """One axis of a parameter grid: a 1-D array of finite numbers ``> 0`` (``>= 0`` if not strict),
+    returned as NumPy float64; ``ValueError`` naming ``name`` otherwise."""
+    arr = np.asarray(as_float_array(values, name, ndim=1))
+    check_finite(arr, name)
+    check_positive(arr, name, strict=strict)
+    return arr
 
 
 def check_in_range(

@@ -40,6 +40,7 @@ from theorylab.numerics.root import newton
 from theorylab.numerics.solution import Status, maybe_throw, status_result
 from theorylab.validation import (
     as_float_array,
+    check_axis,
     check_choice,
     check_finite,
     check_in_range,
@@ -252,12 +253,8 @@ def ags_grid(alphas, betas, init=(1.0, 1.0, 1.0), *, solver: str = "newton", dam
     (traced: changing them compiles nothing new). Solver options as in :func:`ags_solve`.
     """
     require_x64("ags_grid")
-    alphas = np.asarray(as_float_array(alphas, "alphas", ndim=1))
-    betas = np.asarray(as_float_array(betas, "betas", ndim=1))
-    check_finite(alphas, "alphas")
-    check_positive(alphas, "alphas", strict=False)
-    check_finite(betas, "betas")
-    check_positive(betas, "betas")
+    alphas = check_axis(alphas, "alphas", strict=False)
+    betas = check_axis(betas, "betas")
     init, damping, tol, max_steps, order = _check_solver_options(init, solver, damping, order, tol, max_steps)
     from theorylab.sweeps import product_grid, sweep
 

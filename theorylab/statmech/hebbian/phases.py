@@ -34,12 +34,7 @@ from theorylab.statmech.hebbian.model import (
     check_model_and_data,
 )
 from theorylab.statmech.hebbian.rs import RSState, paramagnet_free_entropy, solve_state
-from theorylab.validation import (
-    as_float_array,
-    check_finite,
-    check_integer,
-    check_positive,
-)
+from theorylab.validation import check_axis, check_integer
 
 __all__ = ["PhaseDiagram", "phase_diagram", "plot_phase_diagram", "PARAMAGNET", "SPIN_GLASS", "RETRIEVAL_METASTABLE", "RETRIEVAL"]
 
@@ -75,12 +70,8 @@ def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, or
     them at rounding level). ``progress`` as in :func:`~theorylab.sweeps.sweep`.
     """
     check_model_and_data(model, data)
-    alphas = np.asarray(as_float_array(alphas, "alphas", ndim=1))
-    betas = np.asarray(as_float_array(betas, "betas", ndim=1))
-    check_finite(alphas, "alphas")
-    check_positive(alphas, "alphas", strict=False)
-    check_finite(betas, "betas")
-    check_positive(betas, "betas")
+    alphas = check_axis(alphas, "alphas", strict=False)
+    betas = check_axis(betas, "betas")
     order = check_integer(order, "order", minimum=2)
     warmup = check_integer(warmup, "warmup", minimum=0)
     A, B = np.meshgrid(alphas, betas, indexing="ij")
