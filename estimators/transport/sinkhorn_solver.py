@@ -71,8 +71,8 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_steps, momentum=None, mom
     as on 1-D W1 problems, would otherwise be over-relaxed with the plateau's rate).
 
     ``switch = (basin, newton_cost)`` stops the sweeps early when Newton should take over (the
-    switching rule of :func:`~theorylab.estimators.transport.sns`): the error is at most ``basin``, the last window ran at one relaxation, and the
-    sweeps the measured rate still needs, :math:`\log(\mathrm{tol}/e)/\log r` (infinite when
+    switching rule of :func:`~theorylab.estimators.transport.sns`): the error is at most ``basin``,
+    the last window ran at one relaxation, and the sweeps the measured rate still needs, :math:`\log(\mathrm{tol}/e)/\log r` (infinite when
     :math:`r \ge 1`), exceed ``newton_cost`` sweeps per Newton step times the Newton steps expected
     from ``e``, :math:`\max(1, 1.2 \log_{10}(e/\mathrm{tol}) - 1.4)`.
     """
@@ -128,7 +128,8 @@ def sinkhorn_sweeps(f, g, cost, a, b, eps, *, tol, max_steps, momentum=None, mom
             rate = jnp.minimum(raw, 0.99)
             if settle:  # from momentum_start on, the first sweep whose last two windows agree
                 before = (error_at(s, window) / error_at(s, 2 * window)) ** (1.0 / window)
-                settled = (k > 2 * window) & (raw < 1.0) & (jnp.abs(jnp.log(raw) - jnp.log(before)) <= 0.5 * jnp.abs(jnp.log(raw)))
+                agree = jnp.abs(jnp.log(raw) - jnp.log(before)) <= 0.5 * jnp.abs(jnp.log(raw))
+                settled = (k > 2 * window) & (raw < 1.0) & agree
                 set_now = (momentum_at < 0) & (k >= momentum_start) & settled
             else:
                 set_now = (k == momentum_start) & (k > window)

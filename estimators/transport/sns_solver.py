@@ -12,9 +12,10 @@ is spread out Sinkhorn finishes alone; where its rate is slow Newton starts as s
 in the basin (sweep 21 on assignment and point-cloud problems at small ``eps``). If Newton then
 converges only linearly (a truncated sparse Hessian: no acceleration over ten steps), no faster
 per unit of work than Sinkhorn's mean rate over stage 1 and slower than halving the error per step,
-it hands back to Sinkhorn for the rest of the ``max_sinkhorn_steps`` budget. Both constants were measured on the benchmark suite
-(:func:`~theorylab.estimators.transport.datasets.benchmark_suite`): a Newton step costs 12-25
-sweeps there, and from :math:`e` it needs the steps the formula gives, within a factor of two.
+it hands back to Sinkhorn for the rest of the ``max_sinkhorn_steps`` budget. Both constants were
+measured on the benchmark suite (:func:`~theorylab.estimators.transport.datasets.benchmark_suite`):
+a Newton step costs 12-25 sweeps there, and from :math:`e` it needs the steps the formula gives,
+within a factor of two.
 ``sinkhorn_steps=N1`` instead runs the paper's fixed ``N1`` plain sweeps; if the linear rate of the
 last ten sweeps projects convergence within the ``sinkhorn_extend`` sweeps allowed beyond ``N1``,
 Sinkhorn simply continues (``sinkhorn_extend=0``: the paper's algorithm).
