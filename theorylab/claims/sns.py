@@ -288,7 +288,8 @@ def measure_default_robust(key, *, size: str, max_sweeps: int):
     rows, missed, anyone = [], [], 0
     for case in T.datasets.benchmark_suite(size, key=key):
         errs = {name: _l1(solve(case), case.instance.a, case.instance.b) for name, solve in solvers.items()}
-        ok = {name: e <= _CONVERGED for name, e in errs.items()}
+        # the default is held to its own tolerance, 1e-8; the others get the peers' slack
+        ok = {name: e <= (1e-8 if name == "SNS default" else _CONVERGED) for name, e in errs.items()}
         if any(ok.values()):
             anyone += 1
             if not ok["SNS default"]:
@@ -313,7 +314,8 @@ def measure_default_robust(key, *, size: str, max_sweeps: int):
          "instances some solver converged on": float(anyone)},
         figure=fig,
         notes=(f"missed: {missed}; " if missed else "") + f"solvers: {', '.join(names)} (sweep budget {max_sweeps}); "
-        f"converged = recomputed L1 error of both marginals <= {_CONVERGED:g}; " + detail)
+        f"converged = recomputed L1 error of both marginals <= 1e-8 for the default, <= {_CONVERGED:g} for the "
+        f"others; " + detail)
 
 
 _SRC = "spec section 4 (independent prototype measurements on the same instances) and "
