@@ -1,4 +1,4 @@
-"""Eager validation of entropic OT problems (spec section 9): shapes, weights, balance, eps."""
+"""Eager validation of entropic OT problems: shapes, weights, balance, eps (the conventions page, entropic OT)."""
 
 from __future__ import annotations
 

@@ -207,16 +207,16 @@ def solve_suite(cases="quick", solver: str = "sns", *, key=None, executor=None, 
         check_choice(cases, "cases", ("quick", "full"))
         key = jax.random.key(0) if key is None else check_key(key)
         typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
-        spec = (cases, np.asarray(jax.random.key_data(typed), np.uint32).tobytes())
-        names = tuple(c.name for c in _suite_cached(*spec))
+        suite = (cases, np.asarray(jax.random.key_data(typed), np.uint32).tobytes())
+        names = tuple(c.name for c in _suite_cached(*suite))
     else:
-        spec = tuple(cases)
-        if not spec or not all(isinstance(c, OTCase) for c in spec):
+        suite = tuple(cases)
+        if not suite or not all(isinstance(c, OTCase) for c in suite):
             raise TypeError("`cases` must be 'quick', 'full' or a non-empty sequence of OTCase (see benchmark_suite())")
-        names = tuple(c.name for c in spec)
+        names = tuple(c.name for c in suite)
     from theorylab.sweeps import sweep
 
-    task = functools.partial(_solve_case, spec, solver, tuple(sorted(solver_kwargs.items())))
+    task = functools.partial(_solve_case, suite, solver, tuple(sorted(solver_kwargs.items())))
     out = sweep(task, {"case": np.arange(len(names))}, chunk_size=1, executor=executor, checkpoint=checkpoint,
                 batch="host", progress=progress)
     return SuiteResult(names, out["converged"].astype(bool), out["marginal_error"], out["sinkhorn_steps"],

@@ -1,21 +1,23 @@
 r"""Sinkhorn-Newton-Sparse (Tang et al., ICLR 2024) with the safeguards of SSNS (Tang & Qiu, 2024).
 
+Equation numbers (T1)-(T14) refer to the transport theory note (``docs/theory/transport.md``).
+
 **The default: a switching rule that reads the problem.** Stage 1 runs log-domain Sinkhorn with
 adaptive over-relaxation (Lehmann et al. 2021: :math:`\omega = 2/(1 + \sqrt{1 - r})` from the
 measured linear rate :math:`r`, set once from sweep 20 on, as soon as the rates of the last two
 windows of ten sweeps agree, so that a plateau followed by a sudden collapse of the error is not
-over-relaxed). After every sweep it asks whether Newton would pay: the L1 marginal error :math:`e`
-is at most ``basin`` (Newton's basin, 0.1), and the sweeps the measured rate still needs,
-:math:`\log(\mathrm{tol}/e)/\log r`, exceed ``newton_cost`` (20) sweeps for each of the Newton
-steps expected from :math:`e`, :math:`\max(1, 1.2\log_{10}(e/\mathrm{tol}) - 1.4)`. Where the plan
-is spread out Sinkhorn finishes alone; where its rate is slow Newton starts as soon as the error is
-in the basin (sweep 21 on assignment and point-cloud problems at small ``eps``). If Newton then
-converges only linearly (a truncated sparse Hessian: no acceleration over ten steps), no faster
-per unit of work than Sinkhorn's mean rate over stage 1 and slower than halving the error per step,
-it hands back to Sinkhorn for the rest of the ``max_sinkhorn_steps`` budget. Both constants were
-measured on the benchmark suite (:func:`~theorylab.estimators.transport.datasets.benchmark_suite`):
-a Newton step costs 12-25 sweeps there, and from :math:`e` it needs the steps the formula gives,
-within a factor of two.
+over-relaxed). After every sweep it asks whether Newton would pay, (T12)-(T13): the L1 marginal
+error :math:`e` is at most ``basin`` (Newton's basin, 0.1), and the sweeps the measured rate still
+needs, :math:`\log(\mathrm{tol}/e)/\log r`, exceed ``newton_cost`` (20) sweeps for each of the
+Newton steps expected from :math:`e`, :math:`\max(1, 1.2\log_{10}(e/\mathrm{tol}) - 1.4)`. Where
+the plan is spread out Sinkhorn finishes alone; where its rate is slow Newton starts as soon as the
+error is in the basin (sweep 21 on assignment and point-cloud problems at small ``eps``). If Newton
+then converges only linearly, (T14) (a truncated sparse Hessian: no acceleration over ten steps),
+no faster per unit of work than Sinkhorn's mean rate over stage 1 and slower than halving the error
+per step, it hands back to Sinkhorn for the rest of the ``max_sinkhorn_steps`` budget. Both
+constants were measured on the benchmark suite
+(:func:`~theorylab.estimators.transport.datasets.benchmark_suite`): a Newton step costs 12-25
+sweeps there, and from :math:`e` it needs the steps the formula gives, within a factor of two.
 ``sinkhorn_steps=N1`` instead runs the paper's fixed ``N1`` plain sweeps; if the linear rate of the
 last ten sweeps projects convergence within the ``sinkhorn_extend`` sweeps allowed beyond ``N1``,
 Sinkhorn simply continues (``sinkhorn_extend=0``: the paper's algorithm).
