@@ -1,9 +1,10 @@
 """Claims of Tang et al. (ICLR 2024), Sinkhorn-Newton-Sparse, with the SSNS safeguards (Tang & Qiu 2024).
 
-The paper's body could not be read (spec section 1); its iteration claim, defaults and instances come
+The paper's body could not be read; its iteration claim, defaults and instances come
 from secondary summaries, and the expected figures below come from closed forms, from exact
 references computed in the same run (assignment / HiGHS EMD), from OTT-JAX run in the same run, or
-from the spec's independent prototype measurements (spec section 4, C1-C8), each stated in
+from independent prototype measurements (P1-P10 of the transport theory note,
+``docs/theory/transport.md``), each stated in
 ``source``. G1/G2 are GPU-sized and run only with ``--full``.
 """
 
@@ -28,10 +29,10 @@ def _valid(errors):
 
 
 
-def _spec_assignment(n: int) -> T.datasets.OTInstance:
-    """The spec prototype's random assignment instance, ``default_rng(0).random((n, n))``.
+def _prototype_assignment(n: int) -> T.datasets.OTInstance:
+    """The prototype's random assignment instance, ``default_rng(0).random((n, n))``.
 
-    The expected figures of the SNS claims (spec C1-C3: sweep counts, the masses outside the top
+    The expected figures of the SNS claims (P2-P3 of the theory note: sweep counts, the masses outside the top
     entries) were computed on exactly this instance, so the claims measure on it too; instances drawn
     from other keys differ (plain Sinkhorn took 8,379 sweeps to 1e-8 on one, for example).
     """
@@ -40,8 +41,8 @@ def _spec_assignment(n: int) -> T.datasets.OTInstance:
     return T.datasets.OTInstance(C, w, w.copy(), f"assignment n={n}")
 
 
-def _spec_point_clouds(n: int, d: int = 2) -> T.datasets.OTInstance:
-    """The spec prototype's point clouds: ``x`` then ``y`` from ``default_rng(0)``, squared Euclidean cost."""
+def _prototype_point_clouds(n: int, d: int = 2) -> T.datasets.OTInstance:
+    """The prototype's point clouds: ``x`` then ``y`` from ``default_rng(0)``, squared Euclidean cost."""
     rng = np.random.default_rng(0)
     x, y = rng.random((n, d)), rng.random((n, d))
     w = np.full(n, 1.0 / n)
@@ -58,7 +59,7 @@ def measure_derivatives(key):
 
 
 def measure_iterations(key, *, n: int, max_sweeps: int):
-    inst = _spec_assignment(n)
+    inst = _prototype_assignment(n)
     eps = 1.0 / ETA
     plain = T.sinkhorn(inst.cost, eps=eps, tol=1e-8, max_steps=max_sweeps)
     paper = T.sns(inst.cost, eps=eps, sinkhorn_steps=20, sparsify="topk", density=5.0 / n, shift=None, sinkhorn_extend=0)
@@ -83,7 +84,7 @@ def measure_iterations(key, *, n: int, max_sweeps: int):
          "iteration ratio Sinkhorn / SNS": sweeps / total, "SNS converged (top-k 5/n)": float(bool(paper.converged)),
          "SNS Newton steps (default)": int(safe.newton_steps)},
         figure=fig,
-        notes=f"C ~ U[0,1] (the spec prototype's instance, default_rng(0)), uniform marginals; SNS top-k: {int(paper.sinkhorn_steps)}+{int(paper.newton_steps)} "
+        notes=f"C ~ U[0,1] (the prototype's instance, default_rng(0)), uniform marginals; SNS top-k: {int(paper.sinkhorn_steps)}+{int(paper.newton_steps)} "
         f"iterations, CG iterations per step {np.asarray(paper.cg_iterations)[: int(paper.newton_steps)].tolist()}; "
         f"default SNS: {int(safe.sinkhorn_steps)}+{int(safe.newton_steps)}")
 
@@ -94,14 +95,14 @@ def _dropped_outside_top(P, ks):
 
 
 def measure_sparsity(key, *, n: int, late: int):
-    inst = _spec_assignment(n)
+    inst = _prototype_assignment(n)
     eps = 1.0 / ETA
     early = T.sinkhorn(inst.cost, eps=eps, tol=1e-12, max_steps=20)
     later = T.sinkhorn(inst.cost, eps=eps, tol=1e-12, max_steps=late)
     ks = (2 * n, 5 * n, 10 * n)
     d20 = _dropped_outside_top(np.asarray(early.plan), ks)
     dl = _dropped_outside_top(np.asarray(later.plan), ks)
-    pc = _spec_point_clouds(n)
+    pc = _prototype_point_clouds(n)
     pcr = T.sinkhorn(pc.cost, eps=1e-3, tol=1e-12, max_steps=20)
     dpc = _dropped_outside_top(np.asarray(pcr.plan), (2 * n, 5 * n, 10 * n, 30 * n))
     plt = pyplot()
@@ -125,8 +126,8 @@ def measure_sparsity(key, *, n: int, late: int):
 
 def measure_bias_bound(key, *, sizes):
     values, notes = {}, []
-    cases = [("assignment", _spec_assignment(sizes[0]), 1.0 / ETA)]
-    cases += [(f"point clouds n={n}", _spec_point_clouds(n), 1e-3) for n in sizes]
+    cases = [("assignment", _prototype_assignment(sizes[0]), 1.0 / ETA)]
+    cases += [(f"point clouds n={n}", _prototype_point_clouds(n), 1e-3) for n in sizes]
     for name, inst, eps in cases:
         r = T.sns(inst.cost, inst.a, inst.b, eps=eps)
         exact = T.emd(inst.cost, inst.a, inst.b).cost
@@ -151,8 +152,8 @@ def _ott_solve(inst, eps):
 
 def measure_peer_agreement(key, *, n: int):
     values, notes = {}, []
-    for name, inst, eps in (("assignment", _spec_assignment(n), 1.0 / ETA),
-                            ("point clouds", _spec_point_clouds(n), 1e-3)):
+    for name, inst, eps in (("assignment", _prototype_assignment(n), 1.0 / ETA),
+                            ("point clouds", _prototype_point_clouds(n), 1e-3)):
         ours = T.sns(inst.cost, inst.a, inst.b, eps=eps, tol=1e-10)
         out = _ott_solve(inst, eps)
         P = np.asarray(out.matrix)
@@ -165,7 +166,7 @@ def measure_peer_agreement(key, *, n: int):
 
 
 def measure_certificate(key, *, n: int):
-    inst = _spec_point_clouds(n)
+    inst = _prototype_point_clouds(n)
     r = T.sns(inst.cost, inst.a, inst.b, eps=1e-3)
     cert = T.certificate(r, inst.cost, inst.a, inst.b)
     return Measurement(
@@ -192,7 +193,7 @@ def measure_safety(key, *, max_newton_steps: int):
 
 
 def measure_density(key, *, n: int, max_newton_steps: int):
-    inst = _spec_point_clouds(n)
+    inst = _prototype_point_clouds(n)
     # both from the same N1 = 20 sweeps, so that only the sparsifier differs
     mass = T.sns(inst.cost, eps=1e-3, sinkhorn_steps=20, max_newton_steps=max_newton_steps)
     fixed = T.sns(inst.cost, eps=1e-3, sinkhorn_steps=20, sparsify="topk", density=30.0 / n,
@@ -214,7 +215,7 @@ def measure_density(key, *, n: int, max_newton_steps: int):
 
 
 def measure_large(key, *, n: int, max_sweeps: int):
-    inst = _spec_assignment(n)
+    inst = _prototype_assignment(n)
     eps = 1.0 / ETA
     r = T.sns(inst.cost, eps=eps, max_newton_steps=100)
     t0 = time.perf_counter()
@@ -231,7 +232,7 @@ def measure_bandwidth(key, *, n: int, sweeps: int):
 
     from theorylab.estimators.transport.sinkhorn_solver import sinkhorn_sweeps
 
-    inst = _spec_assignment(n)
+    inst = _prototype_assignment(n)
     C = jnp.asarray(inst.cost)
     a = jnp.asarray(inst.a)
     run = jax.jit(lambda C: sinkhorn_sweeps(jnp.zeros(n), jnp.zeros(n), C, a, a, 1.0 / ETA, tol=0.0, max_steps=sweeps).f)
@@ -318,7 +319,7 @@ def measure_default_robust(key, *, size: str, max_sweeps: int):
         f"others; " + detail)
 
 
-_SRC = "spec section 4 (independent prototype measurements on the same instances) and "
+_SRC = "independent prototype measurements on the same instances (docs/theory/transport.md) and "
 
 CLAIMS = [
     Claim(
@@ -327,7 +328,7 @@ CLAIMS = [
         "diag(P^T 1)]] with null vector (1, -1); the Sinkhorn update zeroes its block gradient exactly.",
         expected={"symbolic checks failed": AtMost(0.0)}, measure=measure_derivatives,
         sizes={"quick": {}, "full": {}},
-        source="sympy derivations in proofs_checks/transport.py, each compared with the numeric code (spec C1; the "
+        source="sympy derivations in proofs_checks/transport.py, each compared with the numeric code (P1; the "
         "secondary summary's + sign on the Hessian is wrong)"),
     Claim(
         id="sns.iterations", paper="sns",
@@ -337,8 +338,8 @@ CLAIMS = [
         expected={"plain Sinkhorn sweeps to 1e-8": AtLeast(10_000), "SNS Newton steps (top-k 5/n)": AtMost(15),
                   "iteration ratio Sinkhorn / SNS": AtLeast(300), "SNS converged (top-k 5/n)": AtLeast(1.0)},
         measure=measure_iterations, sizes={"quick": {"n": 500, "max_sweeps": 30_000}, "full": {"n": 500, "max_sweeps": 30_000}},
-        source=_SRC + "the paper's Table 1 via its secondary summary (29 = 20 + 9 iterations vs 56,199 sweeps; spec "
-        "measured 14,570 sweeps in OTT-JAX and 20 + 8 for a prototype SNS)"),
+        source=_SRC + "the paper's Table 1 via its secondary summary (29 = 20 + 9 iterations vs 56,199 sweeps; P2: "
+        "14,570 sweeps in OTT-JAX and 20 + 8 for a prototype SNS)"),
     Claim(
         id="sns.sparsity", paper="sns",
         statement="Approximate sparsity (Theorem 1, as summarised): after a few Sinkhorn sweeps the plan is close "
@@ -348,8 +349,8 @@ CLAIMS = [
                   "relative change of top-5n mass, t=20 vs late": AtMost(0.1),
                   "point clouds: mass outside top 30n": AtMost(1e-8)},
         measure=measure_sparsity, sizes={"quick": {"n": 500, "late": 5000}, "full": {"n": 500, "late": 5000}},
-        source=_SRC + "C3 (0.068, 6.0e-5, 2.9e-10; point clouds < 1e-8 at 30n). Theorem 1 itself is vacuous here: "
-        "eta * Delta ~ 0.013 << 1 + 2 log n (spec 1.3)"),
+        source=_SRC + "P3 (0.068, 6.0e-5, 2.9e-10; point clouds < 1e-8 at 30n). Theorem 1 itself is vacuous here: "
+        "eta * Delta ~ 0.013 << 1 + 2 log n (the theory note, after P10)"),
     Claim(
         id="sns.entropic_bias", paper="sns",
         statement="The entropic plan's transport cost lies between the exact OT cost and that plus eps min(H(r), H(c)).",
@@ -357,7 +358,7 @@ CLAIMS = [
                   "point clouds n=500: (<C,P_eps> - EMD) / bound": Between(0.0, 1.0)},
         measure=measure_bias_bound, sizes={"quick": {"sizes": (500,)}, "full": {"sizes": (500, 2000)}},
         source="closed-form bound (module theorylab.estimators.transport.exact); EMD by the assignment algorithm in the same "
-        "run (spec C4: measured gaps 2.3e-4 and 5.2e-4 against bounds 5.2e-3 and 6.2e-3)"),
+        "run (P4: measured gaps 2.3e-4 and 5.2e-4 against bounds 5.2e-3 and 6.2e-3)"),
     Claim(
         id="sns.peer_agreement", paper="sns",
         statement="SNS solves the same problem as Sinkhorn: the transport cost agrees with OTT-JAX to the "
@@ -366,7 +367,7 @@ CLAIMS = [
                   "point clouds: relative difference of <C,P>": AtMost(5e-8),
                   "assignment: OTT-JAX marginal L1": AtMost(1e-9), "point clouds: OTT-JAX marginal L1": AtMost(1e-9)},
         measure=measure_peer_agreement, sizes={"quick": {"n": 500}, "full": {"n": 500}},
-        source="OTT-JAX (Sinkhorn with adaptive momentum) run in the same process; tolerance from spec C5"),
+        source="OTT-JAX (Sinkhorn with adaptive momentum) run in the same process; tolerance from P5"),
     Claim(
         id="sns.certificate", paper="sns",
         statement="A returned solution carries a certificate: marginals within tolerance, the Gibbs form (KKT) and "
@@ -375,7 +376,7 @@ CLAIMS = [
                   "|duality gap| / bound": AtMost(1.0), "|identity residual| / |primal|": AtMost(1e-12),
                   "converged flag": AtLeast(1.0)},
         measure=measure_certificate, sizes={"quick": {"n": 500}, "full": {"n": 2000}},
-        source="spec C6; the identity is proved in proofs_checks/transport.py"),
+        source="P6 and (T6) of the theory note; the identity is proved in proofs_checks/transport.py"),
     Claim(
         id="sns.safety", paper="sns",
         statement="On the digits L1 problem (non-unique OT, eta = 1200) plain SNS fails; it must report it, and "
@@ -383,14 +384,14 @@ CLAIMS = [
         expected={"no shift: converged flag": AtMost(0.0), "no shift: reported marginal error": AtLeast(1e-8),
                   "shift: total iterations": AtMost(300), "shift: marginal L1": AtMost(1e-8)},
         measure=measure_safety, sizes={"quick": {"max_newton_steps": 300}, "full": {"max_newton_steps": 300}},
-        source=_SRC + "C7 (prototype: no shift fails, shift 20 + 94); scikit-learn's 8x8 digits stand in for MNIST"),
+        source=_SRC + "P7 (prototype: no shift fails, shift 20 + 94); scikit-learn's 8x8 digits stand in for MNIST"),
     Claim(
         id="sns.density_adaptivity", paper="sns",
         statement="A mass-based sparsifier adapts to the plan's spread: on 2-D point clouds (n = 2000, eps = 1e-3) "
         "it converges in at most 30 Newton steps, while a fixed density 30/n needs more than 40.",
         expected={"mass rule Newton steps": AtMost(30), "top-k 30/n Newton steps": AtLeast(40)},
         measure=measure_density, sizes={"quick": {"n": 2000, "max_newton_steps": 100}, "full": {"n": 2000, "max_newton_steps": 100}},
-        source=_SRC + "C8 (RegOT SSNS 22 steps; a prototype with 30/n needed 54)"),
+        source=_SRC + "P8 (RegOT SSNS 22 steps; a prototype with 30/n needed 54)"),
     Claim(
         id="sns.default_robust", paper="sns",
         statement="With its defaults (the switching rule) SNS converges to tol 1e-8 on every instance of the "
@@ -409,11 +410,11 @@ CLAIMS = [
         "needs more than 10^4 sweeps.",
         expected={"SNS total iterations": AtMost(100), "plain Sinkhorn sweeps": AtLeast(10_000)},
         measure=measure_large, sizes={"quick": {"n": 10_000, "max_sweeps": 10_000}, "full": {"n": 10_000, "max_sweeps": 10_000}},
-        source="spec G1 (GPU-sized; an estimate, not a paper figure)"),
+        source="P9 of the theory note (GPU-sized; an estimate, not a paper figure)"),
     Claim(
         id="sns.bandwidth", paper="sns", full_only=True,
         statement="A Sinkhorn sweep is memory-bound: its time is within 2x of reading the cost matrix twice.",
         expected={"sweep time / (two reads of C)": AtMost(2.0)},
         measure=measure_bandwidth, sizes={"quick": {"n": 10_000, "sweeps": 50}, "full": {"n": 10_000, "sweeps": 50}},
-        source="spec G2 / section 7 (bandwidth model; the read time is measured in the same run)"),
+        source="P10 of the theory note (bandwidth model; the read time is measured in the same run)"),
 ]
