@@ -1,7 +1,7 @@
 """The weighted tallying bandit environment as a pure ``init`` / ``step`` kernel.
 
-Model (Malik, Igoe, Li & Singh, ICML 2023; conventions from ``specs/dsd_wtb.md`` B1, which could
-read the abstract only, so the conventions below are theorylab's documented choices):
+Model (Malik, Igoe, Li & Singh, ICML 2023, whose abstract only could be read, so the conventions
+below are theorylab's documented choices; eqs. (B1)-(B2) of ``docs/theory/bandits.md``):
 
 * ``K`` arms, memory ``m``, tally weights ``w_0, ..., w_{m-1} >= 0`` shared by all arms,
   ``W = sum_j w_j``;

@@ -123,8 +123,9 @@ def confidence_radius(count, *, num_arms, horizon, delta, scale):
 
     ``r = s sqrt(2 log(2 K T log2(T) / delta) / N)``: the Hoeffding bound
     ``P(|mean - mu| > r) <= 2 exp(-N r^2 / (2 s^2))`` for ``s``-sub-Gaussian samples, union-bounded
-    over ``K`` arms, at most ``T`` sample counts and ``log2 T`` phases (spec B5; checked by
-    ``proofs_checks/wtb.py``). ``s = 1/2`` for losses in [0, 1]. Infinite for ``N = 0``.
+    over ``K`` arms, at most ``T`` sample counts and ``log2 T`` phases (eq. (B7) of
+    ``docs/theory/bandits.md``; checked by ``proofs_checks/wtb.py``). ``s = 1/2`` for losses in
+    [0, 1]. Infinite for ``N = 0``.
     """
     log2_t = jnp.maximum(jnp.log2(jnp.asarray(horizon, jnp.result_type(float))), 1.0)
     level = jnp.log(2.0 * num_arms * horizon * log2_t / delta)
@@ -157,8 +158,9 @@ class SuccessiveElimination(eqx.Module):
     pass (which arm opens a pass and pays a fresh warm-up), never the elimination decisions.
 
     This is theorylab's reconstruction of the algorithm of Malik et al. (ICML 2023), whose body we
-    could not read (spec B1 [R]): the block schedule, the discarding rule and the radius are our
-    choices, consistent with the abstract's additive ``O(sqrt(KT) + (m + M) K)`` bound.
+    could not read (eqs. (B6)-(B8) of ``docs/theory/bandits.md``): the block schedule, the
+    discarding rule and the radius are our choices, consistent with the abstract's additive
+    ``O(sqrt(KT) + (m + M) K)`` bound.
     """
 
     num_arms: int = eqx.field(static=True)

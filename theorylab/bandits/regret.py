@@ -1,7 +1,7 @@
 """Repeated exposure optimality, the exact optimal cost and complete policy regret.
 
 Complete policy regret (CPR) compares what a policy paid with the best *action sequence*, whose
-own history shapes its tallies (spec B1):
+own history shapes its tallies (eqs. (B3)-(B5) of ``docs/theory/bandits.md``):
 
 ``CPR_T = sum_t f_{a_t}(tau_t(a_t)) - OPT_T``,
 ``OPT_T = min_{a_1..a_T} sum_t f_{a_t}(tau_t(a_t))``.

@@ -1,13 +1,14 @@
 """Claims of Malik, Igoe, Li & Singh (ICML 2023), weighted tallying bandits.
 
-Only the paper's abstract could be read (spec B1), so the claims are the abstract's statements
-made measurable on the instances of spec B4: complete policy regret (CPR) of history-blind
+Only the paper's abstract could be read, so the claims are the abstract's statements made
+measurable on the instances of the bandits theory note (``docs/theory/bandits.md``, P1-P5):
+complete policy regret (CPR) of history-blind
 algorithms is linear on an all-or-nothing exposure instance while the (reconstructed) successive
 elimination is sublinear; its CPR grows like sqrt(KT) and gains an additive term linear in M;
 and REO is what makes the problem tractable. The expected figures come from closed forms
 (``proofs_checks/wtb.py``: the linear-CPR limit 0.35), from the exact optimum computed by brute
-force in the same run, and from the spec's independent prototype measurements (B4) with the
-bands the spec states.
+force in the same run, and from the independent prototype measurements P1-P5 of that note, with
+the bands stated there.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Between, Claim, Close, Measurement
 from theorylab.numerics import fit_line, fit_power_law
 
-WEIGHTS = (1.0, 0.8, 0.6, 0.4, 0.2)  # K = 4, m = 5 (spec B4 common setup)
+WEIGHTS = (1.0, 0.8, 0.6, 0.4, 0.2)  # K = 4, m = 5 (the prototype's common setup, bandits theory note)
 
 
 def threshold_instance() -> TallyingBandit:
@@ -215,7 +216,7 @@ CLAIMS = [
         measure=measure_threshold_separation,
         sizes={"quick": {"horizon": 64000, "seeds": 8}, "full": {"horizon": 64000, "seeds": 32}},
         source="closed-form linear limit 0.45 - 0.1 = 0.35 (proofs_checks/wtb.py); bands and the SE-WTB bound from "
-        "spec B4 item 1 (prototype: UCB1 0.356, EXP3 0.357, SE-WTB 0.015 at T = 64k)",
+        "P1 of the bandits theory note (prototype: UCB1 0.356, EXP3 0.357, SE-WTB 0.015 at T = 64k)",
     ),
     Claim(
         id="wtb.smooth_curve",
@@ -225,7 +226,7 @@ CLAIMS = [
         expected={"UCB1 CPR/T": AtMost(0.02), "SE-WTB CPR/T": AtMost(0.06), "EXP3 CPR/T": AtLeast(0.15)},
         measure=measure_smooth_curve,
         sizes={"quick": {"horizon": 32000, "seeds": 8}, "full": {"horizon": 32000, "seeds": 32}},
-        source="spec B4 item 2 (prototype at T = 32k: UCB1 272 = 0.0085 T, SE-WTB 1176 = 0.037 T, EXP3 0.26 T); "
+        source="P2 of the bandits theory note (prototype at T = 32k: UCB1 272 = 0.0085 T, SE-WTB 1176 = 0.037 T, EXP3 0.26 T); "
         "bounds are that measurement with a margin, not a paper figure",
     ),
     Claim(
@@ -238,7 +239,7 @@ CLAIMS = [
         sizes={"quick": {"horizons": (4000, 16000, 64000), "seeds": 16},
                "full": {"horizons": (4000, 16000, 64000, 256000), "seeds": 32}},
         source="paper abstract (arXiv 2305.02955 v1: O~(sqrt(KT) + (m+M)K)); the worst-case gap sqrt(K/T) design "
-        "and the 0.5 ± 0.05 band from spec B4 item 3 (prototype slope 0.493)",
+        "and the 0.5 ± 0.05 band from P3 of the bandits theory note (prototype slope 0.493)",
     ),
     Claim(
         id="wtb.additive_m",
@@ -249,7 +250,7 @@ CLAIMS = [
         measure=measure_additive_m,
         sizes={"quick": {"horizon": 20000, "warmups": (5, 10, 20, 40, 80, 160), "seeds": 16},
                "full": {"horizon": 20000, "warmups": (5, 10, 20, 40, 80, 160, 320), "seeds": 64}},
-        source="paper abstract ((m+M)K enters additively); slope band [8, 18] from spec B4 item 4 (prototype 12.7 "
+        source="paper abstract ((m+M)K enters additively); slope band [8, 18] from P4 of the bandits theory note (prototype 12.7 "
         "= sum of gaps 1.5 x about 8-9 phases)",
     ),
     Claim(
@@ -265,7 +266,7 @@ CLAIMS = [
         },
         measure=measure_exact_opt,
         sizes={"quick": {"brute_force_max": 12}, "full": {"brute_force_max": 16}},
-        source="brute-force enumeration in the same run; OPT values from spec B4 item 5 (independent prototype); "
+        source="brute-force enumeration in the same run; OPT values from P5 of the bandits theory note (independent prototype); "
         "slack 0.4 = (0.7 / 1.75)(0.5 + 2 x 0.25) in closed form (proofs_checks/wtb.py)",
     ),
     Claim(
@@ -280,7 +281,7 @@ CLAIMS = [
         },
         measure=measure_reo_needed,
         sizes={"quick": {"horizon": 200}, "full": {"horizon": 2000}},
-        source="spec B4 item 5 (independent prototype: OPT_10 = 6.257143, OPT_200/200 = 0.642 vs 0.8 for the "
+        source="P5 of the bandits theory note (independent prototype: OPT_10 = 6.257143, OPT_200/200 = 0.642 vs 0.8 for the "
         "best repeated arm)",
     ),
 ]
