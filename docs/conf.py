@@ -40,3 +40,67 @@ exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "README
 html_theme = "furo"
 html_title = f"theorylab {release}"
 html_static_path = []
+
+
+# --- NamedTuple fields: their own description instead of "Alias for field number N" ----------------
+import importlib  # noqa: E402
+import inspect  # noqa: E402
+import re  # noqa: E402
+
+from sphinx.pycode import ModuleAnalyzer  # noqa: E402
+
+_ALIAS = re.compile(r"^Alias for field number (\d+)$")
+
+
+def _owner_class(dotted: str):
+    """The class behind ``package.module.Class`` (walking from the longest importable prefix)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, None)
+            if obj is None:
+                return None
+        return obj if inspect.isclass(obj) else None
+    return None
+
+
+def _from_class_docstring(cls, field: str):
+    """The description of ``field`` in the class docstring's numpy ``Attributes`` section."""
+    doc = inspect.getdoc(cls) or ""
+    lines = doc.splitlines()
+    for i, line in enumerate(lines):
+        head = line.strip()
+        names = [n.strip() for n in head.split(":")[0].split(",")] if head.endswith(":") or " : " in head else []
+        if field in names and not line.startswith(" "):
+            body = []
+            for nxt in lines[i + 1:]:
+                if nxt and not nxt.startswith(" "):
+                    break
+                body.append(nxt.strip())
+            return [" ".join(b for b in body if b)] if any(body) else None
+    return None
+
+
+def _field_docs(app, what, name, obj, options, lines):
+    match = _ALIAS.match(" ".join(lines).strip()) if lines else None
+    if match is None:
+        return
+    owner, _, field = name.rpartition(".")
+    cls = _owner_class(owner)
+    if cls is None:
+        return
+    text = None
+    try:
+        text = ModuleAnalyzer.for_module(cls.__module__).find_attr_docs().get((cls.__qualname__, field))
+    except Exception:  # no source (a compiled module): fall through
+        text = None
+    text = list(text) if text else _from_class_docstring(cls, field)
+    lines[:] = text if text else [f"Field {match.group(1)} of :class:`{cls.__name__}` (see the class description)."]
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _field_docs)
