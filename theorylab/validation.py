@@ -22,6 +22,7 @@ __all__ = [
     "as_float_array",
     "check_finite",
     "check_key",
+    "raw_key_data",
     "check_positive",
     "check_axis",
     "check_in_range",
@@ -109,6 +110,14 @@ def check_finite(x: Any, name: str):
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"`{name}` must be finite, but {n_bad} entr{'y is' if n_bad == 1 else 'ies are'} NaN or infinite")
     return x
+
+
+def raw_key_data(key) -> np.ndarray:
+    """The raw ``uint32`` data of a typed or raw PRNG key (or a batch of them), as NumPy: the form a
+    key travels in to another process (``jax.random.wrap_key_data`` turns it back into typed keys)."""
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        return np.asarray(jax.random.key_data(key))
+    return np.asarray(key)
 
 
 def check_key(key: Any, name: str = "key"):

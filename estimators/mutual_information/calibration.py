@@ -25,7 +25,7 @@ import jax
 import numpy as np
 
 from theorylab.estimators.mutual_information.tasks import MITask
-from theorylab.validation import check_integer, check_key
+from theorylab.validation import check_integer, check_key, raw_key_data
 
 __all__ = ["calibration_study", "CalibrationStudy", "CalibrationRow"]
 
@@ -155,8 +155,7 @@ def calibration_study(key, tasks: Sequence[MITask], estimators=(("KSG k=5", "ksg
 
     level = _checks.level(level)
     grid = product_grid(task=np.arange(len(tasks)), estimator=np.arange(len(specs)), n=sizes, seed=np.arange(seeds))
-    typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
-    task_fn = functools.partial(_study_point, np.asarray(jax.random.key_data(typed)), tasks, specs, level)
+    task_fn = functools.partial(_study_point, raw_key_data(key), tasks, specs, level)
     out = grid.reshape(sweep(task_fn, grid.points, chunk_size=1, executor=executor, checkpoint=checkpoint,
                              batch="host", progress=progress))
     return CalibrationStudy(

@@ -35,7 +35,7 @@ from theorylab.estimators.sparse.theory import alpha_theory, prediction_error
 from theorylab.numerics.curves import n_star_from_curve
 from theorylab.numerics.estimate import Estimate
 from theorylab.numerics.fits import fit_line, fit_power_law
-from theorylab.validation import check_choice, check_integer, check_key, check_positive
+from theorylab.validation import check_choice, check_integer, check_key, check_positive, raw_key_data
 
 __all__ = ["METHOD_NAMES", "ErrorCurves", "error_curves", "sample_complexity", "fit_slopes"]
 
@@ -158,7 +158,7 @@ def error_curves(key, ns, *, kind: str = "equicorrelated_clusters", d: int = 100
 
         pairs = [(i, j) for i in range(ns.size) for j in range(len(methods))]
         typed = jax.dtypes.issubdtype(keys.dtype, jax.dtypes.prng_key)
-        task = functools.partial(_curve_point, np.asarray(jax.random.key_data(keys) if typed else keys), typed, settings)
+        task = functools.partial(_curve_point, raw_key_data(keys), typed, settings)
         grid = {"n_index": np.array([p[0] for p in pairs]), "method": np.array([p[1] for p in pairs])}
         out = sweep(task, grid, chunk_size=1, executor=executor, checkpoint=checkpoint, batch="host",
                     progress=progress)

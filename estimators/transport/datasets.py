@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.estimators.transport.geometry import cost_matrix
-from theorylab.validation import check_choice, check_integer, check_key
+from theorylab.validation import check_choice, check_integer, check_key, raw_key_data
 
 __all__ = ["OTInstance", "OTCase", "random_assignment", "point_clouds", "digits_pair", "densities_1d", "random_costs",
            "skewed_marginals", "benchmark_suite", "SuiteResult", "solve_suite"]
@@ -206,8 +206,7 @@ def solve_suite(cases="quick", solver: str = "sns", *, key=None, executor=None, 
     if isinstance(cases, str):
         check_choice(cases, "cases", ("quick", "full"))
         key = jax.random.key(0) if key is None else check_key(key)
-        typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
-        suite = (cases, np.asarray(jax.random.key_data(typed), np.uint32).tobytes())
+        suite = (cases, raw_key_data(key).astype(np.uint32).tobytes())
         names = tuple(c.name for c in _suite_cached(*suite))
     else:
         suite = tuple(cases)

@@ -19,7 +19,7 @@ import numpy as np
 from theorylab.bandits.environment import TallyingBandit
 from theorylab.bandits.policies import Policy
 from theorylab.bandits.regret import check_reo
-from theorylab.validation import check_integer, check_key, is_traced
+from theorylab.validation import check_integer, check_key, is_traced, raw_key_data
 
 __all__ = ["Trajectory", "RunTotals", "simulate", "simulate_seeds", "simulate_policies"]
 
@@ -216,9 +216,8 @@ def simulate_seeds(key, env: TallyingBandit, policy, horizon: int, num_seeds: in
     from theorylab.sweeps import sweep
 
     keys = jax.random.split(key, num_seeds)
-    seed_data = jax.random.key_data(keys) if jax.dtypes.issubdtype(keys.dtype, jax.dtypes.prng_key) else keys
     task = functools.partial(_seed_chunk, env, policy, horizon, bool(trace))
-    out = sweep(task, np.asarray(seed_data), chunk_size=chunk_size, executor=executor, devices=devices,
+    out = sweep(task, raw_key_data(keys), chunk_size=chunk_size, executor=executor, devices=devices,
                 checkpoint=checkpoint, batch="chunk", progress=progress)
     return (Trajectory if trace else RunTotals)(*out)
 
@@ -251,8 +250,7 @@ def simulate_policies(key, env: TallyingBandit, policies, horizon: int, num_seed
         raise ValueError("`policies` must share one class and static configuration (only array fields may differ, "
                          "e.g. se_wtb's warm-up bound M); got policies with different structures")
     stacked = jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *[p for _, p in cast])
-    typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
-    task = functools.partial(_policy_point, env, np.asarray(jax.random.key_data(typed)), horizon, bool(trace),
+    task = functools.partial(_policy_point, env, raw_key_data(key), horizon, bool(trace),
                              num_seeds)
     from theorylab.sweeps import sweep
 

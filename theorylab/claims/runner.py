@@ -12,7 +12,7 @@ import jax
 import numpy as np
 
 from theorylab.claims.base import Claim, ClaimResult, Measurement, Verdict
-from theorylab.validation import check_key
+from theorylab.validation import check_key, raw_key_data
 
 __all__ = ["claim_key", "run_claim", "run_claims"]
 
@@ -95,7 +95,7 @@ def run_claims(key, claims: Iterable[Claim], *, size: str = "quick", progress: b
             bar.set_postfix_str(claim.id)
             finished(i, run_claim(typed, claim, size=size))
     else:
-        key_data = np.asarray(jax.random.key_data(typed))
+        key_data = raw_key_data(key)
         futures = {executor.submit(_run_claim_remote, key_data, claim.id, size): i for i, claim in enumerate(claims)}
         for fut in as_completed(futures):
             i = futures.pop(fut)

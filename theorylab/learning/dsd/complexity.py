@@ -31,7 +31,8 @@ from theorylab.learning.dsd.distribution import DSD, _check_dsd, bayes_error, ls
 from theorylab.learning.dsd.networks import Params, apply, check_architecture, filter_shape
 from theorylab.learning.dsd.training import GradientDescent, TwoStep
 from theorylab.numerics import Interval, fit_line, n_star_from_curve
-from theorylab.validation import as_float_array, check_finite, check_in_range, check_integer, check_key, check_positive
+from theorylab.validation import (as_float_array, check_finite, check_in_range, check_integer, check_key, check_positive,
+                                  raw_key_data)
 
 __all__ = [
     "test_error",
@@ -314,8 +315,7 @@ def sweep(key, make_dist: Callable[[int, int], DSD], learners: dict, points: Seq
         raise ValueError("`points` must hold at least one (k, d) pair and `learners` at least one learner")
     grid = {"learner": np.array([j[0] for j in jobs]), "k": np.array([j[1] for j in jobs]),
             "d": np.array([j[2] for j in jobs])}
-    typed = key if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else jax.random.wrap_key_data(key)
-    task = functools.partial(_sweep_point, np.asarray(jax.random.key_data(typed)), make_dist,
+    task = functools.partial(_sweep_point, raw_key_data(key), make_dist,
                              tuple(learners[n] for n in names), tuple(int(n) for n in _check_grid(n_grid)),
                              tuple(sorted(kwargs.items())))
     report = progress if callable(progress) else None
