@@ -51,7 +51,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from theorylab.validation import check_choice, check_integer, check_key
+from theorylab.validation import check_choice, check_integer, check_key, raw_key_data
 
 __all__ = ["sweep", "product_grid", "ProductGrid", "SweepEvent", "BATCH_MODES"]
 
@@ -154,20 +154,20 @@ def _compiled(fn, with_key: bool, batch: str):
 _PROGRAMS: OrderedDict = OrderedDict()  # (function bytes or object, with_key, batch) -> chunk program; the last 32
 
 
-def _function_bytes(fn) -> bytes | None:
-    """``fn`` serialised (pickle; cloudpickle for closures and ``__main__`` functions, where installed),
-    or ``None``. Equal bytes mean the same computation: a module-level function pickles by reference,
-    a ``functools.partial`` with its arguments, a closure by value with what it captured."""
+def _serialised(fn) -> tuple[str | None, bytes | None]:
+    """``fn`` serialised, and how: ``("pickle", bytes)`` (a module-level function by reference, a
+    ``functools.partial`` with its arguments), ``("cloudpickle", bytes)`` (closures and ``__main__``
+    functions by value, with what they captured, where cloudpickle is installed) or ``(None, None)``."""
     try:
-        return pickle.dumps(fn)
+        return "pickle", pickle.dumps(fn)
     except Exception:
         pass
     try:
         import cloudpickle
 
-        return cloudpickle.dumps(fn)
+        return "cloudpickle", cloudpickle.dumps(fn)
     except Exception:
-        return None
+        return None, None
 
 
 def _callables(fn) -> tuple:
@@ -195,13 +195,11 @@ def _program_key(fn, with_key: bool, batch: str):
     function redefined under the same name does not; for one that only cloudpickle serialises (shipped
     by value: closures, ``__main__`` functions on a worker): those bytes, which carry the code; the
     object itself when it does not serialise; ``None`` (compile per call) when it is not hashable."""
-    try:
-        return ("pickle", hashlib.sha256(pickle.dumps(fn)).hexdigest(), _callables(fn), with_key, batch)
-    except Exception:
-        pass
-    data = _function_bytes(fn)
-    if data is not None:
-        return ("bytes", hashlib.sha256(data).hexdigest(), with_key, batch)
+    how, data = _serialised(fn)
+    if how == "pickle":
+        return (how, hashlib.sha256(data).hexdigest(), _callables(fn), with_key, batch)
+    if how == "cloudpickle":
+        return (how, hashlib.sha256(data).hexdigest(), with_key, batch)
     try:
         hash(fn)
     except TypeError:
@@ -253,13 +251,11 @@ def _function_fingerprint(fn) -> bytes:
     model or setting baked into the task is another sweep) and its bytecode (a function redefined
     under the same name is another sweep); its qualified name and bytecode when it does not
     serialise."""
-    data = _function_bytes(fn)
-    if data is not None:
-        return data + _code(fn)
-    target = fn.func if isinstance(fn, functools.partial) else fn
-    code = getattr(target, "__code__", None)
-    return (f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', repr(target))}".encode()
-            + (code.co_code if code is not None else b""))
+    _, data = _serialised(fn)
+    if data is None:
+        target = fn.func if isinstance(fn, functools.partial) else fn
+        data = f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', repr(target))}".encode()
+    return data + _code(fn)
 
 
 def _fingerprint(fn, grid, key_data, chunk_size: int, n: int, batch: str) -> str:
@@ -291,13 +287,13 @@ class _Checkpoint:
     def path(self, i: int) -> str:
         return os.path.join(self.dir, f"chunk-{i:06d}.npz")
 
-    def load(self, i: int, treedef):
+    def load(self, i: int):
+        """Chunk ``i``'s result leaves, or ``None`` when it was not finished."""
         p = self.path(i)
         if not os.path.exists(p):
             return None
         with np.load(p) as data:
-            leaves = [data[f"leaf{j}"] for j in range(len(data.files))]
-        return jax.tree.unflatten(treedef, leaves) if treedef is not None else leaves
+            return [data[f"leaf{j}"] for j in range(len(data.files))]
 
     def save(self, i: int, result) -> None:
         buf = tempfile.NamedTemporaryFile(dir=self.dir, suffix=".tmp", delete=False)
@@ -310,8 +306,8 @@ class _Checkpoint:
                 os.unlink(buf.name)
 
     def save_structure(self, treedef) -> None:
-        """The result's pytree structure (as a template with integer leaves), so that a rerun that loads
-        every chunk rebuilds the result without evaluating ``fn``."""
+        """The result's pytree structure (as a template with integer leaves), written before the first
+        chunk, so that a rerun that loads every chunk rebuilds the result without evaluating ``fn``."""
         path = os.path.join(self.dir, "structure.pkl")
         if not os.path.exists(path):
             self._atomic_write(path, pickle.dumps(jax.tree.unflatten(treedef, range(treedef.num_leaves))))
@@ -319,7 +315,8 @@ class _Checkpoint:
     def load_structure(self):
         path = os.path.join(self.dir, "structure.pkl")
         if not os.path.exists(path):
-            return None
+            raise ValueError(f"`checkpoint` directory {self.dir!r} holds finished chunks but not the result's structure "
+                             "(structure.pkl, written before the first chunk); use a new directory")
         with open(path, "rb") as fh:
             return jax.tree.structure(pickle.load(fh))
 
@@ -385,7 +382,7 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
                              f"batch of shape {typed.shape}")
         if str(jax.random.key_impl(typed)) != str(jax.random.key_impl(jax.random.key(0))):
             raise ValueError("`key` must use JAX's default PRNG implementation (its raw data is sent to the workers)")
-        key_data = np.asarray(jax.random.key_data(typed))
+        key_data = raw_key_data(typed)
     if executor is not None and not isinstance(executor, Executor):
         raise TypeError(f"`executor` must be a concurrent.futures.Executor (e.g. distributed.Client.get_executor()), "
                         f"got {type(executor).__name__}")
@@ -420,7 +417,7 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
 
     todo = []
     for i in range(n_chunks):
-        loaded = None if store is None else store.load(i, None)
+        loaded = None if store is None else store.load(i)
         if loaded is not None:
             results[i] = loaded
             finished("loaded", i)
@@ -431,19 +428,20 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
         nonlocal treedef
         treedef = jax.tree.structure(out)
         if store is not None:
+            store.save_structure(treedef)  # first: a saved chunk always has its structure beside it
             store.save(i, out)
-            store.save_structure(treedef)
         results[i] = jax.tree.leaves(out)
         finished("computed", i)
 
+    pad = batch != "host"  # host chunks compile nothing: no padding to equal shapes
     if executor is None:
         for i in todo:
-            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n, pad=batch != "host")
+            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n, pad=pad)
             keep(i, _run_chunk(fn, key_data, chunk, idx, batch, devices))
     else:
         futures = {}
         for i in todo:
-            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n, pad=batch != "host")
+            chunk, idx = _chunk_slice(grid, i * chunk_size, chunk_size, n, pad=pad)
             futures[executor.submit(_run_chunk, fn, key_data, chunk, idx, batch)] = i
         for fut in as_completed(futures):
             # drop every reference once the result is here: a cluster then forgets the chunk, and a
@@ -452,14 +450,8 @@ def sweep(fn: Callable, grid, *, key=None, chunk_size: int | None = None, execut
             out = fut.result()
             del fut
             keep(i, out)
-    if treedef is None and store is not None:  # every chunk came from the checkpoint
+    if treedef is None:  # every chunk came from the checkpoint, whose structure was written first
         treedef = store.load_structure()
-    if treedef is None:  # a checkpoint without its structure file: recover the structure from one point
-        probe_chunk, probe_idx = _chunk_slice(grid, 0, 1, n)
-        shapes = jax.eval_shape(lambda: _compiled(fn, key_data is not None, batch)(
-            (jnp.zeros((1, 2), jnp.uint32) if key_data is None else jnp.asarray(key_data)[None],
-             jnp.asarray(probe_idx, jnp.uint32), jax.tree.map(jnp.asarray, probe_chunk))))
-        treedef = jax.tree.structure(shapes)
     leaves = [np.concatenate([results[i][j] for i in range(n_chunks)])[:n] for j in range(treedef.num_leaves)]
     return jax.tree.unflatten(treedef, leaves)
 
