@@ -83,9 +83,9 @@ def phase_diagram(model: DenseHebbian, data: DatasetParams, alphas, betas, *, or
 
         n = A.size
         law = jax.tree.map(lambda v: np.broadcast_to(np.asarray(v), (n,) + np.shape(v)), data.site_law())
-        ret, sg, para, labels = sweep(functools.partial(_phase_at, model, order, warmup), {"alpha": A.ravel(), "beta": B.ravel(), "law": law},
-                                      chunk_size=chunk_size, executor=executor, devices=devices, checkpoint=checkpoint,
-                                      progress=progress)
+        points = {"alpha": A.ravel(), "beta": B.ravel(), "law": law, "warmup": np.full(n, warmup)}
+        ret, sg, para, labels = sweep(functools.partial(_phase_at, model, order), points, chunk_size=chunk_size,
+                                      executor=executor, devices=devices, checkpoint=checkpoint, progress=progress)
     shape = A.shape
     reshape = lambda s: RSState(*(np.asarray(f).reshape(shape) for f in s))
     return PhaseDiagram(alphas, betas, np.asarray(labels).reshape(shape), reshape(ret), reshape(sg), np.asarray(para).reshape(shape))
@@ -96,11 +96,11 @@ def _grid(model, law, alphas, betas, order, warmup):
     return jax.vmap(lambda a, b: _phase_point(model, law, order, warmup, a, b))(alphas, betas)
 
 
-def _phase_at(model, order, warmup, point):
+def _phase_at(model, order, point):
     """One grid point for :func:`theorylab.sweeps.sweep` (module level: picklable for a cluster). The
-    site law (arrays) travels with the point, so ``partial(_phase_at, model, order, warmup)`` holds
-    only hashable values and the sweep's program cache recognises equal configurations."""
-    return _phase_point(model, point["law"], order, warmup, point["alpha"], point["beta"])
+    site law (arrays) and ``warmup`` travel with the point, as data of the compiled chunk program:
+    another law or warm-up compiles nothing new."""
+    return _phase_point(model, point["law"], order, point["warmup"], point["alpha"], point["beta"])
 
 
 def _phase_point(model, law, order, warmup, alpha, beta):
