@@ -20,6 +20,7 @@ import numpy as np
 __all__ = [
     "is_traced",
     "as_float_array",
+    "host_real_array",
     "check_finite",
     "check_key",
     "raw_key_data",
@@ -72,23 +73,28 @@ def _got(arr: np.ndarray, bad: np.ndarray) -> str:
     return f"got {int(np.sum(bad))} offending entr{'y' if np.sum(bad) == 1 else 'ies'} in an array of shape {arr.shape}, e.g. {first!r}"
 
 
+def host_real_array(x: Any, name: str) -> np.ndarray:
+    """``x`` (concrete) as a NumPy array of real numbers, without a trip to the device; ``TypeError``
+    naming ``name`` for strings, ``None``, ragged lists, booleans, complex or object data."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"`{name}` must be a real number or array of real numbers, got {_describe(x)}")
+    try:
+        arr = np.asarray(x)
+    except Exception as err:  # ragged lists and the like
+        raise TypeError(f"`{name}` could not be converted to a numeric array: {err}") from None
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise TypeError(f"`{name}` must be real-valued (integer or float), got dtype {arr.dtype}")
+    return arr
+
+
 def as_float_array(x: Any, name: str, *, ndim: int | None = None, dtype=None):
     """Convert ``x`` to a floating JAX array, checking it is numeric and has ``ndim`` dimensions.
 
     Booleans, strings, objects and complex numbers raise ``TypeError``; integers are promoted to
     the default float dtype (float64 when x64 is on, which importing theorylab enables).
     """
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"`{name}` must be a real number or array of real numbers, got {_describe(x)}")
     if not is_traced(x):
-        try:
-            arr = np.asarray(x)
-        except Exception as err:  # ragged lists and the like
-            raise TypeError(f"`{name}` could not be converted to a numeric array: {err}") from None
-        if arr.dtype == bool or arr.dtype.kind not in "iuf":
-            raise TypeError(
-                f"`{name}` must be real-valued (integer or float), got dtype {arr.dtype}"
-            )
+        host_real_array(x, name)
     out = jnp.asarray(x)
     if not jnp.issubdtype(out.dtype, jnp.floating):
         out = out.astype(dtype or jnp.result_type(float))

@@ -7,25 +7,15 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 
-from theorylab.validation import as_float_array, check_integer, is_traced, require_x64
+from theorylab.validation import as_float_array, check_finite, check_integer, host_real_array, is_traced, require_x64
 
 
 def _numeric(x, name):
-    """``x`` as a float64 NumPy array (checked on the host: no device round trip) or a traced value."""
+    """``x`` as a finite float64 NumPy array (checked on the host: no device round trip) or a traced value."""
     if is_traced(x):
         return x
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"`{name}` must be a real array, got {type(x).__name__}")
-    try:
-        a = np.asarray(x)
-    except (TypeError, ValueError) as err:  # ragged lists and the like
-        raise TypeError(f"`{name}` could not be converted to a numeric array: {err}") from None
-    if a.dtype == bool or a.dtype.kind not in "iuf":
-        raise TypeError(f"`{name}` must be real-valued (integer or float), got dtype {a.dtype}")
-    a = a.astype(np.float64, copy=False)  # the float policy: duality gaps need float64, so float32 is promoted
-    if not np.isfinite(a).all():
-        bad = int(a.size - np.count_nonzero(np.isfinite(a)))
-        raise ValueError(f"`{name}` must be finite, but {bad} entr{'y is' if bad == 1 else 'ies are'} NaN or infinite")
+    a = host_real_array(x, name).astype(np.float64, copy=False)  # the float policy: duality gaps need float64
+    check_finite(a, name)
     return a
 
 
