@@ -307,6 +307,7 @@ def sweep(key, make_dist: Callable[[int, int], DSD], learners: dict, points: Seq
     finished chunk.
     """
     key = check_key(key)
+    sizes = _check_grid(n_grid)
     from theorylab.sweeps import sweep as _sweep
 
     names = list(learners)
@@ -316,7 +317,7 @@ def sweep(key, make_dist: Callable[[int, int], DSD], learners: dict, points: Seq
     grid = {"learner": np.array([j[0] for j in jobs]), "k": np.array([j[1] for j in jobs]),
             "d": np.array([j[2] for j in jobs])}
     task = functools.partial(_sweep_point, raw_key_data(key), make_dist,
-                             tuple(learners[n] for n in names), tuple(int(n) for n in _check_grid(n_grid)),
+                             tuple(learners[n] for n in names), tuple(int(n) for n in sizes),
                              tuple(sorted(kwargs.items())))
     report = progress if callable(progress) else None
     if progress is True:
@@ -336,7 +337,7 @@ def sweep(key, make_dist: Callable[[int, int], DSD], learners: dict, points: Seq
     for j, (i, k, d) in enumerate(jobs):
         learner = learners[names[i]]
         out[(names[i], k, d)] = SampleComplexity(
-            n_star=float(res["n_star"][j]), target=float(res["target"][j]), n_grid=np.asarray(n_grid, int),
+            n_star=float(res["n_star"][j]), target=float(res["target"][j]), n_grid=sizes,
             errors=res["errors"][j], bootstrap=res["bootstrap"][j], arch=learner.arch, k=int(k), d=int(d),
             sigma=float(res["sigma"][j]), oracle_error=float(res["oracle_error"][j]),
             bayes_error=float(res["bayes_error"][j]), learner=type(learner).__name__)
