@@ -18,6 +18,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # copies MathJax 3 into _static/mathjax and points mathjax_path there: the site renders its
+    # formulas offline (a CDN script shows a reader without network raw LaTeX)
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
 ]
 
