@@ -1,17 +1,19 @@
 """Symbolic (sympy) derivations that theorylab's numeric code relies on, each one a check.
 
-Every module exposes ``check_*()`` functions returning a :class:`CheckResult`; :func:`run_all`
-runs them all. The checks may import the numeric code to compare against it; the numeric code
-never imports this package.
+Every check is a function of a module here, registered by the :func:`symbolic_check` decorator
+and returning a :class:`CheckResult`; :func:`all_checks` finds them through a
+:class:`theorylab.registration.Registry`, the mechanism that also finds the paper claims of
+:mod:`theorylab.claims`. The checks may import the numeric code to compare against it; the numeric
+code never imports this package.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import NamedTuple
 
-__all__ = ["CheckResult", "all_checks", "run_all"]
+from theorylab.registration import Registry
+
+__all__ = ["CheckResult", "CHECK_REGISTRY", "symbolic_check", "all_checks", "run_all"]
 
 
 class CheckResult(NamedTuple):
@@ -23,17 +25,20 @@ class CheckResult(NamedTuple):
         return bool(self.ok)
 
 
+#: Every check the modules of this package register with :func:`symbolic_check`.
+CHECK_REGISTRY: Registry = Registry(__name__, "symbolic check")
+
+
+def symbolic_check(fn):
+    """Register ``fn`` (no arguments, returns a :class:`CheckResult`) as ``"<module>.<function name>"``."""
+    module = fn.__module__
+    CHECK_REGISTRY.add(f"{module.rsplit('.', 1)[-1]}.{fn.__name__}", fn, module)
+    return fn
+
+
 def all_checks():
-    """Every ``check_*`` function of every module in this package, as ``(qualified name, fn)``."""
-    out = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for attr in sorted(dir(module)):
-            if attr.startswith("check_") and callable(getattr(module, attr)):
-                out.append((f"{info.name}.{attr}", getattr(module, attr)))
-    return out
+    """Every registered check, as ``(qualified name, fn)``: modules by name, then definition order."""
+    return CHECK_REGISTRY.collect()
 
 
 def run_all() -> list[CheckResult]:

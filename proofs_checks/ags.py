@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 y, alpha, beta, q, r, m, h = sp.symbols("y alpha beta q r m h", positive=True)
 
@@ -21,6 +21,7 @@ def t0_alpha_of_y() -> sp.Expr:
     return sp.simplify((mm * (1 - C) / y) ** 2 / 2)
 
 
+@symbolic_check
 def check_t0_closed_form_matches_code() -> CheckResult:
     """The derived alpha(y) equals ``ags_alpha_of_y`` at sample points."""
     import jax.numpy as jnp
@@ -39,6 +40,7 @@ def t0_critical_point(prec: int = 30):
     return ystar, expr.subs(y, ystar).evalf(prec), sp.erf(ystar).evalf(prec)
 
 
+@symbolic_check
 def check_t0_critical_load() -> CheckResult:
     """nsolve gives alpha_c = 0.1379055..., m_c = 0.96741...; the fold solver agrees to 1e-10."""
     from theorylab.statmech.ags import ags_critical_load_t0
@@ -50,6 +52,7 @@ def check_t0_critical_load() -> CheckResult:
                        f"sympy: alpha_c = {float(a_c):.12f}, m_c = {float(m_c):.12f}, y* = {float(ystar):.9f}; fold solver off by {err:.1e}")
 
 
+@symbolic_check
 def check_spin_glass_temperature() -> CheckResult:
     """Linearising q = E tanh^2(beta sqrt(alpha r) z), r = q / (1 - beta(1-q))^2 at q -> 0 gives T_g = 1 + sqrt(alpha)."""
     z = sp.symbols("z", real=True)
@@ -66,6 +69,7 @@ def check_spin_glass_temperature() -> CheckResult:
     return CheckResult("AGS T_g", ok, f"E tanh^2(sz) = s^2 + O(s^4): {first_order_ok}; 1/beta roots: {sorted(map(str, temps))}")
 
 
+@symbolic_check
 def check_curie_weiss_fold() -> CheckResult:
     """m = tanh(beta (m + h)) folds where beta (1 - m^2) = 1: m* = sqrt(1 - 1/beta), h* = atanh(m*)/beta - m*.
 

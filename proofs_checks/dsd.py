@@ -18,9 +18,10 @@ import itertools
 
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 
+@symbolic_check
 def check_sampler_moments_k2_d1() -> CheckResult:
     """E[x], E[y x], E[x x^T] for k = 2, d = 1 (w* = 1) by exact enumeration of (y, i*) and Gaussian
     noise moments; compared with ``moments`` for sigma = 3/10 under both noise placements."""
@@ -58,6 +59,7 @@ def check_sampler_moments_k2_d1() -> CheckResult:
     return CheckResult("dsd.sampler_moments_k2_d1", ok, "; ".join(details) + f"; code differs by {worst:.1e}")
 
 
+@symbolic_check
 def check_linear_floor() -> CheckResult:
     """P(y + s z < 0 | y = 1) = Phi(-1/s) with s = sigma sqrt(k), by integrating the normal density;
     0.04779 at s = 0.6; compared with ``linear_floor`` (both placements: s = sigma sqrt(k - 1) for
@@ -81,6 +83,7 @@ def check_linear_floor() -> CheckResult:
                        f"(code {code_all:.6f}); background, k = 9: {exp_bg:.6f} (code {code_bg:.6f})")
 
 
+@symbolic_check
 def check_gaussian_mean_shift_kl() -> CheckResult:
     """KL(N(m1, s^2) || N(m2, s^2)) = (m1 - m2)^2 / (2 s^2) per coordinate, by integration."""
     m1, m2 = sp.symbols("m1 m2", real=True)
@@ -93,6 +96,7 @@ def check_gaussian_mean_shift_kl() -> CheckResult:
     return CheckResult("dsd.gaussian_mean_shift_kl", bool(ok), f"KL = {sp.simplify(kl)}")
 
 
+@symbolic_check
 def check_fano_sample_bound() -> CheckResult:
     """Fano: P_err >= 1 - (N kappa + log 2) / log M. With log M = c d (a packing of the sphere in
     R^d) and kappa = 1/(2 k sigma^2) (the signal lands in a given patch with probability 1/k and
@@ -112,6 +116,7 @@ def check_fano_sample_bound() -> CheckResult:
                        f"(q = 1 - p)")
 
 
+@symbolic_check
 def check_rate_elasticities() -> CheckResult:
     """d log N / d log x of the four rates (constants 1), sigma fixed or sigma = c / sqrt(k), by sympy;
     compared with ``theory_exponent`` at several (k, d); e.g. the CNN k-elasticity at fixed sigma is

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 
 def _exponent(qt, q, beta, beta_ref, p):
     return beta * beta_ref * q**p / 2 - beta**2 * qt**p / 4 + sp.log(1 - qt) / 2 + (qt - q**2) / (2 * (1 - qt))
 
 
+@symbolic_check
 def check_pspin_inner_saddle() -> CheckResult:
     """d(exponent)/dqt = (qt - q^2)/(2(1-qt)^2) - beta^2 p qt^(p-1)/4, free of beta_ref; the code's qt
     solves it."""
@@ -43,6 +44,7 @@ def check_pspin_inner_saddle() -> CheckResult:
     return CheckResult("franz_parisi.pspin_inner_saddle", ok, f"d/dqt = {sp.simplify(d)}; code's qt satisfies it to {worst:.1e}")
 
 
+@symbolic_check
 def check_pspin_transitions() -> CheckResult:
     """q_d, T_d, Sigma_d in closed form for general p; T_K by nsolve for p = 3, 4, 5; against the code."""
     q, p, T = sp.symbols("q p T", positive=True)
@@ -67,6 +69,7 @@ def check_pspin_transitions() -> CheckResult:
                        f"{sigma_d}; " + "; ".join(lines) + f"; code agrees to {worst:.1e}")
 
 
+@symbolic_check
 def check_pspin_small_q_series() -> CheckResult:
     """p = 3: qt = q^2 + O(q^4), dV = T q^2/2 - q^3/(2T) + O(q^4); against the code at q = 1e-2."""
     q, beta = sp.symbols("q beta", positive=True)
@@ -85,6 +88,7 @@ def check_pspin_small_q_series() -> CheckResult:
                        f"{num:.10e} vs {approx:.10e}")
 
 
+@symbolic_check
 def check_pspin_stationary_values() -> CheckResult:
     """At T = 0.6 (p = 3) the stationary points are q = 2/5 and 3/5 with the closed-form heights."""
     q = sp.symbols("q", positive=True)
@@ -103,6 +107,7 @@ def check_pspin_stationary_values() -> CheckResult:
                        f"code differs by {worst:.1e}")
 
 
+@symbolic_check
 def check_gaussian_surrogate_saddle() -> CheckResult:
     """G = E_z ln int dm exp(-m^2/2 + (qs - qh/2) m^2 + (sqrt(qh) z + rh) m) for real m: -2 dG/dqh,
     dG/drh, dG/dqs equal E<m>^2, E<m>, E<m^2> (the order-parameter equations are stationarity)."""
@@ -123,6 +128,7 @@ def check_gaussian_surrogate_saddle() -> CheckResult:
     return CheckResult("franz_parisi.gaussian_surrogate_saddle", ok, f"residuals {checks}")
 
 
+@symbolic_check
 def check_gaussian_smoothing_identity() -> CheckResult:
     """E_x H(a + b x) = H(a/sqrt(1+b^2)) (differentiate in a: both sides have derivative
     -phi(a/sqrt(1+b^2))/sqrt(1+b^2)); hence at beta = 1 the energetic term does not depend on q*."""

@@ -12,12 +12,13 @@ import math
 
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 r, M, p = sp.symbols("r M p", positive=True)
 x, c, d, lam = sp.symbols("x c d lambda", real=True)
 
 
+@symbolic_check
 def check_example_noise_moments() -> CheckResult:
     """chi_bar = (2B - M)/M, B ~ Bin(M, (1+r)/2): E = r, Var = (1-r^2)/M, E chi_bar^2 = r^2 (1 + rho)."""
     from theorylab.statmech.hebbian import DatasetParams
@@ -54,6 +55,7 @@ def hermite_coefficients(P: int) -> list:
     return coeffs
 
 
+@symbolic_check
 def check_hermite_identity() -> CheckResult:
     """sum_k k c_k^2 k! = P^2 (2P-3)!! for P = 2..8; the code's all-index phi'(1) equals it."""
     from theorylab.statmech.hebbian import DenseHebbian
@@ -70,6 +72,7 @@ def check_hermite_identity() -> CheckResult:
     return CheckResult("hebbian Hermite identity", bool(ok), "; ".join(lines))
 
 
+@symbolic_check
 def check_free_entropy_stationarity() -> CheckResult:
     r"""dA/dn = bP(P-1)n^{P-2}(E[y tanh h] - n) and dA/dq = xi''(q)/2 (q - E tanh^2 h).
 
@@ -121,6 +124,7 @@ def check_free_entropy_stationarity() -> CheckResult:
                        f"Stein's lemma and d/dq of the xi-bracket verified; autodiff vs formula: {worst:.1e}")
 
 
+@symbolic_check
 def check_zero_temperature_closed_forms() -> CheckResult:
     """E erf(c + d lam) = erf(c / sqrt(1 + 2 d^2)), E[lam erf(c + d lam)] = 2d e^{-c^2/(1+2d^2)} / sqrt(pi (1+2d^2)).
 
@@ -151,6 +155,7 @@ def check_zero_temperature_closed_forms() -> CheckResult:
                        f"symbolic identities hold; code off by {worst:.1e}")
 
 
+@symbolic_check
 def check_tanh_to_erf_limit() -> CheckResult:
     """E_z sign(a + s z) = erf(a / (s sqrt 2)): the beta -> infinity limit of E tanh(beta (a + s z))."""
     a, s, z = sp.symbols("a s z", positive=True)
@@ -161,6 +166,7 @@ def check_tanh_to_erf_limit() -> CheckResult:
     return CheckResult("hebbian tanh -> erf limit", bool(ok), f"E sign(a + s z) = {e_sign}")
 
 
+@symbolic_check
 def check_newton_identity_e4() -> CheckResult:
     """24 e_4 = p1^4 - 6 p1^2 p2 + 8 p1 p3 + 3 p2^2 - 6 p4 (5 variables); the MC energy uses it."""
     import numpy as np
@@ -179,6 +185,7 @@ def check_newton_identity_e4() -> CheckResult:
     return CheckResult("hebbian Newton identity e_4", bool(ok) and err < 1e-12, f"code's e_4 off by {err:.1e}")
 
 
+@symbolic_check
 def check_dense_capacity_equation() -> CheckResult:
     """At rho = 0, T = 0: m = erf(m^{P-1}/sqrt(2 a)); a(u) = erf(u)^{2(P-1)}/(2u^2) is maximal where (P-1) u erf'(u) = erf(u)."""
     from theorylab.statmech.hebbian import capacity_constant

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 STUDENT_CASES = {(1, 1): sp.log(8 * sp.pi) - 3, (2, 1): sp.log(3) - sp.Rational(2, 3), (2, 2): sp.log(2) - sp.Rational(1, 2),
                  (3, 2): 6 - sp.log(96 * sp.pi), (3, 3): sp.log(3360 * sp.pi) - sp.Rational(318, 35),
@@ -43,6 +43,7 @@ def student_t_exact_values() -> dict:
     return {case: float(sp.N(student_t_correction_exact(*case), 30)) for case in STUDENT_CASES}
 
 
+@symbolic_check
 def check_student_t_closed_forms() -> CheckResult:
     # Cauchy entropy -int p ln p, p = 1/(pi (1 + x^2)); with x = tan t, p dx = dt / pi and
     # ln p = -ln pi + 2 ln cos t. sympy leaves the ln cos integral unevaluated, so it is evaluated
@@ -82,6 +83,7 @@ def additive_uniform_exact():
     return fn
 
 
+@symbolic_check
 def check_additive_uniform_integral() -> CheckResult:
     fn = additive_uniform_exact()
     small, large = fn.expressions
@@ -107,6 +109,7 @@ def plugin_bias_exact(dx: int, dy: int):
     return n, sp.Rational(1, 2) * (s(dx) + s(dy) - s(dx + dy))
 
 
+@symbolic_check
 def check_plugin_bias_series() -> CheckResult:
     expected = {(1, 1): lambda n: (2 * n + 3) / (4 * n**2), (2, 3): lambda n: 3 * (n + 3) / n**2,
                 (5, 5): lambda n: 25 * (2 * n + 11) / (4 * n**2)}
@@ -131,6 +134,7 @@ def check_plugin_bias_series() -> CheckResult:
                        f"series mismatches {bad}; numeric code vs sympy digamma sums max error {worst:.1e}")
 
 
+@symbolic_check
 def check_gaussian_2x2_logdet() -> CheckResult:
     sx, sy = sp.symbols("sigma_x sigma_y", positive=True)
     rho = sp.symbols("rho", real=True)
@@ -148,6 +152,7 @@ def check_gaussian_2x2_logdet() -> CheckResult:
                        f"1/2 ln(sx^2 sy^2 / det) = -1/2 ln(1 - rho^2): {bool(ok)}; numeric error {err:.1e}")
 
 
+@symbolic_check
 def check_optimal_critic_normalisation() -> CheckResult:
     x, y = sp.symbols("x y", real=True)
     r = sp.Rational(9, 10)

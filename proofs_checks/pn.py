@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 h = sp.symbols("h", positive=True)  # h = 1/n
 
@@ -27,6 +27,7 @@ def bregman_taylor_coefficients(kmax: int = 6) -> dict[int, sp.Expr]:
     return {k: sp.simplify(poly.coeff_monomial(d**k).coeff(derivs[k - 2])) for k in range(2, kmax + 1)}
 
 
+@symbolic_check
 def check_bregman_taylor_coefficients() -> CheckResult:
     """(k-1)/k! = 1/2, 1/3, 1/8, 1/30, 1/144 for k = 2..6."""
     coeffs = bregman_taylor_coefficients()
@@ -53,6 +54,7 @@ def mvn_coefficients(d: int):
     return series_coefficients(exact)
 
 
+@symbolic_check
 def check_exponential_gamma() -> CheckResult:
     """Exact risk psi(nk) - log(nk) + 1/(nk-1) gives C1 = 1/(2k), C2 = 11/(12k^2); autodiff agrees to 1e-12."""
     import numpy as np
@@ -70,6 +72,7 @@ def check_exponential_gamma() -> CheckResult:
                        f"series: C1 = {c1}, C2 = {c2}; autodiff off by {worst:.1e}")
 
 
+@symbolic_check
 def check_normal_and_mvn() -> CheckResult:
     """Correctly specified (M)VN: series give C1 = p/2 and C2 = 61/12, 203/12, 38 (d = 1, 2, 3); autodiff agrees to 1e-10."""
     from theorylab.infogeo import mvn, normal, risk_coefficients, truth_from_model
@@ -108,6 +111,7 @@ def normal_model_c2_formula():
     return sp.expand(c2), (g1, b2, m6)
 
 
+@symbolic_check
 def check_normal_model_moment_formula() -> CheckResult:
     """C2 = 9 b2^2/8 - 3 b2/4 + 3 g1^2 - m6/3 + 53/24, with no fifth moment; = 61/12 for a Gaussian truth."""
     c2, (g1, b2, m6) = normal_model_c2_formula()

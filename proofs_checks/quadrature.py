@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 z = sp.symbols("z", real=True)
 _PHI = sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi)
@@ -21,12 +21,14 @@ def absolute_moment(k: int) -> sp.Expr:
     return 2 * sp.integrate(z**k * _PHI, (z, 0, sp.oo))
 
 
+@symbolic_check
 def check_gaussian_moments_are_double_factorials() -> CheckResult:
     """E z^k = (k-1)!! for even k and 0 for odd k (k <= 12)."""
     bad = [k for k in range(13) if sp.simplify(gaussian_moment(k) - (sp.factorial2(k - 1) if k % 2 == 0 else 0)) != 0]
     return CheckResult("gaussian moments", not bad, f"mismatch at k = {bad}" if bad else "k = 0..12 agree")
 
 
+@symbolic_check
 def check_gauss_hermite_exactness_degree() -> CheckResult:
     """The n-node probabilists' rule integrates z^k exactly (relative to E|z|^k) for k <= 2n-1, and not z^{2n}."""
     from theorylab.numerics import gauss_hermite
@@ -43,6 +45,7 @@ def check_gauss_hermite_exactness_degree() -> CheckResult:
     return CheckResult("Gauss-Hermite degree", ok, f"max relative error up to degree 2n-1: {worst:.1e}; degree 2n inexact: {fails_at_2n}")
 
 
+@symbolic_check
 def check_gauss_legendre_exactness_degree() -> CheckResult:
     """The n-node Legendre rule on [a, b] integrates x^k exactly for k <= 2n-1."""
     from theorylab.numerics import gauss_legendre
@@ -58,6 +61,7 @@ def check_gauss_legendre_exactness_degree() -> CheckResult:
     return CheckResult("Gauss-Legendre degree", worst < 1e-12, f"max relative error {worst:.1e}")
 
 
+@symbolic_check
 def check_kinked_rule_on_a_step() -> CheckResult:
     """E sign(m + s z) = erf(m / (s sqrt 2)); the kink-aware rule reproduces it, plain GH does not."""
     from theorylab.numerics import gauss_hermite, kinked_gaussian_rule

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 _b = sp.Symbol("b", positive=True)
 TAU = _b / (1 + _b)  # any tau in (0, 1)
@@ -28,6 +28,7 @@ def _psi(tau, v):
     return sp.Max(tau * v, (tau - 1) * v)
 
 
+@symbolic_check
 def check_pinball_decomposition() -> CheckResult:
     v = sp.Symbol("v", positive=True)
     pos = sp.simplify(_psi(TAU, v) - (TAU * v + sp.Max(-v, 0)))
@@ -36,6 +37,7 @@ def check_pinball_decomposition() -> CheckResult:
     return CheckResult("quantile.pinball_decomposition", bool(ok), f"v > 0: {pos}; v < 0: {neg}")
 
 
+@symbolic_check
 def check_interval_score_identity() -> CheckResult:
     """alpha IS = 2 (psi_{alpha/2}(y - l) + psi_{1 - alpha/2}(y - u)) below, inside and above [l, u];
     then the code's interval_score and pinball_loss agree with it at random points."""
@@ -67,6 +69,7 @@ def check_interval_score_identity() -> CheckResult:
     return CheckResult("quantile.interval_score_identity", bool(ok), f"residuals {regions}; code agrees to {worst:.1e}")
 
 
+@symbolic_check
 def check_sort_never_increases_pinball() -> CheckResult:
     """For tau_1 < tau_2: [psi_1(y - q_a) + psi_2(y - q_b)] - [psi_1(y - q_b) + psi_2(y - q_a)] = (tau_2 - tau_1)(q_a - q_b),
     which is <= 0 when q_a <= q_b: the sorted assignment is never worse, and by repeated swaps
@@ -90,6 +93,7 @@ def _sum_psi(taus, q, y, weights=None):
     return sum(wk * _psi(t, y - qk) for wk, t, qk in zip(weights, taus, q))
 
 
+@symbolic_check
 def check_minmax_counterexample() -> CheckResult:
     """tau = (1/4, 1/2, 3/4), q = (0, 1, 1/2), y = 3/5 (exact): raw 17/40, min-max 9/20 (worse),
     sort 3/10, isotonic 21/80; the code's fixes give the same outputs."""
@@ -108,6 +112,7 @@ def check_minmax_counterexample() -> CheckResult:
     return CheckResult("quantile.minmax_counterexample", bool(ok), f"sums {sums}")
 
 
+@symbolic_check
 def check_unequal_weights_counterexample() -> CheckResult:
     """With level weights (2.748, 2.606, 0.248), sorting q = (1.268, 1.39, -11.728) at tau = (.643, .661, .841),
     y = 4.761 raises the weighted pinball sum by about 20.43 (exact decimals: 20.4376): Prop. 2 needs equal weights."""
@@ -120,6 +125,7 @@ def check_unequal_weights_counterexample() -> CheckResult:
     return CheckResult("quantile.unequal_weights_counterexample", bool(ok), f"increase after sorting = {float(increase):.6f}")
 
 
+@symbolic_check
 def check_expected_pinball_minimiser() -> CheckResult:
     """E psi_tau(Y - q) for Y ~ Exp(lambda) in closed form; its derivative is F(q) - tau and the root
     is q* = -log(1 - tau) / lambda."""
@@ -133,6 +139,7 @@ def check_expected_pinball_minimiser() -> CheckResult:
     return CheckResult("quantile.expected_pinball_minimiser", bool(ok), f"dR/dq - (F - tau) = {deriv}; q* = {root}")
 
 
+@symbolic_check
 def check_vincentization_location_scale() -> CheckResult:
     """sum_j w_j (mu_j + sigma_j z) = (sum w mu) + (sum w sigma) z, and the code's vincentize of two
     normals' quantiles equals the quantiles of N(sum w mu, (sum w sigma)^2)."""
@@ -155,6 +162,7 @@ def check_vincentization_location_scale() -> CheckResult:
     return CheckResult("quantile.vincentization_location_scale", bool(ok), f"algebra ok; code vs N(1, 2^2): {err:.1e}")
 
 
+@symbolic_check
 def check_linear_pool_variance_excess() -> CheckResult:
     """Var(mixture) - Var(Vincent) = sum w sigma^2 - (sum w sigma)^2 + Var_w(mu) >= 0 (two members)."""
     w1 = sp.Symbol("w1", positive=True)
@@ -174,6 +182,7 @@ def check_linear_pool_variance_excess() -> CheckResult:
     return CheckResult("quantile.linear_pool_variance_excess", bool(ok), f"excess = w1 w2 (s1 - s2)^2 + Var_w(mu); example {example}")
 
 
+@symbolic_check
 def check_crps_normal_closed_form() -> CheckResult:
     """CRPS(N(0,1), y) closed form: first derivative 2 Phi - 1, second 2 phi (sympy); equals
     2 int_0^1 psi_tau(y - Phi^-1(tau)) dtau at y = 0.3 by adaptive quadrature (1e-12)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 
 def _soft_threshold_risk_symbolic(theta=None):
@@ -27,6 +27,7 @@ def _soft_threshold_risk_symbolic(theta=None):
     return risk, th, t
 
 
+@symbolic_check
 def check_soft_threshold_risk() -> CheckResult:
     """Piecewise sympy integral of the soft-threshold risk against the code's closed form (theta != 0 in
     the general integral, which divides by theta; theta = 0 integrated separately)."""
@@ -47,6 +48,7 @@ def check_soft_threshold_risk() -> CheckResult:
                        f"R(0,t) - 2[(1+t^2)Phi(-t) - t phi(t)] simplifies to {zero}")
 
 
+@symbolic_check
 def check_lasso_1d_minimiser() -> CheckResult:
     """argmin (z - w)^2/2 + a|w| = sign(z) max(|z| - a, 0): the stationary point of each smooth piece
     lies in that piece exactly when the formula says, and at 0 the subgradient condition is |z| <= a."""
@@ -70,6 +72,7 @@ def check_lasso_1d_minimiser() -> CheckResult:
                        f"stationary points z - a (w > 0) and z + a (w < 0); grid argmin within {worst:.1e}")
 
 
+@symbolic_check
 def check_projection_trace() -> CheckResult:
     """trace of the hat matrix of a symbolic full-rank 3x2 X_T is 2 (so E error = sigma^2 k / N)."""
     X = sp.Matrix(3, 2, sp.symbols("x0:6", real=True))
@@ -78,6 +81,7 @@ def check_projection_trace() -> CheckResult:
     return CheckResult("sparse.projection_trace", tr == 2, f"trace(X (X^T X)^-1 X^T) = {tr}")
 
 
+@symbolic_check
 def check_cluster_condition_number() -> CheckResult:
     """Eigenvalues of the s x s equicorrelated block and cond = (s + delta^2)/delta^2 for s = 2..5."""
     from theorylab.estimators.sparse.designs import cluster_condition_number
@@ -96,6 +100,7 @@ def check_cluster_condition_number() -> CheckResult:
     return CheckResult("sparse.cluster_condition_number", bool(ok), "; ".join(details))
 
 
+@symbolic_check
 def check_slow_rate_algebra() -> CheckResult:
     """The basic inequality. With e = |X(w_hat - w*)|^2/N, g = |X^T xi|_inf/N, P(w_hat) <= P(w*) gives
     e/2 <= xi^T X (w_hat - w*)/N + a(|w*|_1 - |w_hat|_1) <= g (|w_hat|_1 + |w*|_1) + a |w*|_1 - a |w_hat|_1.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 _N, _M = 2, 3
 
@@ -51,6 +51,7 @@ def _subs(sym, num):
     return d
 
 
+@symbolic_check
 def check_gradient_of_dual_potential() -> CheckResult:
     sym = _symbols()
     eps, f, g, a, b, C, P, phi = sym
@@ -75,6 +76,7 @@ def check_gradient_of_dual_potential() -> CheckResult:
     return CheckResult("transport.gradient", ok, f"grad = (a - P1, b - P^T 1); sum identity {ok_sum}; code agrees to {err:.1e}")
 
 
+@symbolic_check
 def check_hessian_sign_and_null_vector() -> CheckResult:
     sym = _symbols()
     eps, f, g, a, b, C, P, phi = sym
@@ -107,6 +109,7 @@ def check_hessian_sign_and_null_vector() -> CheckResult:
     return CheckResult("transport.hessian", ok, f"H = -M/eps (minus sign) {ok_form}; (1,-1) null {ok_null}; code agrees to {err:.1e}")
 
 
+@symbolic_check
 def check_sinkhorn_update_zeroes_row_gradient() -> CheckResult:
     sym = _symbols()
     eps, f, g, a, b, C, P, phi = sym
@@ -117,6 +120,7 @@ def check_sinkhorn_update_zeroes_row_gradient() -> CheckResult:
     return CheckResult("transport.sinkhorn_update", ok, f"grad_f after the row update: {grads}")
 
 
+@symbolic_check
 def check_duality_identity() -> CheckResult:
     """Phi - primal(P(f, g)) = <x, a - P1> + <y, b - P^T 1>, x = f + eps/2, y = g + eps/2, any (f, g), balanced."""
     sym = _symbols()
@@ -129,6 +133,7 @@ def check_duality_identity() -> CheckResult:
     return CheckResult("transport.duality_identity", diff == 0, f"Phi - primal - <x, grad> = {diff}")
 
 
+@symbolic_check
 def check_two_by_two_closed_form() -> CheckResult:
     """Gibbs plans satisfy P11 P22 / (P12 P21) = exp(-(C11 + C22 - C12 - C21)/eps); the feasible root of
     the resulting quadratic is the plan, compared with SNS."""
@@ -156,6 +161,7 @@ def check_two_by_two_closed_form() -> CheckResult:
     return CheckResult("transport.two_by_two", ok, f"cross ratio = K {ok_ratio}; P11 = {p11:.15f}, SNS error {err:.1e}")
 
 
+@symbolic_check
 def check_schur_complement_solve() -> CheckResult:
     """Eliminating the row block: (D2 - P^T D1^-1 P) dy = ry - P^T D1^-1 rx, dx = D1^-1 (rx - P dy)."""
     P = sp.Matrix(2, 2, lambda i, j: sp.Symbol(f"p{i}{j}", positive=True))

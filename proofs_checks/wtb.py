@@ -16,9 +16,10 @@ import itertools
 
 import sympy as sp
 
-from theorylab.proofs_checks import CheckResult
+from theorylab.proofs_checks import CheckResult, symbolic_check
 
 
+@symbolic_check
 def check_confidence_radius_inversion() -> CheckResult:
     """Solve the union bound for r and compare with ``theorylab.bandits.confidence_radius``."""
     K, T, N, u, s, delta = sp.symbols("K T N u s delta", positive=True)  # u = r^2
@@ -41,6 +42,7 @@ def check_confidence_radius_inversion() -> CheckResult:
     return CheckResult("wtb.confidence_radius_inversion", ok, f"r = {radius}; matches the code to {worst:.1e} (relative)")
 
 
+@symbolic_check
 def check_threshold_linear_cpr_limit() -> CheckResult:
     """CPR / T of a policy that plays a* only in isolated rounds (fraction rho) and otherwise the best
     constant arm b tends to f_b - f*(W) as rho -> 0, and equals 0.35 on the spec's instance."""
@@ -53,6 +55,7 @@ def check_threshold_linear_cpr_limit() -> CheckResult:
     return CheckResult("wtb.threshold_linear_cpr_limit", bool(ok), f"CPR/T -> {limit}; threshold instance: {value}")
 
 
+@symbolic_check
 def check_linear_reo_endpoints() -> CheckResult:
     """For f(tau) = c + s tau / W and w_0 <= tau <= W, f(tau) = lam f(w_0) + (1 - lam) f(W) with
     lam = (W - tau) / (W - w_0) in [0, 1]: the extremes over feasible tallies sit at the endpoints."""
@@ -88,6 +91,7 @@ def check_linear_reo_endpoints() -> CheckResult:
     )
 
 
+@symbolic_check
 def check_tally_sum_identity() -> CheckResult:
     """sum_a tau_t(a) = sum_{j < min(t, m)} w_j, for symbolic weights and every history (K = 3, m = 4)."""
     K, m = 3, 4
@@ -101,6 +105,7 @@ def check_tally_sum_identity() -> CheckResult:
     return CheckResult("wtb.tally_sum_identity", bool(ok), f"checked all histories for K = {K}, m = {m}, t <= {m + 1}")
 
 
+@symbolic_check
 def check_reo_slack_linear_curve() -> CheckResult:
     """Always playing a learning-curve arm f = c + s tau / W (s < 0) costs T f(W) + (-s / W) sum_j j w_j:
     the prefix tallies miss W by sum_{t=1}^{m-1} (W - P_t) = sum_j j w_j. On the spec's instance

@@ -31,9 +31,9 @@ KEY = jax.random.key(0)
 ISSUE_PAPER_IDS = {"ags", "mi", "sns", "quantile", "sparse", "hebbian", "franz_parisi", "dsd", "wtb", "pn"}
 
 
-def _claim(measure, expected=None, cid="ags.synthetic"):
+def _claim(measure, expected=None, cid="ags.synthetic", figure=None):
     return Claim(id=cid, paper="ags", statement="a synthetic claim", expected=expected or {"x": Close(1.0, 0.1)},
-                 measure=measure, sizes={"quick": {"n": 1}, "full": {"n": 2}}, source="test")
+                 measure=measure, sizes={"quick": {"n": 1}, "full": {"n": 2}}, source="test", figure=figure)
 
 
 def test_expectations_judge():
@@ -115,12 +115,17 @@ def test_table_json_and_report(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    def with_figure(key, n):
+    def draw(data):
         fig, ax = plt.subplots()
-        ax.plot([0, 1], [0, 1])
-        return Measurement({"x": 1.0}, figure=fig, notes="a line")
+        ax.plot(*data)
+        return fig
 
-    results = [run_claim(KEY, _claim(with_figure)), run_claim(KEY, _claim(lambda k, n: Measurement({"x": 3.0}), cid="ags.other"))]
+    def measure(key, n):
+        return Measurement({"x": 1.0}, data=([0, 1], [0, 1]), notes="a line")
+
+    drawn = _claim(measure, figure=draw)
+    results = [run_claim(KEY, drawn), run_claim(KEY, _claim(lambda k, n: Measurement({"x": 3.0}), cid="ags.other"))]
+    assert run_claim(KEY, drawn, figure=False).figure is None  # measuring alone draws nothing
     table = format_table(results)
     assert "ags.synthetic" in table and "NOT reproduced" in table and "2 claims: 1 reproduced, 1 not reproduced" in table
     data = json.loads(results_to_json(results))
@@ -197,3 +202,42 @@ def test_cli_checks_the_report_directory_before_running_anything(synthetic_regis
     blocker.write_text("not a directory")
     assert cli.main(["verify", "--no-progress", "--report", str(blocker / "report")]) == 2
     assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_a_failing_figure_keeps_the_verdict_and_says_so():
+    def draw(data):
+        raise RuntimeError("no ink")
+
+    result = run_claim(KEY, _claim(lambda k, n: Measurement({"x": 1.0}), figure=draw))
+    assert result.verdict is Verdict.REPRODUCED and result.figure is None
+    assert "figure failed: RuntimeError: no ink" in result.notes
+
+
+def test_claims_are_registered_next_to_their_measure_and_never_plot_while_measuring():
+    """Every registered claim comes from the @claim decorator on its measure function, in the module
+    of its paper, and the measure function holds no plotting code (figures are drawn by the claim's
+    separate ``figure`` function, from ``Measurement.data``)."""
+    import inspect
+
+    from theorylab.claims.base import CLAIM_REGISTRY
+
+    registered = dict(CLAIM_REGISTRY.collect())
+    claims = all_claims()
+    assert {c.id for c in claims} == set(registered)
+    for c in claims:
+        assert c.measure.__module__ == f"theorylab.claims.{c.paper}", c.id
+        source = inspect.getsource(c.measure)
+        assert source.lstrip().startswith("@claim("), c.id  # the registration sits on the function
+        body = source[source.index("\ndef "):]
+        assert "pyplot" not in body and "plt." not in body, c.id
+        if c.figure is not None:
+            assert c.figure.__module__ == c.measure.__module__, c.id
+
+
+def test_registry_refuses_a_duplicate_claim_id():
+    import theorylab.claims.ags  # noqa: F401  (registers ags.alpha_c_t0)
+    from theorylab.claims.base import claim
+
+    with pytest.raises(ValueError, match="duplicate claim 'ags.alpha_c_t0'"):
+        claim("ags.alpha_c_t0", statement="again", expected={"x": Close(1, 1)})(
+            type("F", (), {"__module__": "theorylab.claims.other"})())

@@ -3,9 +3,15 @@
 A :class:`Claim` names the statement, the expected value of each measured quantity as an
 :class:`Expectation` (:class:`Close`, :class:`AtMost`, :class:`AtLeast`, :class:`Between`), two
 problem sizes (``quick`` for the default suite and the tests, ``full`` for ``--full``), and a
-``measure(key, size)`` function that computes a :class:`Measurement` from a PRNG key. Judging is
+``measure(key, **size)`` function that computes a :class:`Measurement` from a PRNG key. Judging is
 separate from measuring: :meth:`Claim.judge` compares every measured value with its expectation,
-and the outcome is a :class:`Verdict`.
+and the outcome is a :class:`Verdict`. Drawing is separate too: a claim's ``figure`` function
+draws from the arrays the measurement hands over in ``Measurement.data``, and only when a figure
+is wanted (a report), so measuring code holds no plotting code.
+
+A claim is registered where it is measured, with the :func:`claim` decorator on its ``measure``
+function; :func:`theorylab.claims.all_claims` finds every registered claim by the same mechanism
+(:class:`theorylab.registration.Registry`) that finds the sympy checks.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from typing import Any, NamedTuple
 
 import equinox as eqx
 
+from theorylab.registration import Registry
+
 __all__ = [
     "Expectation",
     "Close",
@@ -27,6 +35,8 @@ __all__ = [
     "Between",
     "Measurement",
     "Claim",
+    "claim",
+    "CLAIM_REGISTRY",
     "Verdict",
     "ClaimResult",
 ]
@@ -121,12 +131,13 @@ class Between(Expectation):
 class Measurement(NamedTuple):
     """What a claim's ``measure`` function returns.
 
-    ``values`` maps each expected quantity's name to a float; ``figure`` is an optional
-    matplotlib figure; ``notes`` is free text shown in the report (method, sizes, caveats).
+    ``values`` maps each expected quantity's name to a float; ``data`` holds what the claim's
+    ``figure`` function draws (arrays, numbers; ``None`` when the claim has no figure); ``notes`` is
+    free text shown in the report (method, sizes, caveats).
     """
 
     values: Mapping[str, float]
-    figure: Any = None
+    data: Any = None
     notes: str = ""
 
 
@@ -163,6 +174,8 @@ class Claim(eqx.Module):
         computation when the paper gives only a plot).
     full_only:
         Run only at the full size (GPU-sized or long checks); the quick suite lists but skips it.
+    figure:
+        ``figure(data) -> matplotlib.figure.Figure`` drawing ``Measurement.data``, or ``None``.
     """
 
     id: str
@@ -173,6 +186,7 @@ class Claim(eqx.Module):
     sizes: Mapping[str, Mapping[str, Any]] = eqx.field(default_factory=lambda: {"quick": {}, "full": {}})
     source: str = ""
     full_only: bool = False  #: too heavy for the default run: only ``--full`` (and the slow tests) run it
+    figure: Callable[[Any], Any] | None = None  #: draws ``Measurement.data``; never called while measuring
 
     def __check_init__(self):
         if not _ID.match(self.id) or not self.id.startswith(self.paper + "."):
@@ -238,3 +252,33 @@ class ClaimResult(NamedTuple):
             "notes": self.notes,
             "error": self.error,
         }
+
+
+#: Every claim the modules of :mod:`theorylab.claims` register with :func:`claim`.
+CLAIM_REGISTRY: Registry[Claim] = Registry("theorylab.claims", "claim")
+
+
+def claim(id: str, *, statement: str, expected: Mapping[str, Expectation],
+          sizes: Mapping[str, Mapping[str, Any]] | None = None, source: str = "", full_only: bool = False,
+          figure: Callable[[Any], Any] | None = None):
+    """Register the decorated function as the ``measure`` of the claim ``id`` (``"<paper>.<name>"``).
+
+    The arguments are those of :class:`Claim` (the paper is the part of ``id`` before the dot). The
+    function is returned unchanged, so it can be called directly and can carry more than one claim
+    (stack the decorators)::
+
+        @claim("ags.alpha_c_t0", statement="...", expected={"alpha_c": Close(0.138, 5e-4)},
+               sizes={"quick": {"curve_points": 200}, "full": {"curve_points": 2000}},
+               source="AGS, PRL 55 (1985)", figure=draw_alpha_c_t0)
+        def measure_alpha_c_t0(key, *, curve_points): ...
+    """
+    paper = id.split(".", 1)[0]
+    extra = {} if sizes is None else {"sizes": sizes}
+
+    def register(measure: Callable[..., Measurement]) -> Callable[..., Measurement]:
+        built = Claim(id=id, paper=paper, statement=statement, expected=expected, measure=measure, source=source,
+                      full_only=full_only, figure=figure, **extra)
+        CLAIM_REGISTRY.add(id, built, measure.__module__)
+        return measure
+
+    return register

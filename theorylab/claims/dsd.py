@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.claims._figures import pyplot
-from theorylab.claims.base import AtLeast, AtMost, Between, Claim, Close, Measurement
+from theorylab.claims.base import AtLeast, AtMost, Between, claim, Close, Measurement
 from theorylab.learning import dsd
 
 C = 0.6  #: sigma = C / sqrt(k): sigma sqrt(k) = 0.6, below the linear floor's reach
@@ -39,6 +39,17 @@ def _theory_slope(rate: str, over: str, xs, other: float, scaling: str) -> float
     return float(np.polyfit(np.log(xs), np.log(np.broadcast_to(values, xs.shape)), 1)[0])
 
 
+@claim(
+    "dsd.moments",
+    statement="The DSD sampler has E[x] = 0, every patch of E[y x] equal to w*/k, and E[x x^T] = (1/k) sum_i "
+    "mu_i mu_i^T + sigma^2 I.",
+    expected={"max |z| over E[x], E[yx], E[xx^T] entries": AtMost(5.0),
+              "E[y x] patch 0, coordinate 0 (w*/k = 1/12)": Close(1 / 12, 3e-3),
+              "E[y x] patch 2, coordinate 1 (w*/k = 1/6)": Close(1 / 6, 3e-3)},
+    sizes={"quick": {"n": 400_000}, "full": {"n": 2_000_000}},
+    source="closed forms (sympy: proofs_checks/dsd.py); spec A4.1 (prototype MC 0.083 / 0.167 / 0.168); "
+    "tolerance 5 standard errors",
+)
 def measure_moments(key, *, n: int):
     k, d, sigma = 4, 3, 0.5
     dist = dsd.DSD(k, d, sigma, jnp.array([1.0, 2.0, 2.0]) / 3.0, dtype=jnp.float64)
@@ -60,6 +71,15 @@ def measure_moments(key, *, n: int):
         f"z = |MC - exact| / standard error")
 
 
+@claim(
+    "dsd.linear_floor",
+    statement="The linear classifier along sum_i mu_i errs with probability Phi(-1/(sigma sqrt k)), 0.04779 at "
+    "sigma sqrt(k) = 0.6.",
+    expected={"Phi(-1/(sigma sqrt k)) at sigma sqrt(k) = 0.6": Close(0.04779, 5e-6),
+              "|MC error of sign(<x, sum mu_i>) - floor| / se": AtMost(5.0)},
+    sizes={"quick": {"n": 400_000}, "full": {"n": 4_000_000}},
+    source="closed form (spec A4.2; sympy integral in proofs_checks/dsd.py); Monte Carlo tolerance 5 standard errors",
+)
 def measure_linear_floor(key, *, n: int):
     k = 16
     dist = dsd.DSD(k, 8, C / np.sqrt(k), dtype=jnp.float32)
@@ -73,6 +93,17 @@ def measure_linear_floor(key, *, n: int):
                        notes=f"k = 16, d = 8; Monte Carlo over n = {n} samples: {err:.5f}")
 
 
+@claim(
+    "dsd.oracle_error",
+    statement="The oracle LSA network (filters w*, b = 0.4, sigma = 0.6/sqrt k) errs with probability 0.03224, "
+    "0.00399, 0.00005 at k = 4, 8, 16, whatever d is.",
+    expected={"oracle error k=4": Close(0.03224, 6e-4), "oracle error k=8": Close(0.00399, 2e-4),
+              "oracle error k=16": Close(0.00005, 2.5e-5),
+              "|sampled (d=64) - convolution (k=4)| / se": AtMost(5.0)},
+    sizes={"quick": {"mc_samples": 2**20}, "full": {"mc_samples": 2**23}},
+    source="spec A4.3 (dsd_closed.py: Monte Carlo, 2e6 samples, 0.03224 +- 0.00012, 0.00399 +- 0.00004, 0.00005); "
+    "tolerance 5 of its standard errors",
+)
 def measure_oracle_table(key, *, mc_samples: int):
     out, notes = {}, []
     for k in (4, 8, 16):
@@ -91,15 +122,27 @@ def measure_oracle_table(key, *, mc_samples: int):
     return Measurement(out, notes="exact convolution of the per-unit laws (no sampling); " + "; ".join(notes))
 
 
-def _separation_figure(ks, cnn, lcn):
+def draw_separation(data):
+    """N*(k) of the CNN and the LCN, with their intervals."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    dsd.plot_sample_complexity({"CNN (two-step)": cnn, "LCN (two-step)": lcn}, over="k", ax=ax)
+    dsd.plot_sample_complexity({"CNN (two-step)": data["cnn"], "LCN (two-step)": data["lcn"]}, over="k", ax=ax)
     ax.set_title("DSD, d = 32, sigma = 0.6/sqrt(k), target = oracle + 0.03")
     fig.tight_layout()
     return fig
 
 
+@claim(
+    "dsd.separation",
+    statement="Weight sharing saves samples: with sigma = 0.6/sqrt(k) and target = oracle + 0.03, the two-step "
+    "LCN needs at least 5x the CNN's N* at k = 16, d = 32, and the ratio grows with k (theory: like k).",
+    expected={"LCN/CNN N* ratio at k=16": AtLeast(5.0), "log-log slope of the ratio in k": AtLeast(0.5)},
+    sizes={"quick": {"ks": (4, 8, 16, 32), "d": 32, "seeds": 8, "n_max": 4096},
+           "full": {"ks": (4, 8, 16, 32), "d": 32, "seeds": 32, "n_max": 4096}},
+    source="spec A4.4 (prototype dsd_proto2.py: ratios 4.9, 9.6, 40, 69 at k = 4, 8, 16, 32); the sweep's "
+    "time is a benchmark figure, not a claim",
+    figure=draw_separation,
+)
 def measure_separation(key, *, ks, d: int, seeds: int, n_max: int):
     grid = _grid(n_max, 24)
     t0 = time.perf_counter()
@@ -116,12 +159,27 @@ def measure_separation(key, *, ks, d: int, seeds: int, n_max: int):
     notes = "; ".join(f"k={k}: CNN {a.n_star:.1f} [{a.confidence_interval()[0]:.1f}, {a.confidence_interval()[1]:.1f}], "
                       f"LCN {b.n_star:.1f} [{b.confidence_interval()[0]:.1f}, {b.confidence_interval()[1]:.1f}]"
                       for k, a, b in zip(ks, cnn, lcn))
-    return Measurement(out, figure=_separation_figure(ks, cnn, lcn),
+    return Measurement(out, data={"cnn": cnn, "lcn": lcn},
                        notes=f"{seeds} seeds, grid 2..{n_max} ({grid.size} sizes); the sweep took {elapsed:.0f} s here, "
                        f"compilation included (measured in benchmarks/dsd_bench.py, not judged); 95% bootstrap "
                        f"intervals: " + notes)
 
 
+@claim(
+    "dsd.exponents",
+    statement="Fitted exponents agree with the rates' local slopes (sigma = 0.6/sqrt k): CNN (k+d) ln(kd) in d; "
+    "LCN between kd and k(k+d) ln(kd) in d and in k.",
+    expected={"CNN d-exponent (k=4)": Close(_theory_slope("cnn_upper", "d", (8, 16, 32, 64, 128), 4, "inverse_sqrt_k"), 0.3),
+              "LCN d-exponent (k=4)": Between(
+                  _theory_slope("lcn_lower", "d", (8, 16, 32, 64, 128), 4, "inverse_sqrt_k") - 0.3,
+                  _theory_slope("lcn_upper", "d", (8, 16, 32, 64, 128), 4, "inverse_sqrt_k") + 0.3),
+              "LCN k-exponent (d=32)": Between(
+                  _theory_slope("lcn_lower", "k", (4, 8, 16, 32), 32, "inverse_sqrt_k") - 0.3,
+                  _theory_slope("lcn_upper", "k", (4, 8, 16, 32), 32, "inverse_sqrt_k") + 0.3)},
+    sizes={"quick": {"seeds": 8, "n_max": 8192, "gap": 0.005}, "full": {"seeds": 32, "n_max": 8192, "gap": 0.005}},
+    source="spec A4.5 (elasticities of the rates, constants 1; sympy in proofs_checks/dsd.py), tolerance +-0.3 "
+    "(spec A10); slopes of the closed-form rates over the same points",
+)
 def measure_exponents(key, *, seeds: int, n_max: int, gap: float):
     grid = _grid(n_max, 28)
     ds, k_fixed = (8, 16, 32, 64, 128), 4
@@ -146,6 +204,17 @@ def measure_exponents(key, *, seeds: int, n_max: int, gap: float):
                         "LCN k-exponent (d=32)": lcn_k.value}, notes=notes)
 
 
+@claim(
+    "dsd.fcn_gd",
+    full_only=True,
+    statement="GPU-sized: with full-batch gradient descent for all three architectures, N*_FCN / N*_LCN grows at "
+    "least like k (k = 8..24, d = 16).",
+    expected={"log-log slope of N*_FCN / N*_LCN in k": AtLeast(1.0)},
+    sizes={"quick": {"ks": (8, 12), "d": 16, "seeds": 2, "n_max": 2048, "steps": 300},
+           "full": {"ks": (8, 12, 16, 24), "d": 16, "seeds": 4, "n_max": 16384, "steps": 2000}},
+    source="spec A4.6 (GPU-sized; theory: FCN Omega(k^2 d) against LCN O(k(k+d))); GD over a learning-rate "
+    "grid (ten times the authors', see theorylab.learning.dsd.training), chosen on a validation pool",
+)
 def measure_fcn_gd(key, *, ks, d: int, seeds: int, n_max: int, steps: int):
     grid = _grid(n_max, 14)
     learners = {a: dsd.GradientDescent(a, steps=steps) for a in ("cnn", "lcn", "fcn")}
@@ -159,70 +228,3 @@ def measure_fcn_gd(key, *, ks, d: int, seeds: int, n_max: int, steps: int):
     return Measurement({"log-log slope of N*_FCN / N*_LCN in k": slope},
                        notes=f"full-batch GD (squared loss, default 3 x 3 learning-rate grid chosen on validation data, "
                        f"{steps} steps), d = {d}, {seeds} seeds, target = oracle(b = 0.4) + 0.03: " + notes)
-
-
-CLAIMS = [
-    Claim(
-        id="dsd.moments", paper="dsd",
-        statement="The DSD sampler has E[x] = 0, every patch of E[y x] equal to w*/k, and E[x x^T] = (1/k) sum_i "
-        "mu_i mu_i^T + sigma^2 I.",
-        expected={"max |z| over E[x], E[yx], E[xx^T] entries": AtMost(5.0),
-                  "E[y x] patch 0, coordinate 0 (w*/k = 1/12)": Close(1 / 12, 3e-3),
-                  "E[y x] patch 2, coordinate 1 (w*/k = 1/6)": Close(1 / 6, 3e-3)},
-        measure=measure_moments, sizes={"quick": {"n": 400_000}, "full": {"n": 2_000_000}},
-        source="closed forms (sympy: proofs_checks/dsd.py); spec A4.1 (prototype MC 0.083 / 0.167 / 0.168); "
-        "tolerance 5 standard errors"),
-    Claim(
-        id="dsd.linear_floor", paper="dsd",
-        statement="The linear classifier along sum_i mu_i errs with probability Phi(-1/(sigma sqrt k)), 0.04779 at "
-        "sigma sqrt(k) = 0.6.",
-        expected={"Phi(-1/(sigma sqrt k)) at sigma sqrt(k) = 0.6": Close(0.04779, 5e-6),
-                  "|MC error of sign(<x, sum mu_i>) - floor| / se": AtMost(5.0)},
-        measure=measure_linear_floor, sizes={"quick": {"n": 400_000}, "full": {"n": 4_000_000}},
-        source="closed form (spec A4.2; sympy integral in proofs_checks/dsd.py); Monte Carlo tolerance 5 standard errors"),
-    Claim(
-        id="dsd.oracle_error", paper="dsd",
-        statement="The oracle LSA network (filters w*, b = 0.4, sigma = 0.6/sqrt k) errs with probability 0.03224, "
-        "0.00399, 0.00005 at k = 4, 8, 16, whatever d is.",
-        expected={"oracle error k=4": Close(0.03224, 6e-4), "oracle error k=8": Close(0.00399, 2e-4),
-                  "oracle error k=16": Close(0.00005, 2.5e-5),
-                  "|sampled (d=64) - convolution (k=4)| / se": AtMost(5.0)},
-        measure=measure_oracle_table, sizes={"quick": {"mc_samples": 2**20}, "full": {"mc_samples": 2**23}},
-        source="spec A4.3 (dsd_closed.py: Monte Carlo, 2e6 samples, 0.03224 +- 0.00012, 0.00399 +- 0.00004, 0.00005); "
-        "tolerance 5 of its standard errors"),
-    Claim(
-        id="dsd.separation", paper="dsd",
-        statement="Weight sharing saves samples: with sigma = 0.6/sqrt(k) and target = oracle + 0.03, the two-step "
-        "LCN needs at least 5x the CNN's N* at k = 16, d = 32, and the ratio grows with k (theory: like k).",
-        expected={"LCN/CNN N* ratio at k=16": AtLeast(5.0), "log-log slope of the ratio in k": AtLeast(0.5)},
-        measure=measure_separation,
-        sizes={"quick": {"ks": (4, 8, 16, 32), "d": 32, "seeds": 8, "n_max": 4096},
-               "full": {"ks": (4, 8, 16, 32), "d": 32, "seeds": 32, "n_max": 4096}},
-        source="spec A4.4 (prototype dsd_proto2.py: ratios 4.9, 9.6, 40, 69 at k = 4, 8, 16, 32); the sweep's "
-        "time is a benchmark figure, not a claim"),
-    Claim(
-        id="dsd.exponents", paper="dsd",
-        statement="Fitted exponents agree with the rates' local slopes (sigma = 0.6/sqrt k): CNN (k+d) ln(kd) in d; "
-        "LCN between kd and k(k+d) ln(kd) in d and in k.",
-        expected={"CNN d-exponent (k=4)": Close(_theory_slope("cnn_upper", "d", (8, 16, 32, 64, 128), 4, "inverse_sqrt_k"), 0.3),
-                  "LCN d-exponent (k=4)": Between(
-                      _theory_slope("lcn_lower", "d", (8, 16, 32, 64, 128), 4, "inverse_sqrt_k") - 0.3,
-                      _theory_slope("lcn_upper", "d", (8, 16, 32, 64, 128), 4, "inverse_sqrt_k") + 0.3),
-                  "LCN k-exponent (d=32)": Between(
-                      _theory_slope("lcn_lower", "k", (4, 8, 16, 32), 32, "inverse_sqrt_k") - 0.3,
-                      _theory_slope("lcn_upper", "k", (4, 8, 16, 32), 32, "inverse_sqrt_k") + 0.3)},
-        measure=measure_exponents,
-        sizes={"quick": {"seeds": 8, "n_max": 8192, "gap": 0.005}, "full": {"seeds": 32, "n_max": 8192, "gap": 0.005}},
-        source="spec A4.5 (elasticities of the rates, constants 1; sympy in proofs_checks/dsd.py), tolerance +-0.3 "
-        "(spec A10); slopes of the closed-form rates over the same points"),
-    Claim(
-        id="dsd.fcn_gd", paper="dsd", full_only=True,
-        statement="GPU-sized: with full-batch gradient descent for all three architectures, N*_FCN / N*_LCN grows at "
-        "least like k (k = 8..24, d = 16).",
-        expected={"log-log slope of N*_FCN / N*_LCN in k": AtLeast(1.0)},
-        measure=measure_fcn_gd,
-        sizes={"quick": {"ks": (8, 12), "d": 16, "seeds": 2, "n_max": 2048, "steps": 300},
-               "full": {"ks": (8, 12, 16, 24), "d": 16, "seeds": 4, "n_max": 16384, "steps": 2000}},
-        source="spec A4.6 (GPU-sized; theory: FCN Omega(k^2 d) against LCN O(k(k+d))); GD over a learning-rate "
-        "grid (ten times the authors', see theorylab.learning.dsd.training), chosen on a validation pool"),
-]

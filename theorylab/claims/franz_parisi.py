@@ -22,11 +22,12 @@ import numpy as np
 from scipy import optimize
 
 from theorylab.claims._figures import pyplot
-from theorylab.claims.base import AtLeast, AtMost, Between, Claim, Close, Measurement
+from theorylab.claims.base import AtLeast, AtMost, Between, claim, Close, Measurement
 from theorylab.numerics import Adam
 from theorylab.statmech import franz_parisi as FP
 
 MODEL = FP.ContinualPerceptron(beta=20.0)
+_P = {3: (0.6123724357, 0.5860540), 4: (2 * math.sqrt(6) / 9, 0.5030394), 5: (3 * math.sqrt(30) / 32, 0.4614799)}
 
 
 def _bisect_td(p, lo, hi, steps=34):
@@ -48,12 +49,26 @@ def _kauzmann_from_potential(p, bracket):
     return optimize.brentq(lambda T: _metastable_dv(T, p)[0], *bracket, xtol=1e-12)
 
 
+@claim(
+    "franz_parisi.td_p3",
+    statement="Spherical 3-spin: the FP potential first develops a secondary minimum at T_d = sqrt(3/8).",
+    expected={"T_d (p=3)": Close(math.sqrt(3 / 8), 1e-7)},
+    source="closed form T_d^2 = p (p-2)^(p-2) / (2 (p-1)^(p-1)) (spec 1B; sympy in proofs_checks/franz_parisi.py)",
+)
 def measure_td_p3(key):
     del key
     return Measurement({"T_d (p=3)": _bisect_td(3, 0.55, 0.65)},
                        notes="bisection on whether dV has an interior local minimum on 2e4 q points")
 
 
+@claim(
+    "franz_parisi.tk_p3",
+    statement="Spherical 3-spin: the metastable minimum reaches the paramagnet's free energy (complexity 0) at "
+    "T_K = 0.5860540; dV there changes sign.",
+    expected={"T_K (p=3)": Close(0.5860540, 1e-6), "dV at the secondary minimum, T = 0.5858": AtMost(0.0),
+              "dV at the secondary minimum, T = 0.5863": AtLeast(0.0)},
+    source="spec 1B / section 4 item 2 (sympy nsolve; prototype dV = -9.9e-5 at T = 0.5858)",
+)
 def measure_tk_p3(key):
     del key
     tk = _kauzmann_from_potential(3, (0.57, 0.60))
@@ -64,6 +79,15 @@ def measure_tk_p3(key):
                        notes="brentq in T on the minimum of dV found by bounded minimisation (no closed form used)")
 
 
+@claim(
+    "franz_parisi.stationary_t06",
+    statement="At T = 0.6 (p = 3) the stationary points are q = 0.4 (barrier) and q = 0.6 (metastable), with "
+    "dV = 0.6 (ln(5/3)/2 - 11/45) and 0.6 (ln(5/2)/2 - 0.45).",
+    expected={"q of the barrier": Close(0.4, 1e-7), "q of the metastable minimum": Close(0.6, 1e-7),
+              "dV(barrier)": Close(0.6 * (0.5 * math.log(5 / 3) - 11 / 45), 1e-7),
+              "dV(minimum)": Close(0.6 * (0.5 * math.log(5 / 2) - 0.45), 1e-7)},
+    source="closed forms (spec section 4 item 3; sympy)",
+)
 def measure_stationary_t06(key):
     del key
     T = 0.6
@@ -79,6 +103,12 @@ def measure_stationary_t06(key):
                        "minimum near q = 0.33, where the RS ansatz of the constrained replicas is doubtful (spec section 10)")
 
 
+@claim(
+    "franz_parisi.p4_p5",
+    statement="p = 4: T_d = 2 sqrt(6)/9 and T_K = 0.5030394; p = 5: T_d = 3 sqrt(30)/32 and T_K = 0.4614799.",
+    expected={f"T_{kind} (p={p})": Close(_P[p][i], 1e-6) for p in (4, 5) for i, kind in enumerate(("d", "K"))},
+    source="closed forms and sympy nsolve (spec 1B)",
+)
 def measure_p45(key):
     del key
     out = {}
@@ -88,6 +118,13 @@ def measure_p45(key):
     return Measurement(out, notes="same numerical procedures as for p = 3")
 
 
+@claim(
+    "franz_parisi.gradients",
+    statement="The potential is differentiable through its inner saddle: autodiff dV/dq equals the envelope "
+    "formula, and dV/dT equals finite differences.",
+    expected={"max relative |autodiff dV/dq - envelope|": AtMost(1e-7), "|autodiff dV/dT - finite difference|": AtMost(1e-8)},
+    source="envelope theorem (spec section 4 item 5)",
+)
 def measure_gradients(key):
     del key
     T = 0.6
@@ -104,6 +141,16 @@ def measure_gradients(key):
                        notes="envelope: dV/dq = -T (beta^2 p q^(p-1)/2 - q/(1 - qt)) at the solved qt; 7 q points")
 
 
+@claim(
+    "franz_parisi.task1",
+    statement="Task 1 at beta = 20: alpha = 1 gives q = 0.849057, r = 0.605352, q* = 0.911751, eps = 0.282758; "
+    "alpha = 0.5 gives eps = 0.355433; the high branch at alpha = 2 gives eps = 1.3275e-3, r = 0.988999.",
+    expected={"q (alpha=1)": Close(0.849057, 1e-4), "r (alpha=1)": Close(0.605352, 1e-4),
+              "q* (alpha=1)": Close(0.911751, 1e-4), "eps (alpha=1)": Close(0.282758, 1e-4),
+              "eps (alpha=0.5)": Close(0.355433, 1e-4), "eps (alpha=2, high branch)": Close(1.3275e-3, 2e-5),
+              "r (alpha=2, high branch)": Close(0.988999, 1e-4)},
+    source="spec sections 1A and 4 items 6-7 (prototype with converged quadrature, final_runs.log)",
+)
 def measure_task1(key):
     del key
     out = {}
@@ -117,7 +164,9 @@ def measure_task1(key):
     return Measurement(out, notes=f"beta = 20, quadrature ({quad}); residuals <= 1e-10")
 
 
-def _transition_figure(low, high, tr):
+def draw_transition(data):
+    """Both branches' error against alpha, and the free-energy difference that picks one."""
+    low, high, tr = data["low"], data["high"], data["transition"]
     plt = pyplot()
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4))
     for res, name in ((low, "low branch"), (high, "high branch")):
@@ -139,6 +188,16 @@ def _transition_figure(low, high, tr):
     return fig
 
 
+@claim(
+    "franz_parisi.transition",
+    statement="Task 1 at beta = 20 has a first-order transition near alpha = 1.65 (Phi_high - Phi_low = -0.113 at "
+    "1.6); the high branch survives down to alpha = 1.5 (eps = 0.0492).",
+    expected={"alpha_c": Between(1.64, 1.66), "Phi_high - Phi_low at alpha = 1.6": Close(-0.113, 0.005),
+              "eps (alpha=1.5, high branch)": Close(0.0492, 1e-3)},
+    sizes={"quick": {"points": 100}, "full": {"points": 100}},
+    source="spec section 4 item 8 (prototype: alpha_c ~ 1.649); the sweep time is a benchmark figure, not a claim",
+    figure=draw_transition,
+)
 def measure_transition(key, *, points: int):
     del key
     def sweeps():
@@ -162,7 +221,7 @@ def measure_transition(key, *, points: int):
     return Measurement(
         {"alpha_c": float(tr.alpha_c), "Phi_high - Phi_low at alpha = 1.6": float(at16_high.phi - at16_low.phi),
          "eps (alpha=1.5, high branch)": float(at15.eps)},
-        figure=_transition_figure(low, high, tr),
+        data={"low": low, "high": high, "transition": tr},
         notes=f"two {points}-point sweeps took {sweep_s:.1f} s here, compilation included (timings are measured in "
         f"benchmarks/franz_parisi_bench.py, not judged); augmented Newton on both saddle points and Phi_high = Phi_low (status {int(tr.status)}, residual "
         f"{float(tr.residual):.1e}); eps at alpha_c: low {float(tr.low.eps):.4f}, high {float(tr.high.eps):.5f}; "
@@ -176,6 +235,16 @@ def _lowest_high(high):
     return float(a[first_bad[0] - 1]) if first_bad.size else float(a[-1])
 
 
+@claim(
+    "franz_parisi.task2",
+    statement="Task 2 after alpha1 = 2 (beta = 20, gamma = 1): eps1 / eps2 = 0.2325 / 0.4201 at r0 = 0, alpha2 = 2; "
+    "0.1202 / 0.6444 at r0 = -0.5, alpha2 = 0.5; and learning teacher 2 perfectly at r0 = 0.5, alpha2 = 5 leaves "
+    "eps1 = arccos(0.5)/pi = 1/3.",
+    expected={"eps1 (r0=0.0, alpha2=2.0)": Close(0.2325, 2e-3), "eps2 (r0=0.0, alpha2=2.0)": Close(0.4201, 2e-3),
+              "eps1 (r0=-0.5, alpha2=0.5)": Close(0.1202, 2e-3), "eps2 (r0=-0.5, alpha2=0.5)": Close(0.6444, 2e-3),
+              "eps1 (r0=0.5, alpha2=5.0)": Close(1 / 3, 1e-3), "eps2 (r0=0.5, alpha2=5.0)": AtMost(1e-3)},
+    source="spec sections 1A and 4 item 9 (final_task2.json); 1/3 = arccos(r0)/pi is geometric",
+)
 def measure_task2(key):
     del key
     ref = MODEL.reference(MODEL.task1(2.0, "high"))
@@ -189,6 +258,14 @@ def measure_task2(key):
     return Measurement(out, notes="alpha1 = 2 (high branch), beta = 20, gamma = 1; reference = task-1 single-site law")
 
 
+@claim(
+    "franz_parisi.sgd_task1",
+    statement="Field-space Adam training (N = 1000) at alpha = 1 reaches the theory's teacher overlap p = 0.6307 "
+    "within 0.03. Depends on the training hyper-parameters (the authors' alpha = 1 setting).",
+    expected={"|p_SGD - p_theory| (alpha=1)": AtMost(0.03)},
+    sizes={"quick": {"n": 1000, "seeds": 8}, "full": {"n": 1000, "seeds": 20}},
+    source="spec section 4 item 10 (prototype: 0.647 +- 0.003, |diff| = 0.016)",
+)
 def measure_sgd_task1(key, *, n: int, seeds: int):
     theory = MODEL.task1(1.0, "low")
     run = jax.jit(jax.vmap(lambda k: FP.continual_learning(k, n, 1.0, task1=(64, 2000, Adam(0.002, weight_decay=0.03)), dtype=jnp.float32)))
@@ -201,6 +278,15 @@ def measure_sgd_task1(key, *, n: int, seeds: int):
                        f"match, spec)")
 
 
+@claim(
+    "franz_parisi.sgd_task2",
+    full_only=True,
+    statement="Two-task field-space training (N = 1000, the authors' full-batch protocol) lands within 0.03 of the "
+    "theory's eps1 and eps2 at r0 = 0, alpha1 = alpha2 = 2. Depends on the training hyper-parameters.",
+    expected={"|eps1_SGD - eps1_theory|": AtMost(0.03), "|eps2_SGD - eps2_theory|": AtMost(0.03)},
+    sizes={"quick": {"n": 1000, "seeds": 3}, "full": {"n": 1000, "seeds": 8}},
+    source="spec section 4 item 9 (prototype: up to 0.025 and 0.026)",
+)
 def measure_sgd_task2(key, *, n: int, seeds: int):
     theory = MODEL.task2(MODEL.reference(MODEL.task1(2.0, "high")), 2.0, 0.0, 1.0)
     run = jax.jit(jax.vmap(lambda k: FP.continual_learning(k, n, 2.0, 2.0, 0.0, 1.0, dtype=jnp.float32)))
@@ -213,80 +299,3 @@ def measure_sgd_task2(key, *, n: int, seeds: int):
                        f"{float(theory.eps1):.4f}, {float(theory.eps2):.4f}; eps after task 1 alone "
                        f"{float(np.mean(res.eps_task1)):.4f}")
 
-
-_P = {3: (0.6123724357, 0.5860540), 4: (2 * math.sqrt(6) / 9, 0.5030394), 5: (3 * math.sqrt(30) / 32, 0.4614799)}
-
-CLAIMS = [
-    Claim(
-        id="franz_parisi.td_p3", paper="franz_parisi",
-        statement="Spherical 3-spin: the FP potential first develops a secondary minimum at T_d = sqrt(3/8).",
-        expected={"T_d (p=3)": Close(math.sqrt(3 / 8), 1e-7)}, measure=measure_td_p3,
-        source="closed form T_d^2 = p (p-2)^(p-2) / (2 (p-1)^(p-1)) (spec 1B; sympy in proofs_checks/franz_parisi.py)"),
-    Claim(
-        id="franz_parisi.tk_p3", paper="franz_parisi",
-        statement="Spherical 3-spin: the metastable minimum reaches the paramagnet's free energy (complexity 0) at "
-        "T_K = 0.5860540; dV there changes sign.",
-        expected={"T_K (p=3)": Close(0.5860540, 1e-6), "dV at the secondary minimum, T = 0.5858": AtMost(0.0),
-                  "dV at the secondary minimum, T = 0.5863": AtLeast(0.0)},
-        measure=measure_tk_p3, source="spec 1B / section 4 item 2 (sympy nsolve; prototype dV = -9.9e-5 at T = 0.5858)"),
-    Claim(
-        id="franz_parisi.stationary_t06", paper="franz_parisi",
-        statement="At T = 0.6 (p = 3) the stationary points are q = 0.4 (barrier) and q = 0.6 (metastable), with "
-        "dV = 0.6 (ln(5/3)/2 - 11/45) and 0.6 (ln(5/2)/2 - 0.45).",
-        expected={"q of the barrier": Close(0.4, 1e-7), "q of the metastable minimum": Close(0.6, 1e-7),
-                  "dV(barrier)": Close(0.6 * (0.5 * math.log(5 / 3) - 11 / 45), 1e-7),
-                  "dV(minimum)": Close(0.6 * (0.5 * math.log(5 / 2) - 0.45), 1e-7)},
-        measure=measure_stationary_t06, source="closed forms (spec section 4 item 3; sympy)"),
-    Claim(
-        id="franz_parisi.p4_p5", paper="franz_parisi",
-        statement="p = 4: T_d = 2 sqrt(6)/9 and T_K = 0.5030394; p = 5: T_d = 3 sqrt(30)/32 and T_K = 0.4614799.",
-        expected={f"T_{kind} (p={p})": Close(_P[p][i], 1e-6) for p in (4, 5) for i, kind in enumerate(("d", "K"))},
-        measure=measure_p45, source="closed forms and sympy nsolve (spec 1B)"),
-    Claim(
-        id="franz_parisi.gradients", paper="franz_parisi",
-        statement="The potential is differentiable through its inner saddle: autodiff dV/dq equals the envelope "
-        "formula, and dV/dT equals finite differences.",
-        expected={"max relative |autodiff dV/dq - envelope|": AtMost(1e-7), "|autodiff dV/dT - finite difference|": AtMost(1e-8)},
-        measure=measure_gradients, source="envelope theorem (spec section 4 item 5)"),
-    Claim(
-        id="franz_parisi.task1", paper="franz_parisi",
-        statement="Task 1 at beta = 20: alpha = 1 gives q = 0.849057, r = 0.605352, q* = 0.911751, eps = 0.282758; "
-        "alpha = 0.5 gives eps = 0.355433; the high branch at alpha = 2 gives eps = 1.3275e-3, r = 0.988999.",
-        expected={"q (alpha=1)": Close(0.849057, 1e-4), "r (alpha=1)": Close(0.605352, 1e-4),
-                  "q* (alpha=1)": Close(0.911751, 1e-4), "eps (alpha=1)": Close(0.282758, 1e-4),
-                  "eps (alpha=0.5)": Close(0.355433, 1e-4), "eps (alpha=2, high branch)": Close(1.3275e-3, 2e-5),
-                  "r (alpha=2, high branch)": Close(0.988999, 1e-4)},
-        measure=measure_task1,
-        source="spec sections 1A and 4 items 6-7 (prototype with converged quadrature, final_runs.log)"),
-    Claim(
-        id="franz_parisi.transition", paper="franz_parisi",
-        statement="Task 1 at beta = 20 has a first-order transition near alpha = 1.65 (Phi_high - Phi_low = -0.113 at "
-        "1.6); the high branch survives down to alpha = 1.5 (eps = 0.0492).",
-        expected={"alpha_c": Between(1.64, 1.66), "Phi_high - Phi_low at alpha = 1.6": Close(-0.113, 0.005),
-                  "eps (alpha=1.5, high branch)": Close(0.0492, 1e-3)},
-        measure=measure_transition, sizes={"quick": {"points": 100}, "full": {"points": 100}},
-        source="spec section 4 item 8 (prototype: alpha_c ~ 1.649); the sweep time is a benchmark figure, not a claim"),
-    Claim(
-        id="franz_parisi.task2", paper="franz_parisi",
-        statement="Task 2 after alpha1 = 2 (beta = 20, gamma = 1): eps1 / eps2 = 0.2325 / 0.4201 at r0 = 0, alpha2 = 2; "
-        "0.1202 / 0.6444 at r0 = -0.5, alpha2 = 0.5; and learning teacher 2 perfectly at r0 = 0.5, alpha2 = 5 leaves "
-        "eps1 = arccos(0.5)/pi = 1/3.",
-        expected={"eps1 (r0=0.0, alpha2=2.0)": Close(0.2325, 2e-3), "eps2 (r0=0.0, alpha2=2.0)": Close(0.4201, 2e-3),
-                  "eps1 (r0=-0.5, alpha2=0.5)": Close(0.1202, 2e-3), "eps2 (r0=-0.5, alpha2=0.5)": Close(0.6444, 2e-3),
-                  "eps1 (r0=0.5, alpha2=5.0)": Close(1 / 3, 1e-3), "eps2 (r0=0.5, alpha2=5.0)": AtMost(1e-3)},
-        measure=measure_task2, source="spec sections 1A and 4 item 9 (final_task2.json); 1/3 = arccos(r0)/pi is geometric"),
-    Claim(
-        id="franz_parisi.sgd_task1", paper="franz_parisi",
-        statement="Field-space Adam training (N = 1000) at alpha = 1 reaches the theory's teacher overlap p = 0.6307 "
-        "within 0.03. Depends on the training hyper-parameters (the authors' alpha = 1 setting).",
-        expected={"|p_SGD - p_theory| (alpha=1)": AtMost(0.03)}, measure=measure_sgd_task1,
-        sizes={"quick": {"n": 1000, "seeds": 8}, "full": {"n": 1000, "seeds": 20}},
-        source="spec section 4 item 10 (prototype: 0.647 +- 0.003, |diff| = 0.016)"),
-    Claim(
-        id="franz_parisi.sgd_task2", paper="franz_parisi", full_only=True,
-        statement="Two-task field-space training (N = 1000, the authors' full-batch protocol) lands within 0.03 of the "
-        "theory's eps1 and eps2 at r0 = 0, alpha1 = alpha2 = 2. Depends on the training hyper-parameters.",
-        expected={"|eps1_SGD - eps1_theory|": AtMost(0.03), "|eps2_SGD - eps2_theory|": AtMost(0.03)},
-        measure=measure_sgd_task2, sizes={"quick": {"n": 1000, "seeds": 3}, "full": {"n": 1000, "seeds": 8}},
-        source="spec section 4 item 9 (prototype: up to 0.025 and 0.026)"),
-]

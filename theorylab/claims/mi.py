@@ -22,7 +22,7 @@ from scipy import stats
 import theorylab.estimators.mutual_information as M
 from theorylab.estimators.mutual_information.subsampling import DEFAULT_GAMMAS, Subsamples
 from theorylab.claims._figures import pyplot
-from theorylab.claims.base import AtLeast, AtMost, Between, Claim, Close, Measurement
+from theorylab.claims.base import AtLeast, AtMost, Between, claim, Close, Measurement
 
 # bmi task values (nats, 4 decimals; spec section 3, from bmi.BENCHMARK_TASKS)
 BMI_DENSE = {2: 0.2939, 3: 0.4133, 5: 0.5928, 25: 1.2922, 50: 1.6243}
@@ -32,6 +32,14 @@ BMI_STUDENT = {(1, 1): 0.2242, (2, 1): 0.4319, (2, 2): 0.1931, (3, 2): 0.2909, (
 BMI_ROUNDING = 5e-5
 
 
+@claim(
+    "mi.gaussian_closed_form",
+    statement="The Gaussian MI 1/2 log(det Sxx det Syy / det S) reproduces the bmi benchmark values and "
+    "equals the canonical-correlation form -1/2 sum log(1 - rho_i^2).",
+    expected={"max |I - bmi| (9 tasks)": AtMost(BMI_ROUNDING), "|log-det - closed form| (2x2)": AtMost(1e-12),
+              "|log-det - canonical form| (dense 5x5)": AtMost(1e-12)},
+    source="bmi.BENCHMARK_TASKS values to 4 decimals (spec section 3); 2x2 closed form",
+)
 def measure_gaussian_closed_form(key):
     del key
     errs = [abs(float(M.mi_gaussian(M.dense_covariance(d, d), d)) - v) for d, v in BMI_DENSE.items()]
@@ -49,6 +57,13 @@ def measure_gaussian_closed_form(key):
     )
 
 
+@claim(
+    "mi.latent_gaussian",
+    statement="High-dimensional latent Gaussian (K = 500, K_Z = 4, rho = (0.9, 0.8, 0.7, 0.6), sigma = 0.5): "
+    "I = -1/2 sum log(1 - rho_i^2/(1+sigma^2)^2) = 0.9478877506, matched by the 1000x1000 log-det.",
+    expected={"I (1000x1000 log-det)": Close(0.9478877506, 1e-9), "|log-det - closed form|": AtMost(1e-10)},
+    source="spec claim 2 (numpy log-det in the spec's prototype)",
+)
 def measure_latent_gaussian(key):
     dist = M.latent_gaussian(key, 500, [0.9, 0.8, 0.7, 0.6], 0.5)
     logdet = float(dist.mutual_information())
@@ -57,6 +72,12 @@ def measure_latent_gaussian(key):
                        notes=f"closed form {closed:.12f}; noiseless {float(M.mi_gaussian_canonical([0.9, 0.8, 0.7, 0.6])):.6f}")
 
 
+@claim(
+    "mi.student_t",
+    statement="Student-t MI = I_Gauss(dispersion) + h_m + h_n - h_{m+n}, e.g. ln(8 pi) - 3 for nu = 1, 1x1.",
+    expected={"max |I - sympy exact| (7 cases)": AtMost(1e-10), "max |I - bmi|": AtMost(BMI_ROUNDING)},
+    source="sympy exact forms (proofs_checks/mi.py; spec claim 3); bmi task values",
+)
 def measure_student_t(key):
     del key
     from theorylab.proofs_checks import mi as checks
@@ -68,6 +89,14 @@ def measure_student_t(key):
                        notes="identity dispersion, dims 1..5, df 1..3; exact values from sympy in proofs_checks/mi.py")
 
 
+@claim(
+    "mi.additive_uniform",
+    statement="Additive uniform channel: I = eps - ln(2 eps) for eps <= 1/2 and 1/(4 eps) above, continuous at 1/2.",
+    expected={"|I(0.1) - 1.7094| (bmi)": AtMost(BMI_ROUNDING), "|I(0.75) - 0.3333| (bmi)": AtMost(BMI_ROUNDING),
+              "max |I - sympy integral|": AtMost(1e-12), "jump at eps = 1/2": AtMost(1e-11),
+              "Monte Carlo |z| at eps = 0.75": AtMost(4.0)},
+    source="sympy entropy integrals (proofs_checks/mi.py); bmi values; Monte Carlo with the exact density of Y",
+)
 def measure_additive_uniform(key):
     from theorylab.proofs_checks import mi as checks
 
@@ -100,6 +129,31 @@ def _gaussian_study(key, cov, n, replicates, dim_x):
     return jax.lax.map(one, jax.random.split(key, replicates))
 
 
+def draw_plugin_bias(data):
+    """Histogram of the plug-in error with the exact and the Monte Carlo bias."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    ax.hist(data["errors"], bins=40, color="0.7")
+    ax.axvline(data["exact"], color="C3", label=f"exact bias {data['exact']:.5f}")
+    ax.axvline(data["mc_bias"], color="C0", ls="--", label=f"Monte Carlo {data['mc_bias']:.5f} ± {data['se']:.5f}")
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel("plug-in estimate - I (nats), dense 5x5, N = 500")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@claim(
+    "mi.plugin_bias",
+    statement="The Gaussian plug-in bias is exact: 1/2 [S(dx) + S(dy) - S(dx+dy)], S(p) = sum psi((n-i+1)/2); "
+    "0.0253297 (5x5, N = 500), 0.00100502 (1x1), 0.32104 (25x25, N = 1000); Monte Carlo agrees.",
+    expected={"bias 5x5, N=500": Close(0.0253297, 1e-7), "bias 1x1, N=500": Close(0.00100502, 1e-8),
+              "bias 25x25, N=1000": Close(0.32104, 1e-5), "|Monte Carlo - exact| / SE": AtMost(4.0)},
+    sizes={"quick": {"replicates": 2000}, "full": {"replicates": 20000}},
+    source="(M5) of docs/theory/mutual_information.md; prototype Monte Carlo P2 there: 0.02495 ± 0.00086 with "
+    "2000 datasets",
+    figure=draw_plugin_bias,
+)
 def measure_plugin_bias(key, *, replicates: int):
     exact = {(5, 5, 500): float(M.gaussian_plugin_bias(5, 5, 500)), (1, 1, 500): float(M.gaussian_plugin_bias(1, 1, 500)),
              (25, 25, 1000): float(M.gaussian_plugin_bias(25, 25, 1000))}
@@ -108,22 +162,23 @@ def measure_plugin_bias(key, *, replicates: int):
     values, _ = _gaussian_study(key, cov, 500, replicates, 5)
     v = np.asarray(values)
     mc_bias, se = v.mean() - truth, v.std(ddof=1) / math.sqrt(v.size)
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(5, 3.4))
-    ax.hist(v - truth, bins=40, color="0.7")
-    ax.axvline(exact[(5, 5, 500)], color="C3", label=f"exact bias {exact[(5, 5, 500)]:.5f}")
-    ax.axvline(mc_bias, color="C0", ls="--", label=f"Monte Carlo {mc_bias:.5f} ± {se:.5f}")
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel("plug-in estimate - I (nats), dense 5x5, N = 500")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
     return Measurement(
         {"bias 5x5, N=500": exact[(5, 5, 500)], "bias 1x1, N=500": exact[(1, 1, 500)],
          "bias 25x25, N=1000": exact[(25, 25, 1000)], "|Monte Carlo - exact| / SE": abs(mc_bias - exact[(5, 5, 500)]) / se},
-        figure=fig, notes=f"{replicates} datasets: Monte Carlo bias {mc_bias:.5f} ± {se:.5f}",
+        data={"errors": v - truth, "exact": exact[(5, 5, 500)], "mc_bias": mc_bias, "se": se},
+        notes=f"{replicates} datasets: Monte Carlo bias {mc_bias:.5f} ± {se:.5f}",
     )
 
 
+@claim(
+    "mi.gaussian_coverage",
+    statement="The bias-corrected Gaussian estimate with the delta-method error sqrt(sum rho_i^2 / N) gives a "
+    "calibrated 95% interval (coverage in [0.92, 0.98]); without the correction it fails at 25x25.",
+    expected={"coverage, corrected, 5x5": Between(0.92, 0.98), "coverage, uncorrected, 25x25": AtMost(0.05),
+              "coverage, corrected, 25x25": Between(0.92, 0.99)},
+    sizes={"quick": {"replicates": 400}, "full": {"replicates": 2000}},
+    source="spec claim 6 (measured 0.951 / 0.000 / 0.972 with 2000 datasets)",
+)
 def measure_gaussian_coverage(key, *, replicates: int):
     k1, k2 = jax.random.split(key)
     z = stats.norm.ppf(0.975)
@@ -144,6 +199,13 @@ def measure_gaussian_coverage(key, *, replicates: int):
     )
 
 
+@claim(
+    "mi.ksg_sklearn",
+    statement="KSG (variant 1, k = 3, data scaled by the population sd) equals scikit-learn's "
+    "mutual_info_regression on 1-D data.",
+    expected={"max |ours - sklearn|": AtMost(1e-12)},
+    source="scikit-learn run in the same process (spec claim 7: 9e-16 and 2e-15)",
+)
 def measure_ksg_sklearn(key):
     from sklearn.feature_selection import mutual_info_regression
 
@@ -167,6 +229,14 @@ def _ksg_independent(key, n, replicates, k):
     return jax.lax.map(one, jax.random.split(key, replicates))
 
 
+@claim(
+    "mi.ksg_independence",
+    statement="KSG is unbiased under independence: over 200 replicates of 2x2 independent Gaussians (N = 1000, "
+    "k = 5) the mean estimate is within 4 standard errors of 0.",
+    expected={"|mean| / SE": AtMost(4.0)},
+    sizes={"quick": {"replicates": 200}, "full": {"replicates": 1000}},
+    source="spec claim 8 (measured -0.0002 ± 0.0012)",
+)
 def measure_ksg_independence(key, *, replicates: int):
     v = np.asarray(_ksg_independent(key, 1000, replicates, 5))
     se = v.std(ddof=1) / math.sqrt(v.size)
@@ -202,30 +272,57 @@ def ksg_protocol_study(seed: int, n: int, replicates: int):
     return full, hn, ex, float(dist.mutual_information())
 
 
+def draw_hn_coverage(data):
+    """The first datasets' estimates with their Holmes-Nemenman 95% intervals (red: misses the truth)."""
+    plt = pyplot()
+    full, half, cover, truth = data["estimate"], data["half_width"], data["covers"], data["truth"]
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ax.errorbar(np.arange(full.size), full, yerr=half, fmt="o", ms=3, lw=1,
+                ecolor=np.where(cover, "C0", "C3").tolist())
+    ax.axhline(truth, color="k", lw=0.8, label=f"I = {truth:.4f}")
+    ax.set_xlabel("dataset")
+    ax.set_ylabel("KSG estimate (nats)")
+    ax.set_title(f"Holmes-Nemenman 95% intervals, N = {data['n']}: coverage {data['coverage']:.2f}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@claim(
+    "mi.hn_coverage",
+    statement="The Holmes-Nemenman split-sample variance is calibrated in a benign case (Gaussian rho = 0.75, "
+    "N = 2000, KSG k = 5): its 95% interval covers about 0.93 of datasets and its sd matches the Monte Carlo sd.",
+    expected={"HN 95% coverage": Between(0.85, 0.99), "mean HN sd / Monte Carlo sd": Between(0.8, 1.25)},
+    sizes={"quick": {"seed": 2025, "n": 2000, "replicates": 100},
+           "full": {"seed": 2025, "n": 2000, "replicates": 400}},
+    source="prototype P7 of docs/theory/mutual_information.md (R = 100: coverage 0.93, HN sd 0.0194 vs Monte "
+    "Carlo 0.0195); the band is about 3 binomial standard errors at R = 100",
+    figure=draw_hn_coverage,
+)
 def measure_hn_coverage(key, *, seed: int, n: int, replicates: int):
     del key
     full, hn, _, truth = ksg_protocol_study(seed, n, replicates)
     q = stats.t.ppf(0.975, sum(g - 1 for g in DEFAULT_GAMMAS))
     cover = np.abs(full - truth) <= q * hn
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.4))
     m = min(60, replicates)
-    ax.errorbar(np.arange(m), full[:m], yerr=q * hn[:m], fmt="o", ms=3, lw=1,
-                ecolor=np.where(cover[:m], "C0", "C3").tolist())
-    ax.axhline(truth, color="k", lw=0.8, label=f"I = {truth:.4f}")
-    ax.set_xlabel("dataset")
-    ax.set_ylabel("KSG estimate (nats)")
-    ax.set_title(f"Holmes-Nemenman 95% intervals, N = {n}: coverage {cover.mean():.2f}")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
     return Measurement(
         {"HN 95% coverage": cover.mean(), "mean HN sd / Monte Carlo sd": hn.mean() / full.std(ddof=1)},
-        figure=fig,
+        data={"estimate": full[:m], "half_width": q * hn[:m], "covers": cover[:m], "truth": truth, "n": n,
+              "coverage": float(cover.mean())},
         notes=f"{replicates} datasets, rho = 0.75, k = 5: bias {full.mean() - truth:+.4f}, Monte Carlo sd "
         f"{full.std(ddof=1):.4f}, mean HN sd {hn.mean():.4f} (seed {seed})",
     )
 
 
+@claim(
+    "mi.wls_undercovers",
+    statement="The WLS-intercept (extrapolated) interval undercovers on the same data: about 0.77 at 95% and "
+    "0.48 at 68%, because the nested chunks correlate the gamma levels. It must not be sold as nominal.",
+    expected={"WLS 95% coverage": AtMost(0.9), "WLS 68% coverage": AtMost(0.62)},
+    sizes={"quick": {"seed": 2025, "n": 2000, "replicates": 100},
+           "full": {"seed": 2025, "n": 2000, "replicates": 400}},
+    source="spec claim 10 (R = 100: 0.77 and 0.48)",
+)
 def measure_wls_coverage(key, *, seed: int, n: int, replicates: int):
     del key
     _, _, ex, truth = ksg_protocol_study(seed, n, replicates)
@@ -240,6 +337,14 @@ def measure_wls_coverage(key, *, seed: int, n: int, replicates: int):
     )
 
 
+@claim(
+    "mi.drift_check",
+    statement="The drift check (WLS slope of the estimate in gamma, |t| > 2) flags the biased heavy-tailed case "
+    "(Student-t nu = 1, 1x1) and rarely the Gaussian one.",
+    expected={"drift flag rate, Gaussian": AtMost(0.2), "drift flag rate, Student-t nu=1": AtLeast(0.8)},
+    sizes={"quick": {"replicates": 20, "n": 2000}, "full": {"replicates": 100, "n": 2000}},
+    source="spec claim 11 (20 datasets: 5% and 100%)",
+)
 def measure_drift(key, *, replicates: int, n: int):
     k1, k2 = jax.random.split(key)
     est = M.KSG(k=5, standardize=False)  # the spec's prototype: raw samples (both marginals share one scale)
@@ -266,6 +371,20 @@ def _optimal_scores(key, rho, batch, batches):
     return jax.vmap(one)(jax.random.split(key, batches))
 
 
+@claim(
+    "mi.bounds_optimal_critic",
+    statement="With the optimal critic, InfoNCE never exceeds log B (2.285 at rho = 0.999, B = 16, against "
+    "I = 3.108) and is nearly exact when I << log B; NWJ(f*+1) is unbiased; DV is near I at B = 1024.",
+    expected={"max InfoNCE - log 16 (rho=0.999)": AtMost(0.0), "mean InfoNCE, rho=0.999, B=16": Close(2.285, 0.03),
+              "mean InfoNCE - I, rho=0.9, B=128": Close(-0.001, 0.022),
+              "|mean NWJ(f*+1) - I| / SE, rho=0.9, B=128": AtMost(4.0),
+              "mean DV, rho=0.999, B=1024": Close(3.108, 0.02)},
+    sizes={"quick": {"batches": 400}, "full": {"batches": 4000}},
+    source="log B ceiling (by construction); E exp(f*) = 1 under p(x)p(y) (sympy, proofs_checks/mi.py) makes "
+    "NWJ unbiased; spec claim 12 Monte Carlo for the InfoNCE and DV means. The spec's InfoNCE - I = -0.001 came "
+    "from 200 batches (sd 0.077, so SE 0.0054); the band is 4 times the combined standard error. 4000 batches "
+    "here give -0.0116 ± 0.0012: InfoNCE sits slightly below I, as a bound should",
+)
 def measure_bounds(key, *, batches: int):
     k1, k2, k3 = jax.random.split(key, 3)
     s16 = _optimal_scores(k1, 0.999, 16, batches)
@@ -299,6 +418,14 @@ def _bootstrap_ksg(key, x, y, n, resamples):
     return jax.lax.map(one, jax.random.split(key, resamples))
 
 
+@claim(
+    "mi.bootstrap_invalid",
+    statement="The bootstrap (resampling with replacement) is invalid for KSG: duplicated points shift the "
+    "estimate by about +0.27 nats at I = 0.41, so the API refuses it.",
+    expected={"bootstrap mean - estimate (nats)": AtLeast(0.15), "API refuses the KSG bootstrap": AtLeast(1.0)},
+    sizes={"quick": {"datasets": 2, "resamples": 40}, "full": {"datasets": 5, "resamples": 100}},
+    source="spec claim 13 and section 2 (+0.261 to +0.278 nats, 5 datasets x 100 resamples)",
+)
 def measure_bootstrap(key, *, datasets: int, resamples: int):
     dist = M.correlated_pair(0.75)
     shifts = []
@@ -317,6 +444,16 @@ def measure_bootstrap(key, *, datasets: int, resamples: int):
                        f"{np.round(shifts, 3).tolist()}")
 
 
+@claim(
+    "mi.neural_protocol",
+    statement="The subsample-and-extrapolate protocol with a separable InfoNCE critic recovers the MI of the "
+    "K = 500 latent Gaussian (0.948 nats) within its reported interval in most repeats.",
+    expected={"coverage at the largest N": AtLeast(0.5)},
+    sizes={"quick": {"sizes": (1024,), "repeats": 2, "epochs": 20},
+           "full": {"sizes": (256, 1024, 4096), "repeats": 20, "epochs": 50}},
+    source="spec claim 14 (GPU-sized; expectation 'most of 20 repeats' read as at least half)",
+    full_only=True,
+)
 def measure_neural_protocol(key, *, sizes, repeats: int, epochs: int):
     truth = float(M.mi_latent_gaussian([0.9, 0.8, 0.7, 0.6], 0.5))
     dist = M.latent_gaussian(jax.random.fold_in(key, 99), 500, [0.9, 0.8, 0.7, 0.6], 0.5)
@@ -336,156 +473,3 @@ def measure_neural_protocol(key, *, sizes, repeats: int, epochs: int):
         values[f"mean error, N={n}"] = float(np.mean(errs))
     values["coverage at the largest N"] = values[f"coverage of the extrapolated CI, N={max(sizes)}"]
     return Measurement(values, notes=f"K = 500, K_Z = 4, I = {truth:.4f}; {repeats} repeats per N; gamma = 1..5")
-
-
-CLAIMS = [
-    Claim(
-        id="mi.gaussian_closed_form",
-        paper="mi",
-        statement="The Gaussian MI 1/2 log(det Sxx det Syy / det S) reproduces the bmi benchmark values and "
-        "equals the canonical-correlation form -1/2 sum log(1 - rho_i^2).",
-        expected={"max |I - bmi| (9 tasks)": AtMost(BMI_ROUNDING), "|log-det - closed form| (2x2)": AtMost(1e-12),
-                  "|log-det - canonical form| (dense 5x5)": AtMost(1e-12)},
-        measure=measure_gaussian_closed_form,
-        source="bmi.BENCHMARK_TASKS values to 4 decimals (spec section 3); 2x2 closed form",
-    ),
-    Claim(
-        id="mi.latent_gaussian",
-        paper="mi",
-        statement="High-dimensional latent Gaussian (K = 500, K_Z = 4, rho = (0.9, 0.8, 0.7, 0.6), sigma = 0.5): "
-        "I = -1/2 sum log(1 - rho_i^2/(1+sigma^2)^2) = 0.9478877506, matched by the 1000x1000 log-det.",
-        expected={"I (1000x1000 log-det)": Close(0.9478877506, 1e-9), "|log-det - closed form|": AtMost(1e-10)},
-        measure=measure_latent_gaussian,
-        source="spec claim 2 (numpy log-det in the spec's prototype)",
-    ),
-    Claim(
-        id="mi.student_t",
-        paper="mi",
-        statement="Student-t MI = I_Gauss(dispersion) + h_m + h_n - h_{m+n}, e.g. ln(8 pi) - 3 for nu = 1, 1x1.",
-        expected={"max |I - sympy exact| (7 cases)": AtMost(1e-10), "max |I - bmi|": AtMost(BMI_ROUNDING)},
-        measure=measure_student_t,
-        source="sympy exact forms (proofs_checks/mi.py; spec claim 3); bmi task values",
-    ),
-    Claim(
-        id="mi.additive_uniform",
-        paper="mi",
-        statement="Additive uniform channel: I = eps - ln(2 eps) for eps <= 1/2 and 1/(4 eps) above, continuous at 1/2.",
-        expected={"|I(0.1) - 1.7094| (bmi)": AtMost(BMI_ROUNDING), "|I(0.75) - 0.3333| (bmi)": AtMost(BMI_ROUNDING),
-                  "max |I - sympy integral|": AtMost(1e-12), "jump at eps = 1/2": AtMost(1e-11),
-                  "Monte Carlo |z| at eps = 0.75": AtMost(4.0)},
-        measure=measure_additive_uniform,
-        source="sympy entropy integrals (proofs_checks/mi.py); bmi values; Monte Carlo with the exact density of Y",
-    ),
-    Claim(
-        id="mi.plugin_bias",
-        paper="mi",
-        statement="The Gaussian plug-in bias is exact: 1/2 [S(dx) + S(dy) - S(dx+dy)], S(p) = sum psi((n-i+1)/2); "
-        "0.0253297 (5x5, N = 500), 0.00100502 (1x1), 0.32104 (25x25, N = 1000); Monte Carlo agrees.",
-        expected={"bias 5x5, N=500": Close(0.0253297, 1e-7), "bias 1x1, N=500": Close(0.00100502, 1e-8),
-                  "bias 25x25, N=1000": Close(0.32104, 1e-5), "|Monte Carlo - exact| / SE": AtMost(4.0)},
-        measure=measure_plugin_bias,
-        sizes={"quick": {"replicates": 2000}, "full": {"replicates": 20000}},
-        source="spec claim 5 (digamma formula; its Monte Carlo: 0.02495 ± 0.00086 with 2000 datasets)",
-    ),
-    Claim(
-        id="mi.gaussian_coverage",
-        paper="mi",
-        statement="The bias-corrected Gaussian estimate with the delta-method error sqrt(sum rho_i^2 / N) gives a "
-        "calibrated 95% interval (coverage in [0.92, 0.98]); without the correction it fails at 25x25.",
-        expected={"coverage, corrected, 5x5": Between(0.92, 0.98), "coverage, uncorrected, 25x25": AtMost(0.05),
-                  "coverage, corrected, 25x25": Between(0.92, 0.99)},
-        measure=measure_gaussian_coverage,
-        sizes={"quick": {"replicates": 400}, "full": {"replicates": 2000}},
-        source="spec claim 6 (measured 0.951 / 0.000 / 0.972 with 2000 datasets)",
-    ),
-    Claim(
-        id="mi.ksg_sklearn",
-        paper="mi",
-        statement="KSG (variant 1, k = 3, data scaled by the population sd) equals scikit-learn's "
-        "mutual_info_regression on 1-D data.",
-        expected={"max |ours - sklearn|": AtMost(1e-12)},
-        measure=measure_ksg_sklearn,
-        source="scikit-learn run in the same process (spec claim 7: 9e-16 and 2e-15)",
-    ),
-    Claim(
-        id="mi.ksg_independence",
-        paper="mi",
-        statement="KSG is unbiased under independence: over 200 replicates of 2x2 independent Gaussians (N = 1000, "
-        "k = 5) the mean estimate is within 4 standard errors of 0.",
-        expected={"|mean| / SE": AtMost(4.0)},
-        measure=measure_ksg_independence,
-        sizes={"quick": {"replicates": 200}, "full": {"replicates": 1000}},
-        source="spec claim 8 (measured -0.0002 ± 0.0012)",
-    ),
-    Claim(
-        id="mi.hn_coverage",
-        paper="mi",
-        statement="The Holmes-Nemenman split-sample variance is calibrated in a benign case (Gaussian rho = 0.75, "
-        "N = 2000, KSG k = 5): its 95% interval covers about 0.93 of datasets and its sd matches the Monte Carlo sd.",
-        expected={"HN 95% coverage": Between(0.85, 0.99), "mean HN sd / Monte Carlo sd": Between(0.8, 1.25)},
-        measure=measure_hn_coverage,
-        sizes={"quick": {"seed": 2025, "n": 2000, "replicates": 100},
-               "full": {"seed": 2025, "n": 2000, "replicates": 400}},
-        source="spec claim 9 (R = 100: coverage 0.93, HN sd 0.0194 vs Monte Carlo 0.0195); the band is about "
-        "3 binomial standard errors at R = 100",
-    ),
-    Claim(
-        id="mi.wls_undercovers",
-        paper="mi",
-        statement="The WLS-intercept (extrapolated) interval undercovers on the same data: about 0.77 at 95% and "
-        "0.48 at 68%, because the nested chunks correlate the gamma levels. It must not be sold as nominal.",
-        expected={"WLS 95% coverage": AtMost(0.9), "WLS 68% coverage": AtMost(0.62)},
-        measure=measure_wls_coverage,
-        sizes={"quick": {"seed": 2025, "n": 2000, "replicates": 100},
-               "full": {"seed": 2025, "n": 2000, "replicates": 400}},
-        source="spec claim 10 (R = 100: 0.77 and 0.48)",
-    ),
-    Claim(
-        id="mi.drift_check",
-        paper="mi",
-        statement="The drift check (WLS slope of the estimate in gamma, |t| > 2) flags the biased heavy-tailed case "
-        "(Student-t nu = 1, 1x1) and rarely the Gaussian one.",
-        expected={"drift flag rate, Gaussian": AtMost(0.2), "drift flag rate, Student-t nu=1": AtLeast(0.8)},
-        measure=measure_drift,
-        sizes={"quick": {"replicates": 20, "n": 2000}, "full": {"replicates": 100, "n": 2000}},
-        source="spec claim 11 (20 datasets: 5% and 100%)",
-    ),
-    Claim(
-        id="mi.bounds_optimal_critic",
-        paper="mi",
-        statement="With the optimal critic, InfoNCE never exceeds log B (2.285 at rho = 0.999, B = 16, against "
-        "I = 3.108) and is nearly exact when I << log B; NWJ(f*+1) is unbiased; DV is near I at B = 1024.",
-        expected={"max InfoNCE - log 16 (rho=0.999)": AtMost(0.0), "mean InfoNCE, rho=0.999, B=16": Close(2.285, 0.03),
-                  "mean InfoNCE - I, rho=0.9, B=128": Close(-0.001, 0.022),
-                  "|mean NWJ(f*+1) - I| / SE, rho=0.9, B=128": AtMost(4.0),
-                  "mean DV, rho=0.999, B=1024": Close(3.108, 0.02)},
-        measure=measure_bounds,
-        sizes={"quick": {"batches": 400}, "full": {"batches": 4000}},
-        source="log B ceiling (by construction); E exp(f*) = 1 under p(x)p(y) (sympy, proofs_checks/mi.py) makes "
-        "NWJ unbiased; spec claim 12 Monte Carlo for the InfoNCE and DV means. The spec's InfoNCE - I = -0.001 came "
-        "from 200 batches (sd 0.077, so SE 0.0054); the band is 4 times the combined standard error. 4000 batches "
-        "here give -0.0116 ± 0.0012: InfoNCE sits slightly below I, as a bound should",
-    ),
-    Claim(
-        id="mi.bootstrap_invalid",
-        paper="mi",
-        statement="The bootstrap (resampling with replacement) is invalid for KSG: duplicated points shift the "
-        "estimate by about +0.27 nats at I = 0.41, so the API refuses it.",
-        expected={"bootstrap mean - estimate (nats)": AtLeast(0.15), "API refuses the KSG bootstrap": AtLeast(1.0)},
-        measure=measure_bootstrap,
-        sizes={"quick": {"datasets": 2, "resamples": 40}, "full": {"datasets": 5, "resamples": 100}},
-        source="spec claim 13 and section 2 (+0.261 to +0.278 nats, 5 datasets x 100 resamples)",
-    ),
-    Claim(
-        id="mi.neural_protocol",
-        paper="mi",
-        statement="The subsample-and-extrapolate protocol with a separable InfoNCE critic recovers the MI of the "
-        "K = 500 latent Gaussian (0.948 nats) within its reported interval in most repeats.",
-        expected={"coverage at the largest N": AtLeast(0.5)},
-        measure=measure_neural_protocol,
-        sizes={"quick": {"sizes": (1024,), "repeats": 2, "epochs": 20},
-               "full": {"sizes": (256, 1024, 4096), "repeats": 20, "epochs": 50}},
-        source="spec claim 14 (GPU-sized; expectation 'most of 20 repeats' read as at least half)",
-        full_only=True,
-    ),
-]

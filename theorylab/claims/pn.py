@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.claims._figures import pyplot
-from theorylab.claims.base import AtLeast, AtMost, Claim, Close, Measurement
+from theorylab.claims.base import AtLeast, AtMost, claim, Close, Measurement
 from theorylab.infogeo import (
     TruthCumulants,
     exact_risk_exponential_gamma,
@@ -97,6 +97,14 @@ def normal_c2_closed_form(raw):
 # ----------------------------------------------------------------- measurements
 
 
+@claim(
+    "pn.bregman_coefficients",
+    statement="The KL risk expands through the Taylor series of the Bregman remainder, whose k-th "
+    "coefficient is (k-1)/k!: 1/2, 1/3, 1/8, 1/30, 1/144.",
+    expected={f"k={k}": Close((k - 1) / factorial(k), 1e-15) for k in range(2, 7)},
+    sizes={"quick": {}, "full": {}},
+    source="derivation in ../shared/specs/pn.md section 1.3; values are (k-1)/k!",
+)
 def measure_bregman(key):
     del key
     from theorylab.proofs_checks.pn import bregman_taylor_coefficients
@@ -106,6 +114,16 @@ def measure_bregman(key):
                        notes="sympy expansion of phi(mu) - phi(mu+d) + d phi'(mu+d) in d")
 
 
+@claim(
+    "pn.exponential_gamma",
+    statement="Exponential model, Gamma(k) truth: R_n = 1/(2kn) + 11/(12 k^2 n^2) + O(n^-3); at k = 2 the "
+    "exact risk R_10 = 0.0274232976355 matches Monte Carlo.",
+    expected={"C1": Close(0.25, 1e-12), "C2": Close(11 / 48, 1e-12), "exact R_10": Close(0.0274232976355, 1e-12),
+              "|MC - exact| / SE": AtMost(3.0)},
+    sizes={"quick": {"reps": 20000}, "full": {"reps": 200000}},
+    source="series of the exact risk psi(nk) - log(nk) + 1/(nk-1) (sympy, proofs_checks/pn.py); mpmath value "
+    "from ../shared/specs/pn.md section 4 item 2",
+)
 def measure_exponential_gamma(key, *, reps: int):
     k = 2
     truth = truth_from_raw_moments(_gamma_moments(k, 3), [1])
@@ -118,6 +136,16 @@ def measure_exponential_gamma(key, *, reps: int):
         notes=f"MC R_10 = {mc.value:.6g} ± {mc.standard_error:.2g} ({reps} replications, control variate)")
 
 
+@claim(
+    "pn.normal_gaussian",
+    statement="Normal model, Gaussian truth: C1 = 1 and C2 = 61/12; the exact risk is 0.753246801612 (n = 5), "
+    "0.175430792677 (n = 10), 0.0284650889899 (n = 40), and Monte Carlo agrees.",
+    expected={"C1": Close(1.0, 1e-12), "C2": Close(61 / 12, 1e-12), "exact R_5": Close(0.753246801612, 1e-11),
+              "exact R_10": Close(0.175430792677, 1e-11), "exact R_40": Close(0.0284650889899, 1e-12),
+              "|MC - exact| / SE": AtMost(3.0)},
+    sizes={"quick": {"reps": 20000}, "full": {"reps": 200000}},
+    source="Wishart-moment exact risk and its sympy series; mpmath values from ../shared/specs/pn.md section 4 item 3",
+)
 def measure_normal_gaussian(key, *, reps: int):
     truth = truth_from_raw_moments(NORMAL_TRUTHS["gaussian"][0], [1, 2])
     co = risk_coefficients(normal(), truth)
@@ -130,6 +158,19 @@ def measure_normal_gaussian(key, *, reps: int):
         notes=f"MC R_10 = {mc.value:.6g} ± {mc.standard_error:.2g} ({reps} replications)")
 
 
+@claim(
+    "pn.normal_other_truths",
+    statement="Normal model, non-Gaussian truths: C1 = (beta2+1)/4 and C2 = 9 beta2^2/8 - 3 beta2/4 + 3 gamma1^2 "
+    "- mu6/3 + 53/24 (Laplace 7/4, 197/24; Student-t(10) 5/4, 31/8; Uniform 7/10, 6757/2100; Gamma(3) 3/2).",
+    expected={"C1 laplace": Close(7 / 4, 1e-9), "C2 laplace": Close(197 / 24, 1e-9),
+              "C1 student_t10": Close(5 / 4, 1e-9), "C2 student_t10": Close(31 / 8, 1e-9),
+              "C1 uniform": Close(7 / 10, 1e-9), "C2 uniform": Close(6757 / 2100, 1e-9),
+              "C1 gamma3": Close(3 / 2, 1e-9), "C2 gamma3 - closed form": Close(0.0, 1e-9),
+              "C2 laplace - closed form": Close(0.0, 1e-9), "C2 student_t10 - closed form": Close(0.0, 1e-9),
+              "C2 uniform - closed form": Close(0.0, 1e-9)},
+    sizes={"quick": {}, "full": {}},
+    source="closed forms from ../shared/specs/pn.md section 1.3, re-derived by sympy in proofs_checks/pn.py",
+)
 def measure_normal_other_truths(key):
     del key
     out = {}
@@ -143,6 +184,18 @@ def measure_normal_other_truths(key):
                                    "skewness/kurtosis/sixth-moment formula")
 
 
+@claim(
+    "pn.mvn_correct",
+    statement="Correctly specified multivariate normal: C1 = d(d+3)/4 and C2 = 203/12 (d = 2), 38 (d = 3); "
+    "exact risks (d, n) = (2, 20) 0.179104584185, (2, 50) 0.0574208235750, (3, 20) 0.355357446478, "
+    "(3, 50) 0.107073736399.",
+    expected={"C1 d=2": Close(2.5, 1e-10), "C2 d=2": Close(203 / 12, 1e-10), "C1 d=3": Close(4.5, 1e-10),
+              "C2 d=3": Close(38.0, 1e-10), "exact R(d=2, n=20)": Close(0.179104584185, 1e-11),
+              "exact R(d=2, n=50)": Close(0.0574208235750, 1e-12), "exact R(d=3, n=20)": Close(0.355357446478, 1e-11),
+              "exact R(d=3, n=50)": Close(0.107073736399, 1e-11)},
+    sizes={"quick": {}, "full": {}},
+    source="series of the Wishart exact risk (sympy); mpmath values from ../shared/specs/pn.md section 4 item 5",
+)
 def measure_mvn(key):
     del key
     out = {}
@@ -155,6 +208,34 @@ def measure_mvn(key):
     return Measurement(out, notes="matrix-free coefficients; exact risks from the Wishart-moment formula")
 
 
+def draw_second_order(data):
+    """Relative error of the first- and second-order expansions against Monte Carlo, per truth and n."""
+    plt = pyplot()
+    ns, errs1, errs2, names = data["n"], data["first_order"], data["second_order"], data["truths"]
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    for j, name in enumerate(names):
+        ax.plot(ns, [100 * errs1[(name, n)] for n in ns], "o--", color=f"C{j}", label=f"{name}: C1/n")
+        ax.plot(ns, [100 * errs2[(name, n)] for n in ns], "s-", color=f"C{j}", label=f"{name}: + C2/n²")
+    ax.axhline(0, color="k", lw=0.7)
+    ax.set_xlabel("n")
+    ax.set_ylabel("relative error vs Monte Carlo (%)")
+    ax.set_title("Normal model: first vs second order")
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+@claim(
+    "pn.second_order_improves",
+    statement="The n^-2 term improves the approximation: for the normal model under Gaussian, Laplace, "
+    "Student-t(10), Gamma(3) and uniform truths, |error of C1/n + C2/n^2| < |error of C1/n| at n = 20, 40, "
+    "and the second-order error is within 3% at n = 40.",
+    expected={"min (|err1| - |err2|)": AtLeast(0.0), "max |err2| at n=40": AtMost(0.03)},
+    sizes={"quick": {"reps": 100000}, "full": {"reps": 400000}},
+    source="Monte Carlo with a control variate (SE quoted in the notes); the expansion is (N5) of "
+    "docs/theory/pn_criterion.md",
+    figure=draw_second_order,
+)
 def measure_second_order(key, *, reps: int, ns=(20, 40)):
     rows, errs1, errs2 = {}, {}, {}
     keys = jax.random.split(key, len(NORMAL_TRUTHS) * len(ns))
@@ -171,23 +252,23 @@ def measure_second_order(key, *, reps: int, ns=(20, 40)):
             rows[(name, n)] = mc
     margin = min(abs(errs1[key_]) - abs(errs2[key_]) for key_ in errs1)
     worst40 = max(abs(errs2[(name, 40)]) for name in NORMAL_TRUTHS)
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    for j, name in enumerate(NORMAL_TRUTHS):
-        ax.plot(ns, [100 * errs1[(name, n)] for n in ns], "o--", color=f"C{j}", label=f"{name}: C1/n")
-        ax.plot(ns, [100 * errs2[(name, n)] for n in ns], "s-", color=f"C{j}", label=f"{name}: + C2/n²")
-    ax.axhline(0, color="k", lw=0.7)
-    ax.set_xlabel("n")
-    ax.set_ylabel("relative error vs Monte Carlo (%)")
-    ax.set_title("Normal model: first vs second order")
-    ax.legend(fontsize=6, ncol=2)
-    fig.tight_layout()
     table = "; ".join(f"{nm} n={n}: {100 * errs1[(nm, n)]:+.1f}% / {100 * errs2[(nm, n)]:+.2f}% "
                       f"(MC SE {100 * rows[(nm, n)].standard_error / rows[(nm, n)].value:.2f}%)" for (nm, n) in errs1)
-    return Measurement({"min (|err1| - |err2|)": margin, "max |err2| at n=40": worst40}, figure=fig,
+    return Measurement({"min (|err1| - |err2|)": margin, "max |err2| at n=40": worst40},
+                       data={"n": ns, "first_order": errs1, "second_order": errs2, "truths": list(NORMAL_TRUTHS)},
                        notes=f"{reps} replications per cell, control variate; first / second order: {table}")
 
 
+@claim(
+    "pn.no_closed_normaliser",
+    statement="The expansion works without a closed-form normaliser: the cubic family on [0, 1] under a "
+    "Beta(2, 5) truth has theta* = (10.3348955454, -24.6442573464, 9.33295134572), C1 = 1.22092372981, "
+    "C2 = 11.5118963895.",
+    expected={"theta*_1": Close(10.3348955454, 1e-8), "theta*_2": Close(-24.6442573464, 1e-8),
+              "theta*_3": Close(9.33295134572, 1e-8), "C1": Close(1.22092372981, 1e-8), "C2": Close(11.5118963895, 1e-8)},
+    sizes={"quick": {}, "full": {}},
+    source="mpmath computation independent of JAX, ../shared/specs/pn.md section 4 item 7",
+)
 def measure_cubic(key):
     del key
     fam = polynomial_on_interval(3)
@@ -197,6 +278,15 @@ def measure_cubic(key):
                        notes="96-node Gauss-Legendre log-partition; exact Beta(2,5) moments")
 
 
+@claim(
+    "pn.invariances",
+    statement="C1 and C2 are invariant under affine reparametrisation of the statistic and under location-scale "
+    "changes of the data; the total KL risk splits exactly (Pythagoras) into approximation error plus R_n.",
+    expected={"|dC1| affine": AtMost(1e-10), "|dC2| affine": AtMost(1e-9), "|dC1| location-scale": AtMost(1e-10),
+              "|dC2| location-scale": AtMost(1e-9), "Pythagoras violation": AtMost(1e-13)},
+    sizes={"quick": {}, "full": {}},
+    source="exact identities (../shared/specs/pn.md sections 1.3 and 4 item 8)",
+)
 def measure_invariances(key):
     truth = truth_from_raw_moments(NORMAL_TRUTHS["laplace"][0], [1, 2])
     base = risk_coefficients(normal(), truth)
@@ -230,6 +320,14 @@ def measure_invariances(key):
     }, notes="affine t -> A t + b with covariant truth cumulants; data x -> 3x - 2; 50 random discrete truths")
 
 
+@claim(
+    "pn.tic_statsmodels",
+    statement="The first-order coefficient is Takeuchi's penalty: 4 C1_hat equals statsmodels' TIC penalty "
+    "2 tr(J^-1 I) for an intercept-only Poisson model.",
+    expected={"|4 C1_hat - statsmodels TIC penalty|": AtMost(1e-8)},
+    sizes={"quick": {}, "full": {}},
+    source="statsmodels DiscreteResults.info_criteria('tic'), run in the same process",
+)
 def measure_tic(key):
     try:
         import statsmodels.api as sm
@@ -256,6 +354,16 @@ def _tv_normals(m1, s1, m2, s2, nodes=4001):
     return 0.5 * jax.scipy.integrate.trapezoid(jnp.abs(p - q), x, axis=0)
 
 
+@claim(
+    "pn.bayes_error_bound",
+    statement="Risk below 8 eps^2 keeps the fitted density within Bayes error 1/2 - eps of the projection: "
+    "E[BE] >= 1/2 - sqrt(R_n/8), with no per-sample Pinsker violation (normal model, Laplace data, n = 20, 80).",
+    expected={"E[BE] - (1/2 - sqrt(R/8)), n=20": AtLeast(0.0), "E[BE] - (1/2 - sqrt(R/8)), n=80": AtLeast(0.0),
+              "Pinsker violations, n=20": AtMost(0.0), "Pinsker violations, n=80": AtMost(0.0)},
+    sizes={"quick": {"reps": 4000}, "full": {"reps": 40000}},
+    source="Pinsker's inequality and Jensen (theorylab's instantiation of the paper's unread bound, "
+    "../shared/specs/pn.md section 1.5)",
+)
 def measure_bayes_error(key, *, reps: int):
     fam = normal()
     truth = truth_from_raw_moments(NORMAL_TRUTHS["laplace"][0], [1, 2])
@@ -279,130 +387,17 @@ def measure_bayes_error(key, *, reps: int):
     return Measurement(out, notes=f"normal model on Laplace data, {reps} samples per n; TV by quadrature")
 
 
-CLAIMS = [
-    Claim(
-        id="pn.bregman_coefficients",
-        paper="pn",
-        statement="The KL risk expands through the Taylor series of the Bregman remainder, whose k-th "
-        "coefficient is (k-1)/k!: 1/2, 1/3, 1/8, 1/30, 1/144.",
-        expected={f"k={k}": Close((k - 1) / factorial(k), 1e-15) for k in range(2, 7)},
-        measure=measure_bregman,
-        sizes={"quick": {}, "full": {}},
-        source="derivation in ../shared/specs/pn.md section 1.3; values are (k-1)/k!",
-    ),
-    Claim(
-        id="pn.exponential_gamma",
-        paper="pn",
-        statement="Exponential model, Gamma(k) truth: R_n = 1/(2kn) + 11/(12 k^2 n^2) + O(n^-3); at k = 2 the "
-        "exact risk R_10 = 0.0274232976355 matches Monte Carlo.",
-        expected={"C1": Close(0.25, 1e-12), "C2": Close(11 / 48, 1e-12), "exact R_10": Close(0.0274232976355, 1e-12),
-                  "|MC - exact| / SE": AtMost(3.0)},
-        measure=measure_exponential_gamma,
-        sizes={"quick": {"reps": 20000}, "full": {"reps": 200000}},
-        source="series of the exact risk psi(nk) - log(nk) + 1/(nk-1) (sympy, proofs_checks/pn.py); mpmath value "
-        "from ../shared/specs/pn.md section 4 item 2",
-    ),
-    Claim(
-        id="pn.normal_gaussian",
-        paper="pn",
-        statement="Normal model, Gaussian truth: C1 = 1 and C2 = 61/12; the exact risk is 0.753246801612 (n = 5), "
-        "0.175430792677 (n = 10), 0.0284650889899 (n = 40), and Monte Carlo agrees.",
-        expected={"C1": Close(1.0, 1e-12), "C2": Close(61 / 12, 1e-12), "exact R_5": Close(0.753246801612, 1e-11),
-                  "exact R_10": Close(0.175430792677, 1e-11), "exact R_40": Close(0.0284650889899, 1e-12),
-                  "|MC - exact| / SE": AtMost(3.0)},
-        measure=measure_normal_gaussian,
-        sizes={"quick": {"reps": 20000}, "full": {"reps": 200000}},
-        source="Wishart-moment exact risk and its sympy series; mpmath values from ../shared/specs/pn.md section 4 item 3",
-    ),
-    Claim(
-        id="pn.normal_other_truths",
-        paper="pn",
-        statement="Normal model, non-Gaussian truths: C1 = (beta2+1)/4 and C2 = 9 beta2^2/8 - 3 beta2/4 + 3 gamma1^2 "
-        "- mu6/3 + 53/24 (Laplace 7/4, 197/24; Student-t(10) 5/4, 31/8; Uniform 7/10, 6757/2100; Gamma(3) 3/2).",
-        expected={"C1 laplace": Close(7 / 4, 1e-9), "C2 laplace": Close(197 / 24, 1e-9),
-                  "C1 student_t10": Close(5 / 4, 1e-9), "C2 student_t10": Close(31 / 8, 1e-9),
-                  "C1 uniform": Close(7 / 10, 1e-9), "C2 uniform": Close(6757 / 2100, 1e-9),
-                  "C1 gamma3": Close(3 / 2, 1e-9), "C2 gamma3 - closed form": Close(0.0, 1e-9),
-                  "C2 laplace - closed form": Close(0.0, 1e-9), "C2 student_t10 - closed form": Close(0.0, 1e-9),
-                  "C2 uniform - closed form": Close(0.0, 1e-9)},
-        measure=measure_normal_other_truths,
-        sizes={"quick": {}, "full": {}},
-        source="closed forms from ../shared/specs/pn.md section 1.3, re-derived by sympy in proofs_checks/pn.py",
-    ),
-    Claim(
-        id="pn.mvn_correct",
-        paper="pn",
-        statement="Correctly specified multivariate normal: C1 = d(d+3)/4 and C2 = 203/12 (d = 2), 38 (d = 3); "
-        "exact risks (d, n) = (2, 20) 0.179104584185, (2, 50) 0.0574208235750, (3, 20) 0.355357446478, "
-        "(3, 50) 0.107073736399.",
-        expected={"C1 d=2": Close(2.5, 1e-10), "C2 d=2": Close(203 / 12, 1e-10), "C1 d=3": Close(4.5, 1e-10),
-                  "C2 d=3": Close(38.0, 1e-10), "exact R(d=2, n=20)": Close(0.179104584185, 1e-11),
-                  "exact R(d=2, n=50)": Close(0.0574208235750, 1e-12), "exact R(d=3, n=20)": Close(0.355357446478, 1e-11),
-                  "exact R(d=3, n=50)": Close(0.107073736399, 1e-11)},
-        measure=measure_mvn,
-        sizes={"quick": {}, "full": {}},
-        source="series of the Wishart exact risk (sympy); mpmath values from ../shared/specs/pn.md section 4 item 5",
-    ),
-    Claim(
-        id="pn.second_order_improves",
-        paper="pn",
-        statement="The n^-2 term improves the approximation: for the normal model under Gaussian, Laplace, "
-        "Student-t(10), Gamma(3) and uniform truths, |error of C1/n + C2/n^2| < |error of C1/n| at n = 20, 40, "
-        "and the second-order error is within 3% at n = 40.",
-        expected={"min (|err1| - |err2|)": AtLeast(0.0), "max |err2| at n=40": AtMost(0.03)},
-        measure=measure_second_order,
-        sizes={"quick": {"reps": 100000}, "full": {"reps": 400000}},
-        source="Monte Carlo with a control variate (SE quoted in the notes); claim as in ../shared/specs/pn.md "
-        "section 4 item 6",
-    ),
-    Claim(
-        id="pn.no_closed_normaliser",
-        paper="pn",
-        statement="The expansion works without a closed-form normaliser: the cubic family on [0, 1] under a "
-        "Beta(2, 5) truth has theta* = (10.3348955454, -24.6442573464, 9.33295134572), C1 = 1.22092372981, "
-        "C2 = 11.5118963895.",
-        expected={"theta*_1": Close(10.3348955454, 1e-8), "theta*_2": Close(-24.6442573464, 1e-8),
-                  "theta*_3": Close(9.33295134572, 1e-8), "C1": Close(1.22092372981, 1e-8), "C2": Close(11.5118963895, 1e-8)},
-        measure=measure_cubic,
-        sizes={"quick": {}, "full": {}},
-        source="mpmath computation independent of JAX, ../shared/specs/pn.md section 4 item 7",
-    ),
-    Claim(
-        id="pn.invariances",
-        paper="pn",
-        statement="C1 and C2 are invariant under affine reparametrisation of the statistic and under location-scale "
-        "changes of the data; the total KL risk splits exactly (Pythagoras) into approximation error plus R_n.",
-        expected={"|dC1| affine": AtMost(1e-10), "|dC2| affine": AtMost(1e-9), "|dC1| location-scale": AtMost(1e-10),
-                  "|dC2| location-scale": AtMost(1e-9), "Pythagoras violation": AtMost(1e-13)},
-        measure=measure_invariances,
-        sizes={"quick": {}, "full": {}},
-        source="exact identities (../shared/specs/pn.md sections 1.3 and 4 item 8)",
-    ),
-    Claim(
-        id="pn.tic_statsmodels",
-        paper="pn",
-        statement="The first-order coefficient is Takeuchi's penalty: 4 C1_hat equals statsmodels' TIC penalty "
-        "2 tr(J^-1 I) for an intercept-only Poisson model.",
-        expected={"|4 C1_hat - statsmodels TIC penalty|": AtMost(1e-8)},
-        measure=measure_tic,
-        sizes={"quick": {}, "full": {}},
-        source="statsmodels DiscreteResults.info_criteria('tic'), run in the same process",
-    ),
-    Claim(
-        id="pn.bayes_error_bound",
-        paper="pn",
-        statement="Risk below 8 eps^2 keeps the fitted density within Bayes error 1/2 - eps of the projection: "
-        "E[BE] >= 1/2 - sqrt(R_n/8), with no per-sample Pinsker violation (normal model, Laplace data, n = 20, 80).",
-        expected={"E[BE] - (1/2 - sqrt(R/8)), n=20": AtLeast(0.0), "E[BE] - (1/2 - sqrt(R/8)), n=80": AtLeast(0.0),
-                  "Pinsker violations, n=20": AtMost(0.0), "Pinsker violations, n=80": AtMost(0.0)},
-        measure=measure_bayes_error,
-        sizes={"quick": {"reps": 4000}, "full": {"reps": 40000}},
-        source="Pinsker's inequality and Jensen (theorylab's instantiation of the paper's unread bound, "
-        "../shared/specs/pn.md section 1.5)",
-    ),
-]
-
-
+@claim(
+    "pn.mvn_d11",
+    statement="At p = 77 (11-variate normal, correctly specified) C1 = 38.5 and C2 = 839.667; Monte Carlo at "
+    "n = 400 matches the exact risk, and the second-order expansion is closer to it than the first.",
+    expected={"C1": Close(38.5, 1e-8), "C2": Close(839.0 + 2.0 / 3.0, 1e-6), "|MC - exact| / SE": AtMost(3.0),
+              "|err1| - |err2|": AtLeast(0.0)},
+    sizes={"quick": {"reps": 1000, "n": 400}, "full": {"reps": 20000, "n": 400}},
+    source="exact C2 = [d(d+2)(d+3) - d(d+1)(2d+1)/12 - d(d+1)/2 - d/3]/2 and the Wishart exact risk "
+    "(../shared/specs/pn.md section 1.3; section 4 item 11a)",
+    full_only=True,
+)
 def measure_mvn_d11(key, *, reps: int, n: int):
     d = 11
     fam = mvn(d)
@@ -423,23 +418,17 @@ def measure_mvn_d11(key, *, reps: int, n: int):
                              f"order {err1:.3%}, second order {err2:.3%}")
 
 
-CLAIMS.append(
-    Claim(
-        id="pn.mvn_d11",
-        paper="pn",
-        statement="At p = 77 (11-variate normal, correctly specified) C1 = 38.5 and C2 = 839.667; Monte Carlo at "
-        "n = 400 matches the exact risk, and the second-order expansion is closer to it than the first.",
-        expected={"C1": Close(38.5, 1e-8), "C2": Close(839.0 + 2.0 / 3.0, 1e-6), "|MC - exact| / SE": AtMost(3.0),
-                  "|err1| - |err2|": AtLeast(0.0)},
-        measure=measure_mvn_d11,
-        sizes={"quick": {"reps": 1000, "n": 400}, "full": {"reps": 20000, "n": 400}},
-        source="exact C2 = [d(d+2)(d+3) - d(d+1)(2d+1)/12 - d(d+1)/2 - d/3]/2 and the Wishart exact risk "
-        "(../shared/specs/pn.md section 1.3; section 4 item 11a)",
-        full_only=True,
-    )
+@claim(
+    "pn.polynomial_degree5",
+    statement="Without a closed normaliser at p = 5 (degree-5 family on [0, 1], Beta(2, 5) truth, n = 200, "
+    "inside the regime |C2|/(n C1) < 0.5) the second-order expansion matches Monte Carlo within 3% and "
+    "beats the first order.",
+    expected={"|err1| - |err2|": AtLeast(0.0), "|err2|": AtMost(0.03), "|C2| / (n C1)": AtMost(0.5)},
+    sizes={"quick": {"reps": 100000, "n": 200}, "full": {"reps": 1000000, "n": 200}},
+    source="Monte Carlo with vmapped Newton MLEs (../shared/specs/pn.md section 4 item 11b); the 3% bound is the "
+    "one item 6 sets for the normal models",
+    full_only=True,
 )
-
-
 def measure_polynomial_degree5(key, *, reps: int, n: int):
     degree = 5
     fam = polynomial_on_interval(degree)
@@ -452,20 +441,3 @@ def measure_polynomial_degree5(key, *, reps: int, n: int):
                        notes=f"C1 = {float(co.C1):.6g}, C2 = {float(co.C2):.6g}; MC R_{n} = {mc.value:.6g} ± {mc.standard_error:.2g} "
                              f"({reps} replications, {mc.num_failed} without an MLE); relative error first order "
                              f"{err1:.2%}, second order {err2:.2%}")
-
-
-CLAIMS.append(
-    Claim(
-        id="pn.polynomial_degree5",
-        paper="pn",
-        statement="Without a closed normaliser at p = 5 (degree-5 family on [0, 1], Beta(2, 5) truth, n = 200, "
-        "inside the regime |C2|/(n C1) < 0.5) the second-order expansion matches Monte Carlo within 3% and "
-        "beats the first order.",
-        expected={"|err1| - |err2|": AtLeast(0.0), "|err2|": AtMost(0.03), "|C2| / (n C1)": AtMost(0.5)},
-        measure=measure_polynomial_degree5,
-        sizes={"quick": {"reps": 100000, "n": 200}, "full": {"reps": 1000000, "n": 200}},
-        source="Monte Carlo with vmapped Newton MLEs (../shared/specs/pn.md section 4 item 11b); the 3% bound is the "
-        "one item 6 sets for the normal models",
-        full_only=True,
-    )
-)

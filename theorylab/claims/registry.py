@@ -1,17 +1,17 @@
 """The papers theorylab checks, and discovery of their claims.
 
-Each paper has a module ``theorylab.claims.<paper_id>`` that defines ``CLAIMS``, a list of
-:class:`~theorylab.claims.base.Claim`. Papers whose module does not exist yet are listed with no
-claims, so ``theorylab list`` shows what is covered and what is still to come.
+Each paper's claims live in ``theorylab.claims.<paper_id>``, each registered by the
+:func:`~theorylab.claims.base.claim` decorator on its ``measure`` function;
+:func:`all_claims` collects them through :data:`~theorylab.claims.base.CLAIM_REGISTRY` (the
+mechanism that also finds the sympy checks of :mod:`theorylab.proofs_checks`) and orders them by
+paper, as listed in :data:`PAPERS`.
 """
 
 from __future__ import annotations
 
 import equinox as eqx
-import importlib
-import importlib.util
 
-from theorylab.claims.base import Claim
+from theorylab.claims.base import CLAIM_REGISTRY, Claim
 
 __all__ = ["Paper", "PAPERS", "all_claims", "select_claims", "get_claim"]
 
@@ -91,27 +91,14 @@ PAPERS: dict[str, Paper] = {
 }
 
 
-def _claims_of(paper_id: str) -> list[Claim]:
-    name = f"theorylab.claims.{paper_id}"
-    if importlib.util.find_spec(name) is None:
-        return []
-    claims = list(importlib.import_module(name).CLAIMS)
-    for c in claims:
-        if c.paper != paper_id:
-            raise ValueError(f"{name} registers claim {c.id!r} under paper {c.paper!r}")
-    return claims
-
-
 def all_claims() -> list[Claim]:
-    """Every registered claim, in paper order."""
-    out: list[Claim] = []
-    for pid in PAPERS:
-        out.extend(_claims_of(pid))
-    ids = [c.id for c in out]
-    dupes = {i for i in ids if ids.count(i) > 1}
-    if dupes:
-        raise ValueError(f"duplicate claim ids: {sorted(dupes)}")
-    return out
+    """Every registered claim, in paper order (then in the order its module defines them)."""
+    claims = [c for _, c in CLAIM_REGISTRY.collect()]
+    unknown = sorted({c.paper for c in claims} - set(PAPERS))
+    if unknown:
+        raise ValueError(f"claims registered under unknown paper id(s) {unknown}; known papers: {', '.join(PAPERS)}")
+    rank = {pid: i for i, pid in enumerate(PAPERS)}
+    return sorted(claims, key=lambda c: rank[c.paper])  # stable: module order within a paper
 
 
 def select_claims(papers=None, ids=None) -> list[Claim]:

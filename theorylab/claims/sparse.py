@@ -21,11 +21,19 @@ import numpy as np
 import theorylab.estimators.sparse as S
 from theorylab.estimators.sparse.greedy import _refit
 from theorylab.claims._figures import pyplot
-from theorylab.claims.base import AtLeast, AtMost, Claim, Close, Measurement
+from theorylab.claims.base import AtLeast, AtMost, claim, Close, Measurement
 
 C5_EXACT = 0.419945  # spec C5: sum_j s^2 R(w_j/s, alpha/s), N = 64, d = 16, sigma = 1, alpha = 0.3
 
 
+@claim(
+    "sparse.oracle_risk",
+    statement="Least squares on the true support has expected in-sample error sigma^2 k / N "
+              "(C1: Gaussian N = 50, d = 200, k = 5, sigma = 0.5 gives 0.025).",
+    expected={"mean error": Close(0.025, 0.025 * 0.05)},
+    sizes={"quick": {"draws": 2000}, "full": {"draws": 20000}},
+    source="closed form: the trace of a rank-k projection (sympy check in proofs_checks/sparse.py)",
+)
 def measure_oracle_risk(key, *, draws: int):
     n, d, k, sigma = 50, 200, 5, 0.5
     kx, kn = jax.random.split(key)
@@ -40,6 +48,14 @@ def measure_oracle_risk(key, *, draws: int):
                              f"Monte Carlo SE {errs.std(ddof=1) / math.sqrt(draws):.5f}; closed form sigma^2 k/N = 0.025")
 
 
+@claim(
+    "sparse.ols_risk",
+    statement="The polynomial-time N = O(d) baseline: OLS with N >= d has error sigma^2 d / N (C2: 0.125 at "
+              "N = 400, d = 200, sigma = 0.5).",
+    expected={"mean error": Close(0.125, 0.125 * 0.05)},
+    sizes={"quick": {"draws": 500}, "full": {"draws": 5000}},
+    source="closed form sigma^2 d / N",
+)
 def measure_ols_risk(key, *, draws: int):
     n, d, sigma = 400, 200, 0.5
     kx, kn = jax.random.split(key)
@@ -58,6 +74,15 @@ def _normalise(X):
     return X * (math.sqrt(X.shape[0]) / jnp.linalg.norm(X, axis=0))
 
 
+@claim(
+    "sparse.slow_rate",
+    statement="For any X, if alpha >= |X^T xi|_inf / N the Lasso's error is <= 4 alpha |w*|_1, and the "
+              "preconditioned Lasso's <= 4 alpha' |S^-1 w*|_1 (C3: zero violations); on cluster contrasts a "
+              "good preconditioner shrinks the l1 norm (the spec's oracle basis: 13.4x).",
+    expected={"violations": AtMost(0), "median |w*|_1 / |S^-1 w*|_1 (clusters)": AtLeast(5.0)},
+    sizes={"quick": {"instances": 20}, "full": {"instances": 120}},
+    source="algebra (basic inequality; proofs_checks/sparse.py); spec check_slowrate.py: 0 violations in 90",
+)
 def measure_slow_rate(key, *, instances: int):
     n, d, k, sigma, m, delta = 40, 100, 6, 0.5, 10, 0.05
     violations, ratios, shrink, err_plain, err_pre, ratios_pre = 0, {"gaussian": [], "clusters": []}, [], [], [], []
@@ -100,6 +125,14 @@ def measure_slow_rate(key, *, instances: int):
     )
 
 
+@claim(
+    "sparse.noise_event",
+    statement="P(|X^T xi|_inf / N > sigma sqrt(2 log(2d/delta)/N)) <= delta for Gaussian noise and columns "
+              "of norm sqrt(N) (C4, delta = 0.1).",
+    expected={"P(event fails)": AtMost(0.1 + 3 * math.sqrt(0.09 / 5000))},
+    sizes={"quick": {"draws": 5000}, "full": {"draws": 50000}},
+    source="Gaussian tail + union bound; the bound is the quick size's delta + 3 SE",
+)
 def measure_noise_event(key, *, draws: int):
     n, d, sigma, delta = 50, 200, 0.5, 0.1
     kx, kn = jax.random.split(key)
@@ -112,6 +145,15 @@ def measure_noise_event(key, *, draws: int):
                              "the union bound is loose, so the rate is well below delta")
 
 
+@claim(
+    "sparse.orthogonal_lasso",
+    statement="On an orthogonal design the Lasso is soft thresholding; its error is sum_j s^2 R(w_j/s, alpha/s), "
+              "exactly 0.419945 for N = 64, d = 16, w = (3, -2, 1, 0.5, 0, ...), sigma = 1, alpha = 0.3 (C5).",
+    expected={"closed form": Close(C5_EXACT, 1e-6), "|Monte Carlo - exact| / SE": AtMost(4.0),
+              "max |lasso - soft threshold|": AtMost(1e-8)},
+    sizes={"quick": {"draws": 4000}, "full": {"draws": 40000}},
+    source="spec C5 (sympy soft-threshold risk; its Monte Carlo 0.41895 ± 0.00238)",
+)
 def measure_orthogonal_lasso(key, *, draws: int):
     n, d, sigma, alpha = 64, 16, 1.0, 0.3
     kq, kn = jax.random.split(key)
@@ -129,6 +171,15 @@ def measure_orthogonal_lasso(key, *, draws: int):
                        notes=f"Monte Carlo {mc:.5f} ± {se:.5f} over {draws} draws; lasso coefficients on 5 draws")
 
 
+@claim(
+    "sparse.best_subset",
+    statement="Exhaustive best subset attains the enumeration minimum, and with sigma = 0, N >= 2k it "
+              "returns the true support with zero error (C6).",
+    expected={"max relative |RSS - enumeration|": AtMost(1e-10), "noiseless RSS / |y|^2": AtMost(1e-20),
+              "wrong supports (noiseless)": AtMost(0)},
+    sizes={"quick": {"trials": 3}, "full": {"trials": 20}},
+    source="numpy lstsq over itertools.combinations in the same run",
+)
 def measure_best_subset(key, *, trials: int):
     worst_obj, worst_noiseless, wrong = 0.0, 0.0, 0
     for kk in jax.random.split(key, trials):
@@ -149,6 +200,13 @@ def measure_best_subset(key, *, trials: int):
                        notes=f"{trials} problems, d = 20, k = 3 (1140 subsets each); noiseless with N = 6 = 2k")
 
 
+@claim(
+    "sparse.condition_number",
+    statement="The equicorrelated cluster design has cond(Sigma) = (s + delta^2)/delta^2: 4001 for s = 10 "
+              "and 1201 for s = 3 at delta = 0.05 (C8).",
+    expected={"cond, s = 10 (eigvalsh)": Close(4001.0, 1e-6), "cond, s = 3 (eigvalsh)": Close(1201.0, 1e-6)},
+    source="exact eigenvalues 1 - rho and 1 + (s-1) rho (sympy in proofs_checks/sparse.py)",
+)
 def measure_condition_number(key):
     del key
     out = {}
@@ -162,6 +220,21 @@ def _median_table(curves):
     return {m: float(curves.median(m)[0]) for m in curves.errors}
 
 
+@claim(
+    "sparse.random_vs_worst_case",
+    statement="On ill-conditioned designs with random supports the preconditioned Lasso's median error at "
+              "N << d is at most half of LassoCV's and far below OMP's; OMP fails on contrasts; LassoCV is "
+              "within 2x of the oracle on random +-1 values (C7 and the issue's headline).",
+    expected={"precond / LassoCV (worst-case pairs)": AtMost(0.5),
+              "precond / LassoCV (random support)": AtMost(0.5),
+              "OMP(k) median (random support)": AtLeast(0.5),
+              "LassoCV / oracle (random signs)": AtMost(2.0),
+              "precond / Lasso, both at alpha_theory (random support)": AtMost(0.5)},
+    sizes={"quick": {"trials": 20, "n": 50}, "full": {"trials": 20, "n": 50}},
+    source="spec C7 (4-trial medians with sklearn LassoCV, tol 1e-3, max_iter 3000: .146 vs .447); "
+           "ours: 20 paired trials, converged LassoCV",
+    full_only=True,
+)
 def measure_random_vs_worst(key, *, trials: int, n: int):
     methods = ("oracle", "lasso_cv", "omp", "preconditioned", "clusters", "lasso_theory", "preconditioned_theory")
     runs = {}
@@ -183,6 +256,34 @@ def measure_random_vs_worst(key, *, trials: int, n: int):
                                 f"median errors: {notes}")
 
 
+def draw_sample_complexity(data):
+    """Median error curves at the largest d, and N*(eps) against d, per method."""
+    plt = pyplot()
+    ns, ds, eps, medians, n_star = data["ns"], data["ds"], data["eps"], data["medians"], data["n_star"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for m in medians:
+        axes[0].plot(ns, medians[m], "o-", label=m)
+        if all(np.isfinite(n_star[m])):
+            axes[1].plot(ds, n_star[m], "o-", label=m)
+    axes[0].axhline(eps, color="k", lw=0.5)
+    axes[0].set(xscale="log", yscale="log", xlabel="N", ylabel="median prediction error", title=f"d = {ds[-1]}")
+    axes[1].set(xscale="log", yscale="log", xlabel="d", ylabel=f"N*(eps = {eps})")
+    axes[0].legend()
+    fig.tight_layout()
+    return fig
+
+
+@claim(
+    "sparse.sample_complexity",
+    statement="On random supports the method's N*(eps) grows like log d (poly(k, log d, 1/eps)): its exponent "
+              "in d is near 0, not 1.",
+    expected={"precond: exponent of N* in d": AtMost(0.5)},
+    sizes={"quick": {"ds": (50, 100, 200), "ns": (25, 50, 100, 200), "trials": 10, "eps": 0.1},
+           "full": {"ds": (50, 100, 200, 400), "ns": (25, 50, 100, 200), "trials": 10, "eps": 0.1}},
+    source="the paper's abstract (no exponents could be read); our curves",
+    full_only=True,
+    figure=draw_sample_complexity,
+)
 def measure_sample_complexity(key, *, ds, ns, trials: int, eps: float):
     methods = ("oracle", "lasso_cv", "omp", "preconditioned", "preconditioned_theory")
     n_star = {m: [] for m in methods}
@@ -194,128 +295,13 @@ def measure_sample_complexity(key, *, ds, ns, trials: int, eps: float):
         for m, v in S.sample_complexity(c, eps).items():
             n_star[m].append(v)
     slopes = S.fit_slopes(ds, n_star)
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for m in methods:
-        axes[0].plot(ns, curves[ds[-1]].median(m), "o-", label=m)
-        if all(np.isfinite(n_star[m])):
-            axes[1].plot(ds, n_star[m], "o-", label=m)
-    axes[0].axhline(eps, color="k", lw=0.5)
-    axes[0].set(xscale="log", yscale="log", xlabel="N", ylabel="median prediction error", title=f"d = {ds[-1]}")
-    axes[1].set(xscale="log", yscale="log", xlabel="d", ylabel=f"N*(eps = {eps})")
-    axes[0].legend()
-    fig.tight_layout()
 
     def get(m, key_):
         return slopes[m][key_].value if slopes[m] is not None else math.inf
 
     return Measurement({"precond: exponent of N* in d": get("preconditioned", "power"),
                         "LassoCV: exponent of N* in d": get("lasso_cv", "power")},
-                       figure=fig,
+                       data={"ns": ns, "ds": ds, "eps": eps, "n_star": n_star,
+                             "medians": {m: curves[ds[-1]].median(m) for m in methods}},
                        notes="N*: " + "; ".join(f"{m} {np.round(v, 1).tolist()}" for m, v in n_star.items())
                              + f" at d = {list(ds)}; clusters of 10, random supports, contrasts, k = 6, {trials} trials")
-
-
-CLAIMS = [
-    Claim(
-        id="sparse.oracle_risk",
-        paper="sparse",
-        statement="Least squares on the true support has expected in-sample error sigma^2 k / N "
-                  "(C1: Gaussian N = 50, d = 200, k = 5, sigma = 0.5 gives 0.025).",
-        expected={"mean error": Close(0.025, 0.025 * 0.05)},
-        measure=measure_oracle_risk,
-        sizes={"quick": {"draws": 2000}, "full": {"draws": 20000}},
-        source="closed form: the trace of a rank-k projection (sympy check in proofs_checks/sparse.py)",
-    ),
-    Claim(
-        id="sparse.ols_risk",
-        paper="sparse",
-        statement="The polynomial-time N = O(d) baseline: OLS with N >= d has error sigma^2 d / N (C2: 0.125 at "
-                  "N = 400, d = 200, sigma = 0.5).",
-        expected={"mean error": Close(0.125, 0.125 * 0.05)},
-        measure=measure_ols_risk,
-        sizes={"quick": {"draws": 500}, "full": {"draws": 5000}},
-        source="closed form sigma^2 d / N",
-    ),
-    Claim(
-        id="sparse.slow_rate",
-        paper="sparse",
-        statement="For any X, if alpha >= |X^T xi|_inf / N the Lasso's error is <= 4 alpha |w*|_1, and the "
-                  "preconditioned Lasso's <= 4 alpha' |S^-1 w*|_1 (C3: zero violations); on cluster contrasts a "
-                  "good preconditioner shrinks the l1 norm (the spec's oracle basis: 13.4x).",
-        expected={"violations": AtMost(0), "median |w*|_1 / |S^-1 w*|_1 (clusters)": AtLeast(5.0)},
-        measure=measure_slow_rate,
-        sizes={"quick": {"instances": 20}, "full": {"instances": 120}},
-        source="algebra (basic inequality; proofs_checks/sparse.py); spec check_slowrate.py: 0 violations in 90",
-    ),
-    Claim(
-        id="sparse.noise_event",
-        paper="sparse",
-        statement="P(|X^T xi|_inf / N > sigma sqrt(2 log(2d/delta)/N)) <= delta for Gaussian noise and columns "
-                  "of norm sqrt(N) (C4, delta = 0.1).",
-        expected={"P(event fails)": AtMost(0.1 + 3 * math.sqrt(0.09 / 5000))},
-        measure=measure_noise_event,
-        sizes={"quick": {"draws": 5000}, "full": {"draws": 50000}},
-        source="Gaussian tail + union bound; the bound is the quick size's delta + 3 SE",
-    ),
-    Claim(
-        id="sparse.orthogonal_lasso",
-        paper="sparse",
-        statement="On an orthogonal design the Lasso is soft thresholding; its error is sum_j s^2 R(w_j/s, alpha/s), "
-                  "exactly 0.419945 for N = 64, d = 16, w = (3, -2, 1, 0.5, 0, ...), sigma = 1, alpha = 0.3 (C5).",
-        expected={"closed form": Close(C5_EXACT, 1e-6), "|Monte Carlo - exact| / SE": AtMost(4.0),
-                  "max |lasso - soft threshold|": AtMost(1e-8)},
-        measure=measure_orthogonal_lasso,
-        sizes={"quick": {"draws": 4000}, "full": {"draws": 40000}},
-        source="spec C5 (sympy soft-threshold risk; its Monte Carlo 0.41895 ± 0.00238)",
-    ),
-    Claim(
-        id="sparse.best_subset",
-        paper="sparse",
-        statement="Exhaustive best subset attains the enumeration minimum, and with sigma = 0, N >= 2k it "
-                  "returns the true support with zero error (C6).",
-        expected={"max relative |RSS - enumeration|": AtMost(1e-10), "noiseless RSS / |y|^2": AtMost(1e-20),
-                  "wrong supports (noiseless)": AtMost(0)},
-        measure=measure_best_subset,
-        sizes={"quick": {"trials": 3}, "full": {"trials": 20}},
-        source="numpy lstsq over itertools.combinations in the same run",
-    ),
-    Claim(
-        id="sparse.condition_number",
-        paper="sparse",
-        statement="The equicorrelated cluster design has cond(Sigma) = (s + delta^2)/delta^2: 4001 for s = 10 "
-                  "and 1201 for s = 3 at delta = 0.05 (C8).",
-        expected={"cond, s = 10 (eigvalsh)": Close(4001.0, 1e-6), "cond, s = 3 (eigvalsh)": Close(1201.0, 1e-6)},
-        measure=measure_condition_number,
-        source="exact eigenvalues 1 - rho and 1 + (s-1) rho (sympy in proofs_checks/sparse.py)",
-    ),
-    Claim(
-        id="sparse.random_vs_worst_case",
-        paper="sparse",
-        statement="On ill-conditioned designs with random supports the preconditioned Lasso's median error at "
-                  "N << d is at most half of LassoCV's and far below OMP's; OMP fails on contrasts; LassoCV is "
-                  "within 2x of the oracle on random +-1 values (C7 and the issue's headline).",
-        expected={"precond / LassoCV (worst-case pairs)": AtMost(0.5),
-                  "precond / LassoCV (random support)": AtMost(0.5),
-                  "OMP(k) median (random support)": AtLeast(0.5),
-                  "LassoCV / oracle (random signs)": AtMost(2.0),
-                  "precond / Lasso, both at alpha_theory (random support)": AtMost(0.5)},
-        measure=measure_random_vs_worst,
-        sizes={"quick": {"trials": 20, "n": 50}, "full": {"trials": 20, "n": 50}},
-        source="spec C7 (4-trial medians with sklearn LassoCV, tol 1e-3, max_iter 3000: .146 vs .447); "
-               "ours: 20 paired trials, converged LassoCV",
-        full_only=True,
-    ),
-    Claim(
-        id="sparse.sample_complexity",
-        paper="sparse",
-        statement="On random supports the method's N*(eps) grows like log d (poly(k, log d, 1/eps)): its exponent "
-                  "in d is near 0, not 1.",
-        expected={"precond: exponent of N* in d": AtMost(0.5)},
-        measure=measure_sample_complexity,
-        sizes={"quick": {"ds": (50, 100, 200), "ns": (25, 50, 100, 200), "trials": 10, "eps": 0.1},
-               "full": {"ds": (50, 100, 200, 400), "ns": (25, 50, 100, 200), "trials": 10, "eps": 0.1}},
-        source="the paper's abstract (no exponents could be read); our curves",
-        full_only=True,
-    ),
-]
