@@ -13,11 +13,13 @@ localhost, and checks on each page what the browser actually shows:
   left in the visible text;
 * **images load**: every ``<img>`` finished loading with a non-zero natural width;
 * **scripts and styles load**: no request for a page resource failed (the browser's own log);
-* **tables** that Sphinx wrote are in the DOM with rows.
+* **tables** that Sphinx wrote are in the DOM with rows;
+* **internal links resolve**: every local ``href`` points at a page of the site and, when it names an
+  anchor, at an element with that id on that page.
 
-It saves full-page screenshots of the landing page, one tutorial and one theory note. Internal links
-are Sphinx's own job: ``make docs-check`` runs ``sphinx -b linkcheck`` with external addresses
-skipped (this machine has no network), which reports every broken internal reference and anchor.
+It saves full-page screenshots of the landing page, one tutorial and one theory note. ``make
+docs-check`` also runs ``sphinx -b linkcheck`` with external addresses skipped (no network here),
+which checks the local file links of the sources.
 
 Exit status 0 when every page passes; otherwise each failure is printed with its page.
 """
@@ -52,10 +54,13 @@ const report = () => {
     mathjax: typeof window.MathJax !== 'undefined' && !!window.MathJax.startup,
     mathSource: mathNodes.length,
     typeset: document.querySelectorAll('mjx-container').length,
-    mathErrors: document.querySelectorAll('mjx-merror').length,
+    mathErrors: Array.from(document.querySelectorAll('mjx-merror')).map(
+      e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 160)),
     rawLatex: (text.match(/\\\(|\\\[|\$\$|\\begin\{/g) || []).length,
     images: imgs,
     tables: tables,
+    links: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))
+             .filter(h => !/^(https?:|mailto:|tel:|javascript:)/.test(h)),
   });
 };
 if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
@@ -104,7 +109,34 @@ def _full_page_screenshot(driver, path: pathlib.Path) -> None:
     driver.set_window_size(1280, 900)
 
 
-def check_page(driver, base: str, rel: str) -> list[str]:
+def _broken_links(site: pathlib.Path, rel: str, links) -> list[str]:
+    """Local links of page ``rel`` whose target page or anchor does not exist in the built site."""
+    from urllib.parse import unquote, urlsplit
+
+    out, here = [], (site / rel).parent
+    for href in sorted(set(links)):
+        parts = urlsplit(href)
+        target = (here / unquote(parts.path)).resolve() if parts.path else (site / rel).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file() or site not in target.parents:
+            out.append(f"broken link: {href} (no such page)")
+            continue
+        if parts.fragment and target.suffix == ".html":
+            ids = _ids(target)
+            if unquote(parts.fragment) not in ids:
+                out.append(f"broken link: {href} (no anchor #{parts.fragment} on {target.relative_to(site)})")
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _ids(page: pathlib.Path) -> frozenset:
+    import re
+
+    return frozenset(re.findall(r'\bid="([^"]+)"', page.read_text(errors="replace")))
+
+
+def check_page(driver, base: str, rel: str, site: pathlib.Path | None = None) -> list[str]:
     """Open one page; the list of problems a reader would see (empty when it renders fully)."""
     driver.get(f"{base}/{rel}")
     seen = driver.execute_async_script(_INSPECT)
@@ -113,8 +145,8 @@ def check_page(driver, base: str, rel: str) -> list[str]:
         problems.append(f"{seen['mathSource']} formula(s) but MathJax did not load")
     if seen["mathSource"] and seen["typeset"] < seen["mathSource"]:
         problems.append(f"{seen['mathSource']} formula(s) in the source, {seen['typeset']} typeset")
-    if seen["mathErrors"]:
-        problems.append(f"{seen['mathErrors']} MathJax error node(s) (bad TeX)")
+    for error in seen["mathErrors"]:
+        problems.append(f"MathJax could not typeset a formula: {error}")
     if seen["rawLatex"]:
         problems.append(f"{seen['rawLatex']} raw LaTeX delimiter(s) visible in the text")
     for img in seen["images"]:
@@ -122,6 +154,8 @@ def check_page(driver, base: str, rel: str) -> list[str]:
             problems.append(f"image did not load: {img['src']}")
     if any(rows == 0 for rows in seen["tables"]):
         problems.append("a table with no rows")
+    if site is not None:
+        problems += _broken_links(site, rel, seen["links"])
     for entry in driver.get_log("browser"):
         message = entry.get("message", "")
         if entry.get("level") == "SEVERE" and "favicon" not in message:
@@ -147,7 +181,7 @@ def main(argv=None) -> int:
     with contextlib.closing(_browser()) as driver:
         driver.close = driver.quit  # contextlib.closing calls close(); quit also stops chromedriver
         for rel in pages:
-            problems = check_page(driver, base, rel)
+            problems = check_page(driver, base, rel, site)
             failures += bool(problems)
             print(f"{'FAIL' if problems else 'ok  '}  {rel}")
             for p in problems:
