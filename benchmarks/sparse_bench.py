@@ -5,7 +5,7 @@
    and ``skglm.Lasso``; Gaussian designs N = 200, d = 200 / 1000 / 2000 and equicorrelated clusters
    (delta = 0.05, clusters of 10) N = 100, d = 200 / 1000. Reports time ratios and max |coef difference|.
 2. LassoCV (5 contiguous folds, 30 alphas, eps 1e-3): ``lasso_cv`` vs ``sklearn.linear_model.LassoCV``
-   (tol 1e-4, max_iter 3000, as the spec's prototype) on the same designs with worst-case contrast
+   (tol 1e-4, max_iter 3000, as the prototype of docs/theory/sparse.md P4) on the same designs with worst-case contrast
    supports; time and prediction error over the oracle's.
 3. OMP with k steps vs ``OrthogonalMatchingPursuit``; abess (support size k) when installed.
 4. Exhaustive best subset throughput (subsets / s), d = 40, k = 3 and 4.

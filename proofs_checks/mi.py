@@ -3,11 +3,11 @@
 * Student-t: the entropy of a k-variate t with identity dispersion is
   h_k = lnG(nu/2) - lnG((nu+k)/2) + k/2 ln(nu pi) + (nu+k)/2 [psi((nu+k)/2) - psi(nu/2)];
   for k = 1, nu = 1 it equals the Cauchy entropy ln(4 pi) (30-digit quadrature), and
-  c = h_m + h_n - h_{m+n} gives the closed forms of spec claim 3 (ln(8 pi) - 3, ...).
+  c = h_m + h_n - h_{m+n} gives the closed forms listed under (M3) in docs/theory/mutual_information.md (ln(8 pi) - 3, ...).
 * Additive uniform channel: I = h(Y) - ln(2 eps) with the trapezoid density of Y, integrated
   symbolically on both sides of eps = 1/2.
 * Gaussian plug-in bias 1/2 [S(dx) + S(dy) - S(dx+dy)], S(p) = sum_{i<=p} psi((n-i+1)/2): its large-n
-  series is dx dy / (2n) + O(n^-2), with the exact second terms of spec section 5.
+  series is dx dy / (2n) + O(n^-2), with the exact second terms listed under (M5) in the theory note.
 * The 2x2 Gaussian log-det identity 1/2 ln(s_x^2 s_y^2 / det S) = -1/2 ln(1 - rho^2).
 * The optimal critic f* = ln p(x,y)/(p(x)p(y)) of a standard bivariate normal, in the form the claims
   use, satisfies E_{p(x)p(y)} exp f* = 1 (which makes NWJ(f* + 1) unbiased).
@@ -24,7 +24,7 @@ from theorylab.proofs_checks import CheckResult, symbolic_check
 STUDENT_CASES = {(1, 1): sp.log(8 * sp.pi) - 3, (2, 1): sp.log(3) - sp.Rational(2, 3), (2, 2): sp.log(2) - sp.Rational(1, 2),
                  (3, 2): 6 - sp.log(96 * sp.pi), (3, 3): sp.log(3360 * sp.pi) - sp.Rational(318, 35),
                  (5, 2): sp.Rational(233, 30) - sp.log(480 * sp.pi),
-                 (5, 3): sp.log(147840 * sp.pi) - sp.Rational(44179, 3465)}  # (dim of x = dim of y, df): spec claim 3
+                 (5, 3): sp.log(147840 * sp.pi) - sp.Rational(44179, 3465)}  # (dim of x = dim of y, df): (M3) of the theory note
 
 
 def _h(k, nu):
@@ -39,7 +39,7 @@ def student_t_correction_exact(dim: int, df: int):
 
 
 def student_t_exact_values() -> dict:
-    """Exact Student-t MI (identity dispersion) for the spec's seven cases, as floats."""
+    """Exact Student-t MI (identity dispersion) for the theory note's seven cases, as floats."""
     return {case: float(sp.N(student_t_correction_exact(*case), 30)) for case in STUDENT_CASES}
 
 

@@ -1,4 +1,4 @@
-"""Quantile scores, rearrangement and pooling (theorylab.estimators.quantile), checked with sympy (spec section 5).
+"""Quantile scores, rearrangement and pooling (theorylab.estimators.quantile), checked with sympy (equations (Q1)-(Q9) of docs/theory/quantile.md).
 
 * psi_tau(v) = tau v + (-v)_+ for tau in (0, 1);
 * alpha IS_alpha(l, u; y) = 2 [psi_{alpha/2}(y - l) + psi_{1-alpha/2}(y - u)] on the three regions;
@@ -121,7 +121,7 @@ def check_unequal_weights_counterexample() -> CheckResult:
     q = [R("1.268"), R("1.39"), R("-11.728")]
     y, wts = R("4.761"), [R("2.748"), R("2.606"), R("0.248")]
     increase = _sum_psi(taus, sorted(q), y, wts) - _sum_psi(taus, q, y, wts)
-    ok = abs(float(increase) - 20.43) < 0.01  # the spec quotes 20.43 from rounded inputs
+    ok = abs(float(increase) - 20.43) < 0.01  # P2 of the theory note quotes 20.43 from rounded inputs
     return CheckResult("quantile.unequal_weights_counterexample", bool(ok), f"increase after sorting = {float(increase):.6f}")
 
 
@@ -178,7 +178,7 @@ def check_linear_pool_variance_excess() -> CheckResult:
     # sum w sigma^2 - (sum w sigma)^2 = w1 w2 (sigma1 - sigma2)^2 >= 0
     ok = ok and sp.simplify(w1 * s1**2 + w2 * s2**2 - (w1 * s1 + w2 * s2) ** 2 - w1 * w2 * (s1 - s2) ** 2) == 0
     example = excess.subs({w1: sp.Rational(1, 2), mu1: 0, mu2: 2, s1: 1, s2: 3})
-    ok = ok and example == 2  # variances 6 vs 4 (spec section 1.4)
+    ok = ok and example == 2  # variances 6 vs 4 (P7 of the theory note)
     return CheckResult("quantile.linear_pool_variance_excess", bool(ok), f"excess = w1 w2 (s1 - s2)^2 + Var_w(mu); example {example}")
 
 

@@ -1,4 +1,4 @@
-"""Sparse regression on random supports (theorylab.estimators.sparse), derived and checked with sympy (spec section 5).
+"""Sparse regression on random supports (theorylab.estimators.sparse), derived and checked with sympy ((S2)-(S7) of docs/theory/sparse.md).
 
 * (a) The soft-threshold risk: integrate (soft(z, t) - theta)^2 against N(theta, 1) piecewise and compare
   with the closed form in ``soft_threshold_risk`` at several points; R(0, t) = 2[(1+t^2)Phi(-t) - t phi(t)].

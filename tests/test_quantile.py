@@ -97,7 +97,8 @@ def test_wis_normalizations(taus):
 
 
 def test_scoringrules_bug_case_is_correct():
-    # spec section 3: y = 1, median 0, interval [-1, 1.5] at alpha = .2 -> 0.5 (scoringrules' numpy path gave 0.1667)
+    # by hand from Bracher's WIS (docs/theory/quantile.md, before (Q3)): y = 1, median 0, interval [-1, 1.5] at alpha = .2 gives
+    # (0.5 |1 - 0| + 0.1 * IS_0.2) / 1.5 = (0.5 + 0.1 * 2.5) / 1.5 = 0.5 (scoringrules' numpy path gave 0.1667)
     wis = weighted_interval_score(1.0, np.array([-1.0, 0.0, 1.5]), [0.1, 0.5, 0.9])
     direct = (0.5 * abs(1 - 0) + 0.1 * (2.5 + 0)) / 1.5
     assert float(wis) == pytest.approx(direct, abs=1e-15)
@@ -118,7 +119,7 @@ def test_interval_score_coverage_and_crossing():
 def test_crps_from_quantiles_converges_to_closed_form():
     y = 0.3
     closed = y * (2 * norm.cdf(y) - 1) + 2 * norm.pdf(y) - 1 / np.sqrt(np.pi)
-    # 2 * mean pinball at tau_k = k/(m+1): spec section 4 item 5 (independent prototype figures)
+    # 2 * mean pinball at tau_k = k/(m+1): P3 of docs/theory/quantile.md (independent prototype figures)
     table = {3: 0.324830, 19: 0.281763, 99: 0.271952, 999: 0.269601}
     errors = []
     for m, value in table.items():
@@ -396,7 +397,7 @@ def test_vincentize_and_linear_pool():
     pool = np.asarray(linear_pool_quantiles([numpyro_dist.Normal(0.0, 1.0), numpyro_dist.Normal(2.0, 3.0)], taus))
     ref = [brentq(lambda z, t=t: 0.5 * norm.cdf(z) + 0.5 * norm.cdf(z, 2, 3) - t, -20, 20, xtol=1e-14) for t in taus]
     np.testing.assert_allclose(pool, ref, atol=1e-10)
-    np.testing.assert_allclose(pool, [-2.977347, -0.524499, 0.5, 2.126006, 6.934561], atol=1e-6)  # spec item 6
+    np.testing.assert_allclose(pool, [-2.977347, -0.524499, 0.5, 2.126006, 6.934561], atol=1e-6)  # P7 of docs/theory/quantile.md: roots of the mixture CDF by an independent prototype
 
 
 def test_conformal_quantile_takes_the_miscoverage():

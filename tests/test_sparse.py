@@ -1,5 +1,5 @@
 """Sparse regression on random supports: peers run in the same test (scikit-learn), closed forms,
-Monte Carlo with stated tolerances, and the spec's hypothesis invariants (section 5)."""
+Monte Carlo with stated tolerances, and hypothesis invariants (rotation of rows, column scaling, ...)."""
 
 import itertools
 import math
@@ -52,7 +52,7 @@ def test_lasso_ill_conditioned_matches_sklearn():
     ours = S.lasso(X, y, alpha, tol=1e-12)
     ref = sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=2_000_000).fit(X, y)
     assert bool(ours.converged)
-    # fitted values are unique even where coefficients are nearly not (spec section 2)
+    # fitted values are unique even where coefficients are nearly not (docs/theory/sparse.md, conventions)
     np.testing.assert_allclose(np.asarray(ours.fitted), X @ ref.coef_, atol=1e-6)
     obj = lambda w: float(S.lasso_objective(X, y, jnp.asarray(w), alpha))  # noqa: E731
     assert obj(ours.coef) <= obj(ref.coef_) + 1e-12
@@ -265,7 +265,7 @@ def test_paper_method_is_not_pretended():
 
 # ----------------------------------------------------------------------------- theory
 def test_slow_rate_bound_never_violated():
-    """Spec C3 in miniature: at alpha = |X^T xi|_inf / N the error is <= 4 alpha |w*|_1 (plain and
+    """(S5) of docs/theory/sparse.md in miniature: at alpha = |X^T xi|_inf / N the error is <= 4 alpha |w*|_1 (plain and
     preconditioned), over Gaussian and cluster designs."""
     for seed in range(6):
         p = cluster_problem(30 + seed) if seed % 2 else None

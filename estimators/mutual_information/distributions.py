@@ -135,7 +135,7 @@ def sparse_covariance(dim_x: int, dim_y: int, n_interacting: int = 2, strength: 
 
 
 def latent_gaussian(key, dim: int, rho, noise: float) -> JointGaussian:
-    """High-dimensional observations of a low-dimensional correlated latent (spec claim 2).
+    """High-dimensional observations of a low-dimensional correlated latent ((M2) of docs/theory/mutual_information.md).
 
     ``x = A z_x + noise e_x``, ``y = B z_y + noise e_y`` with ``A``, ``B`` random orthonormal
     ``(dim, len(rho))`` embeddings drawn from ``key``, ``z`` standard with canonical correlations

@@ -151,7 +151,7 @@ def mi_latent_gaussian(rho, noise, *, units: str = "nats"):
 
     With orthonormal embeddings :math:`A, B` and latent canonical correlations :math:`\rho_i`, the
     observed canonical correlations are :math:`\rho_i/(1+\sigma^2)`, so
-    :math:`I = -\tfrac12\sum_i\log(1 - \rho_i^2/(1+\sigma^2)^2)` (spec claim 2: 0.9478877506 for
+    :math:`I = -\tfrac12\sum_i\log(1 - \rho_i^2/(1+\sigma^2)^2)` ((M2) of docs/theory/mutual_information.md: 0.9478877506 for
     :math:`\rho = (0.9, 0.8, 0.7, 0.6)`, :math:`\sigma = 0.5`).
     """
     check_positive(noise, "noise", strict=False)

@@ -6,7 +6,7 @@ r"""Subsample-and-extrapolate protocol: error bars and reliability checks for an
    :math:`\lfloor N/\gamma\rfloor` points (the :math:`N \bmod \gamma` points at the end are left out
    at that :math:`\gamma`; equal chunks let one compiled estimator run over all chunks with
    ``vmap``). Points are never repeated: resampling with replacement puts duplicated points at
-   distance 0 and biases kNN estimators by about +0.27 nats in the spec's test case, so
+   distance 0 and biases kNN estimators by about +0.27 nats (P6 of the theory note), so
    :func:`bootstrap` refuses kNN estimators.
 2. **Holmes-Nemenman variance** of the full-N estimate, using Var ∝ 1/N:
    :math:`\hat\sigma_N^2 = \sum_\gamma(\gamma-1)\frac{m_\gamma}{N}\mathrm{Var}_\gamma \big/ \sum_\gamma(\gamma-1)`
@@ -30,7 +30,8 @@ r"""Subsample-and-extrapolate protocol: error bars and reliability checks for an
 Two deviations from NeuralMI, both to keep unbiased estimators from being flagged by noise: the
 curvature and leave-out rules also ask for statistical significance (NeuralMI's ratio tests divide
 by a slope that is 0 for an unbiased estimator), and the default level is 0.95 (NeuralMI: 0.68).
-Measured coverage (spec section 4, ``theorylab verify``): the Holmes-Nemenman interval is close to
+The equations are (M9)-(M11) of ``docs/theory/mutual_information.md``. Measured coverage (claims
+``mi.hn_coverage`` and ``mi.wls_undercovers``, ``theorylab verify``): the Holmes-Nemenman interval is close to
 nominal when the estimator's bias is small against its noise; the extrapolated interval undercovers
 (about 0.77 at 95% for KSG) because the nested chunks make the gamma levels correlated.
 """
@@ -203,7 +204,7 @@ def bootstrap(key, x, y, estimator="gaussian", *, n_resamples: int = 200, units:
     """Bootstrap standard error (resampling pairs with replacement), for estimators that allow it.
 
     kNN estimators are refused: a resample repeats points, which sit at distance 0 from their copies in
-    both marginals and inflate the estimate (spec claim 13: +0.27 nats for KSG at I = 0.41). Use
+    both marginals and inflate the estimate (+0.27 nats for KSG at I = 0.41, P6 of the MI theory note). Use
     :func:`estimate_with_ci`, which subsamples without replacement.
     """
     key = check_key(key)
@@ -211,7 +212,7 @@ def bootstrap(key, x, y, estimator="gaussian", *, n_resamples: int = 200, units:
     if est.uses_neighbours:
         raise ValueError(
             f"{est.name} is a nearest-neighbour estimator: resampling with replacement duplicates points and "
-            "biases it upward (about +0.27 nats in the spec's Gaussian test). Use estimate_with_ci, which "
+            "biases it upward (about +0.27 nats on a Gaussian test case). Use estimate_with_ci, which "
             "uses disjoint subsamples"
         )
     n_resamples = check_integer(n_resamples, "n_resamples", minimum=2)

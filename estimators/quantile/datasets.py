@@ -1,4 +1,4 @@
-"""Regression datasets that ship offline with scikit-learn and statsmodels (spec appendix).
+"""Regression datasets that ship offline with scikit-learn and statsmodels (the theory note, docs/theory/quantile.md, uses them for P4-P8).
 
 Each loader returns ``(X, y, description)`` with float64 numpy arrays. The peers are optional:
 a missing one raises ``ImportError`` naming the extra to install (``pip install theorylab[verify]``).

@@ -12,8 +12,8 @@
 * :mod:`~theorylab.estimators.sparse.curves`: prediction error against N for several methods, N*(eps) and
   log-log slopes in d.
 
-The seed paper's Phase-1 algorithm could not be read (spec section 1.2); the docs' conventions say what
-is ours and what is the paper's.
+The seed paper's Phase-1 algorithm could not be read; the theory note (``docs/theory/sparse.md``) says
+what is ours and what is the paper's, and gives the equations (S1)-(S7) the code cites.
 """
 
 import theorylab  # noqa: F401  (float64 on)

@@ -1,4 +1,4 @@
-"""Argument checks shared by the sparse-regression modules (spec section 9; eager, skipped when traced)."""
+"""Argument checks shared by the sparse-regression modules (eager, skipped when traced; the rules are those of docs/conventions.md)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def alpha(value, name: str = "alpha"):
 
 
 def clip_sparsity(k: int, n: int, what: str) -> int:
-    """``k`` capped at ``n - 1`` with a warning (sklearn PR #34193's proposal, spec section 9)."""
+    """``k`` capped at ``n - 1`` with a warning (scikit-learn PR #34193's proposal; conventions of docs/theory/sparse.md)."""
     if k >= n:
         warnings.warn(f"{what}: k = {k} >= N = {n} leaves no residual degrees of freedom; using k = {n - 1}",
                       UserWarning, stacklevel=3)

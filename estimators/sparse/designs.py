@@ -1,4 +1,4 @@
-r"""Designs with known covariance, random supports, coefficient models and noisy problems (spec section 1.4).
+r"""Designs with known covariance, random supports, coefficient models and noisy problems (docs/theory/sparse.md, "Designs").
 
 Rows of every design are i.i.d. :math:`N(0, \Sigma)` with unit diagonal:
 
@@ -180,7 +180,7 @@ def random_sign_values(key, support, d: int, covariance):
 
 
 def contrast_values(key, support, clusters, delta, covariance, singleton_scale: float = 0.1):
-    """Adversarial within-cluster contrasts (spec section 1.4), scaled to w^T Sigma w = 1.
+    """Adversarial within-cluster contrasts (docs/theory/sparse.md, "Designs"), scaled to w^T Sigma w = 1.
 
     In each cluster hit at least twice: a Gaussian vector centred and normalised over the cluster's
     support members, divided by ``delta``; on clusters hit once: ``+-singleton_scale``.

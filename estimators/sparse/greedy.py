@@ -84,7 +84,7 @@ def least_squares(X, y) -> jax.Array:
 
 
 def oracle_least_squares(X, y, support) -> SubsetFit:
-    """Least squares restricted to the true ``support`` (the oracle of spec claim C1)."""
+    """Least squares restricted to the true ``support`` (the oracle of (S2) in docs/theory/sparse.md)."""
     X, y = _checks.problem(X, y)
     support = jnp.sort(jnp.asarray(support, jnp.int32))
     s = np.asarray(support)

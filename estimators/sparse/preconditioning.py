@@ -41,7 +41,7 @@ stay in the design, and a worst-case signal may place its mass where the basis d
 
 Baselines: ``"pairwise"`` (one atom, the most correlated earlier representative, when
 :math:`|\mathrm{corr}| \ge` ``corr_threshold``); ``"clusters"`` (oracle labels: differences to the first
-column of each cluster, spec section 1.4); ``"identity"``; and :func:`augment_dictionary`, which
+column of each cluster, the oracle basis of docs/theory/sparse.md); ``"identity"``; and :func:`augment_dictionary`, which
 appends normalised pairwise differences instead of changing the basis (an overcomplete dictionary).
 """
 
@@ -164,7 +164,7 @@ def find_preconditioner(X, method: str = "dependencies", *, threshold: float = 0
     if method == "paper":
         raise NotImplementedError(
             "the Phase-1 preconditioner search of Chandrasekaran, Meka & Stavropoulos (arXiv 2511.06211, section 4) "
-            "could not be read (spec sparse.md section 1.2); use method='dependencies', our data-driven search")
+            "could not be read (docs/theory/sparse.md); use method='dependencies', our data-driven search")
     if method == "identity":
         return _from_coefficients(jnp.zeros((d, d)), jnp.ones(d, bool), jnp.ones(d))
     if method == "clusters":
@@ -200,8 +200,8 @@ def find_preconditioner(X, method: str = "dependencies", *, threshold: float = 0
 def augment_dictionary(X, corr_threshold: float = 0.9):
     """Append the differences x_i - sign(c_ij) x_j of every column pair with ``|corr| > corr_threshold``.
 
-    Returns the (d, d + p) map M with w = M u, for :func:`preconditioned_lasso` (spec section 1.4's
-    ``aug``, a crude form of Kelner et al.'s feature adaptation).
+    Returns the (d, d + p) map M with w = M u, for :func:`preconditioned_lasso` (the prototypes' augmented dictionary,
+    ``aug`` in P4 of docs/theory/sparse.md; a crude form of Kelner et al.'s feature adaptation).
     """
     X = _checks.design(X)
     check_in_range(corr_threshold, "corr_threshold", 0.0, 1.0, closed=(False, False))

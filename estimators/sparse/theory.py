@@ -1,4 +1,4 @@
-r"""Closed forms for sparse regression risk (spec sections 1.2, 4 and 5).
+r"""Closed forms for sparse regression risk ((S2)-(S6) of docs/theory/sparse.md).
 
 * oracle least squares on the true support T: :math:`E\,\tfrac1N\lVert X(\hat w_T - w^*)\rVert^2 = \sigma^2\operatorname{rank}(X_T)/N`
   (the trace of a projection);

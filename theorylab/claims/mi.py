@@ -1,12 +1,13 @@
-"""Claims for mutual-information estimation with confidence intervals (spec ``mi.md`` section 4).
+"""Claims for mutual-information estimation with confidence intervals.
 
-Seed paper: Abdelaleem, Martini & Nemenman (2025). Its body could not be read (spec section 1), so the
-claims are the spec's checks: closed forms against bmi's published task values and sympy, the
+Seed paper: Abdelaleem, Martini & Nemenman (2025). Its body could not be read (see the theory note,
+``docs/theory/mutual_information.md``), so the claims check what the note derives, (M1)-(M11), against
+independent sources: closed forms against bmi's published task values and sympy, the
 exact Gaussian plug-in bias against Monte Carlo, KSG against scikit-learn run in the same process,
 and the coverage of each interval measured over repeated datasets. Where an interval does not reach
 its nominal coverage the claim says so and states the measured figure (the WLS-extrapolation
-interval undercovers; that is the claim). Item 14 (the neural protocol on the K = 500 latent
-Gaussian) is GPU-sized and runs only with ``--full``.
+interval undercovers; that is the claim). The neural protocol on the K = 500 latent Gaussian is
+GPU-sized and runs only with ``--full``. Prototype figures P1-P10 are those of the theory note.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from theorylab.estimators.mutual_information.subsampling import DEFAULT_GAMMAS, 
 from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Between, claim, Close, Measurement
 
-# bmi task values (nats, 4 decimals; spec section 3, from bmi.BENCHMARK_TASKS)
+# bmi task values (nats, 4 decimals, as published in bmi.BENCHMARK_TASKS; Czyz et al. 2023)
 BMI_DENSE = {2: 0.2939, 3: 0.4133, 5: 0.5928, 25: 1.2922, 50: 1.6243}
 BMI_SPARSE = {2: 1.0217, 3: 1.0217, 5: 1.0217, 25: 1.0217}
 BMI_STUDENT = {(1, 1): 0.2242, (2, 1): 0.4319, (2, 2): 0.1931, (3, 2): 0.2909, (3, 3): 0.1787, (5, 2): 0.4482,
@@ -38,7 +39,7 @@ BMI_ROUNDING = 5e-5
     "equals the canonical-correlation form -1/2 sum log(1 - rho_i^2).",
     expected={"max |I - bmi| (9 tasks)": AtMost(BMI_ROUNDING), "|log-det - closed form| (2x2)": AtMost(1e-12),
               "|log-det - canonical form| (dense 5x5)": AtMost(1e-12)},
-    source="bmi.BENCHMARK_TASKS values to 4 decimals (spec section 3); 2x2 closed form",
+    source="bmi.BENCHMARK_TASKS values to 4 decimals; 2x2 closed form; (M1) of docs/theory/mutual_information.md",
 )
 def measure_gaussian_closed_form(key):
     del key
@@ -62,7 +63,7 @@ def measure_gaussian_closed_form(key):
     statement="High-dimensional latent Gaussian (K = 500, K_Z = 4, rho = (0.9, 0.8, 0.7, 0.6), sigma = 0.5): "
     "I = -1/2 sum log(1 - rho_i^2/(1+sigma^2)^2) = 0.9478877506, matched by the 1000x1000 log-det.",
     expected={"I (1000x1000 log-det)": Close(0.9478877506, 1e-9), "|log-det - closed form|": AtMost(1e-10)},
-    source="spec claim 2 (numpy log-det in the spec's prototype)",
+    source="(M2) and prototype P1 (numpy log-det) of docs/theory/mutual_information.md",
 )
 def measure_latent_gaussian(key):
     dist = M.latent_gaussian(key, 500, [0.9, 0.8, 0.7, 0.6], 0.5)
@@ -76,7 +77,7 @@ def measure_latent_gaussian(key):
     "mi.student_t",
     statement="Student-t MI = I_Gauss(dispersion) + h_m + h_n - h_{m+n}, e.g. ln(8 pi) - 3 for nu = 1, 1x1.",
     expected={"max |I - sympy exact| (7 cases)": AtMost(1e-10), "max |I - bmi|": AtMost(BMI_ROUNDING)},
-    source="sympy exact forms (proofs_checks/mi.py; spec claim 3); bmi task values",
+    source="sympy exact forms of (M3) (proofs_checks/mi.py, listed in docs/theory/mutual_information.md); bmi task values",
 )
 def measure_student_t(key):
     del key
@@ -177,7 +178,8 @@ def measure_plugin_bias(key, *, replicates: int):
     expected={"coverage, corrected, 5x5": Between(0.92, 0.98), "coverage, uncorrected, 25x25": AtMost(0.05),
               "coverage, corrected, 25x25": Between(0.92, 0.99)},
     sizes={"quick": {"replicates": 400}, "full": {"replicates": 2000}},
-    source="spec claim 6 (measured 0.951 / 0.000 / 0.972 with 2000 datasets)",
+    source="(M5)-(M6) and prototype P3 of docs/theory/mutual_information.md (0.951 / 0.000 / 0.972 with 2000 "
+        "datasets)",
 )
 def measure_gaussian_coverage(key, *, replicates: int):
     k1, k2 = jax.random.split(key)
@@ -204,7 +206,7 @@ def measure_gaussian_coverage(key, *, replicates: int):
     statement="KSG (variant 1, k = 3, data scaled by the population sd) equals scikit-learn's "
     "mutual_info_regression on 1-D data.",
     expected={"max |ours - sklearn|": AtMost(1e-12)},
-    source="scikit-learn run in the same process (spec claim 7: 9e-16 and 2e-15)",
+    source="scikit-learn run in the same process (prototype P5: 9e-16 and 2e-15)",
 )
 def measure_ksg_sklearn(key):
     from sklearn.feature_selection import mutual_info_regression
@@ -235,7 +237,7 @@ def _ksg_independent(key, n, replicates, k):
     "k = 5) the mean estimate is within 4 standard errors of 0.",
     expected={"|mean| / SE": AtMost(4.0)},
     sizes={"quick": {"replicates": 200}, "full": {"replicates": 1000}},
-    source="spec claim 8 (measured -0.0002 ± 0.0012)",
+    source="prototype P10 of docs/theory/mutual_information.md (measured -0.0002 ± 0.0012)",
 )
 def measure_ksg_independence(key, *, replicates: int):
     v = np.asarray(_ksg_independent(key, 1000, replicates, 5))
@@ -321,7 +323,7 @@ def measure_hn_coverage(key, *, seed: int, n: int, replicates: int):
     expected={"WLS 95% coverage": AtMost(0.9), "WLS 68% coverage": AtMost(0.62)},
     sizes={"quick": {"seed": 2025, "n": 2000, "replicates": 100},
            "full": {"seed": 2025, "n": 2000, "replicates": 400}},
-    source="spec claim 10 (R = 100: 0.77 and 0.48)",
+    source="prototype P8 of docs/theory/mutual_information.md (R = 100: 0.77 and 0.48)",
 )
 def measure_wls_coverage(key, *, seed: int, n: int, replicates: int):
     del key
@@ -343,11 +345,11 @@ def measure_wls_coverage(key, *, seed: int, n: int, replicates: int):
     "(Student-t nu = 1, 1x1) and rarely the Gaussian one.",
     expected={"drift flag rate, Gaussian": AtMost(0.2), "drift flag rate, Student-t nu=1": AtLeast(0.8)},
     sizes={"quick": {"replicates": 20, "n": 2000}, "full": {"replicates": 100, "n": 2000}},
-    source="spec claim 11 (20 datasets: 5% and 100%)",
+    source="prototype P9 of docs/theory/mutual_information.md (20 datasets: 5% and 100%)",
 )
 def measure_drift(key, *, replicates: int, n: int):
     k1, k2 = jax.random.split(key)
-    est = M.KSG(k=5, standardize=False)  # the spec's prototype: raw samples (both marginals share one scale)
+    est = M.KSG(k=5, standardize=False)  # as prototype P6: raw samples (both marginals share one scale)
     rates, means = {}, {}
     for label, dist, k in (("gaussian", M.correlated_pair(0.75), k1),
                            ("student", M.JointStudentT(jnp.eye(2), 1, 1.0), k2)):
@@ -381,7 +383,7 @@ def _optimal_scores(key, rho, batch, batches):
               "mean DV, rho=0.999, B=1024": Close(3.108, 0.02)},
     sizes={"quick": {"batches": 400}, "full": {"batches": 4000}},
     source="log B ceiling (by construction); E exp(f*) = 1 under p(x)p(y) (sympy, proofs_checks/mi.py) makes "
-    "NWJ unbiased; spec claim 12 Monte Carlo for the InfoNCE and DV means. The spec's InfoNCE - I = -0.001 came "
+    "NWJ unbiased; prototype P4 of docs/theory/mutual_information.md for the InfoNCE and DV means. Its InfoNCE - I = -0.001 came "
     "from 200 batches (sd 0.077, so SE 0.0054); the band is 4 times the combined standard error. 4000 batches "
     "here give -0.0116 ± 0.0012: InfoNCE sits slightly below I, as a bound should",
 )
@@ -424,7 +426,7 @@ def _bootstrap_ksg(key, x, y, n, resamples):
     "estimate by about +0.27 nats at I = 0.41, so the API refuses it.",
     expected={"bootstrap mean - estimate (nats)": AtLeast(0.15), "API refuses the KSG bootstrap": AtLeast(1.0)},
     sizes={"quick": {"datasets": 2, "resamples": 40}, "full": {"datasets": 5, "resamples": 100}},
-    source="spec claim 13 and section 2 (+0.261 to +0.278 nats, 5 datasets x 100 resamples)",
+    source="prototype P6 of docs/theory/mutual_information.md (+0.261 to +0.278 nats, 5 datasets x 100 resamples)",
 )
 def measure_bootstrap(key, *, datasets: int, resamples: int):
     dist = M.correlated_pair(0.75)
@@ -451,7 +453,8 @@ def measure_bootstrap(key, *, datasets: int, resamples: int):
     expected={"coverage at the largest N": AtLeast(0.5)},
     sizes={"quick": {"sizes": (1024,), "repeats": 2, "epochs": 20},
            "full": {"sizes": (256, 1024, 4096), "repeats": 20, "epochs": 50}},
-    source="spec claim 14 (GPU-sized; expectation 'most of 20 repeats' read as at least half)",
+    source="(M2) with the protocol (M9)-(M11) of docs/theory/mutual_information.md (GPU-sized; 'most of 20 "
+        "repeats' read as at least half)",
     full_only=True,
 )
 def measure_neural_protocol(key, *, sizes, repeats: int, epochs: int):

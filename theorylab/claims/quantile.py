@@ -1,11 +1,12 @@
 """Claims of Fakoor, Kim, Mueller, Smola & Tibshirani (JMLR 2023), quantile aggregation.
 
-Only the paper's opening could be read (spec, source caveat), so the claims are the abstract's
+Only the paper's opening could be read (the quantile theory note, docs/theory/quantile.md), so the claims are the abstract's
 statements and the propositions as reported by a secondary reading [S], each made measurable
 with an independent ground truth: exact rational counterexamples, closed forms (normal CRPS,
 Vincentization), the exact LP optimum computed in the same run, statsmodels' published Engel
 table, and the finite-sample CQR coverage bounds of Romano et al. (2019). The data sets ship
-offline (scikit-learn diabetes, statsmodels Engel). Item numbers follow spec section 4.
+offline (scikit-learn diabetes, statsmodels Engel). Equations (Q1)-(Q9) and prototype figures P1-P8
+are those of the theory note.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, Between, claim, Close, Measurement
 
 TAUS = np.round(np.arange(0.05, 0.951, 0.05), 2)  # 19 levels, symmetric, with the median
-SPLIT_SEED = 0  # the train / pool split of the diabetes data (spec section 4 prototype setup)
+SPLIT_SEED = 0  # the train / pool split of the diabetes data (the prototypes' setup, theory note P4-P8)
 
 
 def _psi_sum(y, q, taus):
@@ -98,7 +99,7 @@ def diabetes_stack(split_seed: int = SPLIT_SEED):
         "points where min-max raised WIS (diabetes)": AtLeast(1.0),
     },
     sizes={"quick": {"cases": 20000}, "full": {"cases": 200000}},
-    source="paper abstract and Prop. 2 [S]; proof by rearrangement in proofs_checks/quantile.py; spec section 4 item 1",
+    source="paper abstract and Prop. 2 [S]; proof by rearrangement, (Q7) of docs/theory/quantile.md and proofs_checks/quantile.py",
 )
 def measure_sort_pava_never_worse(key, *, cases: int):
     rng = np.random.default_rng(int(jax.random.randint(key, (), 0, 2**31 - 1)))
@@ -142,7 +143,7 @@ def measure_sort_pava_never_worse(key, *, cases: int):
     statement="The median-anchored min-max fix can make the pinball loss worse.",
     expected={"sum psi, raw": Close(0.425, 1e-12), "sum psi, minmax": Close(0.45, 1e-12),
               "sum psi, sort": Close(0.3, 1e-12), "sum psi, isotonic": Close(0.2625, 1e-12)},
-    source="exact rationals 17/40, 9/20, 3/10, 21/80 (proofs_checks/quantile.py); spec item 2",
+    source="exact rationals 17/40, 9/20, 3/10, 21/80 (proofs_checks/quantile.py); P1 of docs/theory/quantile.md",
 )
 def measure_minmax_counterexample(key):
     taus, q, y = np.array([0.25, 0.5, 0.75]), np.array([0.0, 1.0, 0.5]), 0.6
@@ -158,7 +159,7 @@ def measure_minmax_counterexample(key):
     statement="The sorting guarantee needs equal per-level weights: with unequal weights sorting can increase "
     "the weighted pinball sum.",
     expected={"increase after sorting": Close(20.4376, 1e-3)},
-    source="exact decimal arithmetic in proofs_checks/quantile.py (20.437622); spec item 3 quotes 20.43",
+    source="exact decimal arithmetic in proofs_checks/quantile.py (20.437622); P2 of docs/theory/quantile.md quotes 20.43",
 )
 def measure_weighted_levels(key):
     taus, q = np.array([0.643, 0.661, 0.841]), np.array([1.268, 1.39, -11.728])
@@ -176,7 +177,7 @@ def measure_weighted_levels(key):
     "WIS of Bracher et al. equals twice the mean pinball loss.",
     expected={"max |alpha IS - 2 (psi_lo + psi_hi)|": AtMost(1e-12),
               "max |WIS (Bracher) - 2 mean psi|": AtMost(1e-12)},
-    source="sympy identity on three regions (proofs_checks/quantile.py); spec item 4",
+    source="sympy identity on three regions (proofs_checks/quantile.py); (Q2)-(Q3) of docs/theory/quantile.md",
 )
 def measure_score_identities(key):
     stack = diabetes_stack()
@@ -244,7 +245,7 @@ def measure_crps(key, *, levels):
               "linear pool q(.975)": Close(6.934561, 1e-6), "linear pool q(.025)": Close(-2.977347, 1e-6),
               "Vincent variance": Close(4.0, 1e-9), "linear pool variance": Close(6.0, 1e-9),
               "Vincent 4th central moment": Close(48.0, 1e-8), "linear pool 4th central moment": Close(154.0, 1e-7)},
-    source="closed forms: N(1, 2^2) quantiles, mixture moments 6 and (10 + 298)/2 = 154; spec item 6",
+    source="closed forms: N(1, 2^2) quantiles, mixture moments 6 and (10 + 298)/2 = 154; (Q8) and P7 of docs/theory/quantile.md",
 )
 def measure_vincentization(key):
     import numpyro.distributions as dist
@@ -381,7 +382,7 @@ def measure_cqr_coverage(key, *, partitions: int):
               "intercept, tau = 0.75": Close(62.3966, 1e-3), "slope, tau = 0.75": Close(0.644014, 1e-5),
               "min sum psi, tau = 0.75": Close(13058.50 / 2, 0.01)},
     source="statsmodels regression/tests/results/results_quantile_regression.py (tau = .5 coefficients; sum_adev "
-    "= 2 x min sum psi) and spec item 9 for tau = .75",
+    "= 2 x min sum psi) and P5 of docs/theory/quantile.md for tau = .75",
 )
 def measure_engel(key):
     X, y, _ = load_engel()

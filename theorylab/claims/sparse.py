@@ -1,11 +1,12 @@
-"""Claims for sparse linear regression on random supports (spec ``sparse.md`` section 4).
+"""Claims for sparse linear regression on random supports.
 
 Seed paper: Chandrasekaran, Meka & Stavropoulos (2025). Only its abstract and table of contents could be
-read (spec section 1), and it has no experiments, so the claims are the spec's checks: closed-form risks
-against Monte Carlo (C1, C2, C5), the deterministic slow-rate inequality (C3, zero violations), the noise
-event (C4), exhaustive best subset against enumeration (C6), the cluster condition number (C8), and the
-headline made empirical: the preconditioned Lasso against LassoCV and OMP on ill-conditioned designs with
-random and worst-case supports (C7), and N*(eps) as d grows. The last two take minutes on a CPU and run
+read (see the theory note, ``docs/theory/sparse.md``), and it has no experiments, so the claims check the
+note's equations against independent sources: closed-form risks (S2)-(S4) against Monte Carlo, the
+deterministic slow-rate inequality (S5, zero violations), the noise event (S6), exhaustive best subset
+against enumeration, the cluster condition number (S7), and the headline made empirical: the
+preconditioned Lasso against LassoCV and OMP on ill-conditioned designs with random and worst-case
+supports, and N*(eps) as d grows. The last two take minutes on a CPU and run
 only with ``--full``; where they do not reproduce, the verdict says so with the measured figures.
 """
 
@@ -23,7 +24,7 @@ from theorylab.estimators.sparse.greedy import _refit
 from theorylab.claims._figures import pyplot
 from theorylab.claims.base import AtLeast, AtMost, claim, Close, Measurement
 
-C5_EXACT = 0.419945  # spec C5: sum_j s^2 R(w_j/s, alpha/s), N = 64, d = 16, sigma = 1, alpha = 0.3
+C5_EXACT = 0.419945  # (S3)-(S4) of the theory note, P2: sum_j s^2 R(w_j/s, alpha/s), N = 64, d = 16, sigma = 1, alpha = 0.3
 
 
 @claim(
@@ -78,10 +79,10 @@ def _normalise(X):
     "sparse.slow_rate",
     statement="For any X, if alpha >= |X^T xi|_inf / N the Lasso's error is <= 4 alpha |w*|_1, and the "
               "preconditioned Lasso's <= 4 alpha' |S^-1 w*|_1 (C3: zero violations); on cluster contrasts a "
-              "good preconditioner shrinks the l1 norm (the spec's oracle basis: 13.4x).",
+              "good preconditioner shrinks the l1 norm (the prototype's oracle basis, P1 of the theory note: 13.4x).",
     expected={"violations": AtMost(0), "median |w*|_1 / |S^-1 w*|_1 (clusters)": AtLeast(5.0)},
     sizes={"quick": {"instances": 20}, "full": {"instances": 120}},
-    source="algebra (basic inequality; proofs_checks/sparse.py); spec check_slowrate.py: 0 violations in 90",
+    source="algebra (basic inequality; proofs_checks/sparse.py); prototype P1 of docs/theory/sparse.md: 0 violations in 90",
 )
 def measure_slow_rate(key, *, instances: int):
     n, d, k, sigma, m, delta = 40, 100, 6, 0.5, 10, 0.05
@@ -152,7 +153,7 @@ def measure_noise_event(key, *, draws: int):
     expected={"closed form": Close(C5_EXACT, 1e-6), "|Monte Carlo - exact| / SE": AtMost(4.0),
               "max |lasso - soft threshold|": AtMost(1e-8)},
     sizes={"quick": {"draws": 4000}, "full": {"draws": 40000}},
-    source="spec C5 (sympy soft-threshold risk; its Monte Carlo 0.41895 ± 0.00238)",
+    source="(S3)-(S4) of docs/theory/sparse.md (sympy soft-threshold risk); prototype P2 Monte Carlo 0.41895 ± 0.00238",
 )
 def measure_orthogonal_lasso(key, *, draws: int):
     n, d, sigma, alpha = 64, 16, 1.0, 0.3
@@ -231,7 +232,7 @@ def _median_table(curves):
               "LassoCV / oracle (random signs)": AtMost(2.0),
               "precond / Lasso, both at alpha_theory (random support)": AtMost(0.5)},
     sizes={"quick": {"trials": 20, "n": 50}, "full": {"trials": 20, "n": 50}},
-    source="spec C7 (4-trial medians with sklearn LassoCV, tol 1e-3, max_iter 3000: .146 vs .447); "
+    source="prototype P4 of docs/theory/sparse.md (4-trial medians with sklearn LassoCV, tol 1e-3, max_iter 3000: .146 vs .447); "
            "ours: 20 paired trials, converged LassoCV",
     full_only=True,
 )
