@@ -44,7 +44,7 @@ def test_t0_critical_load_matches_scipy_maximisation():
     assert bool(crit.converged)
     assert float(crit.alpha_c) == pytest.approx(-res.fun, abs=1e-12)
     assert float(crit.m) == pytest.approx(special.erf(res.x), abs=1e-6)  # y* only to ~1e-6 from a flat maximum
-    assert float(crit.alpha_c) == pytest.approx(0.137905566, abs=1e-9)  # sympy nsolve (hebbian spec 1.5)
+    assert float(crit.alpha_c) == pytest.approx(0.137905566, abs=1e-9)  # sympy nsolve ((H8) of docs/theory/hebbian.md; proofs_checks/ags.py)
 
 
 def retrieval_exists(alpha, beta, nodes=200):
@@ -134,7 +134,7 @@ def test_critical_load_zero_and_very_low_temperature():
     both = ags_critical_load([0.01, 0.0])  # below the ladder start, unsorted
     assert np.all(np.asarray(both.converged))
     assert float(both.alpha_c[1]) == float(zero.alpha_c)
-    # RS re-entrance: alpha_c(T = 0.01) is slightly above alpha_c(0) (hebbian spec 1.5: 0.13810)
+    # RS re-entrance: alpha_c(T = 0.01) is slightly above alpha_c(0) (P1 of docs/theory/hebbian.md: 0.13810)
     assert float(both.alpha_c[0]) == pytest.approx(0.13810, abs=3e-5)
 
 

@@ -80,7 +80,7 @@ def test_kinked_rule_matches_scipy_quad_on_tanh(beta):
 
 
 def test_kinked_rule_recovers_zero_temperature_limit_where_hermite_fails():
-    # E sign(m + s z) = erf(m / (s sqrt 2)); 81-node GH is off by ~1e-2 (hebbian spec pitfall 1)
+    # E sign(m + s z) = erf(m / (s sqrt 2)); 81-node GH is off by ~1e-2 (P6 of docs/theory/hebbian.md)
     m, s, beta = 1.0, 1.0, 1e6
     exact = special.erf(m / (s * np.sqrt(2)))
     kink = kinked_gaussian_rule(-m / s, 20 / (beta * s)).expect(lambda z: jnp.tanh(beta * (m + s * z)))

@@ -1,9 +1,9 @@
 """Claims for dense Hebbian networks (Agliari et al., Physica A 626 (2023) 129076) and the AGS anchor.
 
 The paper's body could not be read, so its printed figure values are unavailable. The expected
-numbers come from the independent derivation and prototype computations recorded in the hebbian
-spec (``../shared/specs/hebbian.md``, sections 1.5 and 4: scalar scipy solves, sympy nsolve, separate
-JAX prototypes and NumPy Monte Carlo), or from closed forms (binomial arithmetic, a_c / nu). None of
+numbers come from the independent derivation and prototype computations recorded in the theory note
+(``docs/theory/hebbian.md``, equations (H1)-(H11) and prototype figures P1-P10: scalar scipy solves,
+sympy nsolve, separate JAX prototypes and NumPy Monte Carlo), or from closed forms (binomial arithmetic, a_c / nu). None of
 them is our own output pasted back. Normalisations that remain unverified against the paper
 (kappa = 1/P!, the R^{P/2} scaling, which index convention the paper uses) only affect the
 finite-temperature claims, which are stated in the reduced temperature T' = 1/(2 beta kappa).
@@ -29,7 +29,7 @@ CLEAN = H.DatasetParams()
     "where the two energies cross.",
     expected={"alpha": Close(0.0519, 5e-4)},
     sizes={"quick": {}, "full": {}},
-    source="hebbian spec section 1.5 (independent scipy computation, ags_energy.py); AGS 1987 quote ~0.05",
+    source="prototype P4 of docs/theory/hebbian.md (independent scipy computation); AGS 1987 quote ~0.05",
 )
 def measure_ags_energy_crossing(key):
     del key
@@ -74,7 +74,7 @@ def measure_dense_alpha_c(key):
     expected={"a_c(P=3)": Close(0.2522, 1e-4), "a_c(P=4)": Close(0.1979, 1e-4), "a_c(P=6)": Close(0.1577, 1e-4),
               "a_c(P=8)": Close(0.1397, 1e-4), "decreasing": Close(1.0, 0.5)},
     sizes={"quick": {}, "full": {}},
-    source="hebbian spec section 1.5 (dense_rs.py grid maximisation)",
+    source="prototype P5 of docs/theory/hebbian.md (grid maximisation of (H10))",
 )
 def measure_capacity_ordering(key):
     del key
@@ -141,7 +141,7 @@ def measure_supervised_p4(key, *, points: int):
     "alpha_c(rho = 0.1) = 0.07154.",
     expected={"alpha_c(rho=0)": Close(0.13791, 1e-5), "alpha_c(rho=0.1)": Close(0.07154, 1e-5)},
     sizes={"quick": {}, "full": {}},
-    source="hebbian spec section 1.5 (ags_supervised_t0.py)",
+    source="prototype P3 of docs/theory/hebbian.md",
 )
 def measure_supervised_p2(key):
     del key
@@ -158,7 +158,7 @@ def measure_supervised_p2(key):
     "falls by a factor of about 4 for P = 4 but about 77 for P = 2.",
     expected={"alpha_c(0)/alpha_c(1), P=4": Close(4.05, 0.1), "alpha_c(0)/alpha_c(1), P=2": Close(77.0, 1.0)},
     sizes={"quick": {}, "full": {}},
-    source="abstract of 2212.00606 (ultra-detection); factors from the spec's tables: 0.032977/0.00815 and 0.13791/0.00179",
+    source="abstract of 2212.00606 (ultra-detection); factors from P2, P3 and (H10) of docs/theory/hebbian.md: 0.032977/0.00815 and 0.13791/0.00179",
 )
 def measure_robustness(key):
     del key
@@ -175,7 +175,7 @@ def measure_robustness(key):
     "equilibrium state below T' = 0.72590 (first-order transition).",
     expected={"T'_spinodal": Close(0.991573, 1e-5), "T'_transition": Close(0.72590, 1e-5)},
     sizes={"quick": {}, "full": {}},
-    source="scalar minimisation of u/(2 tanh^3 u) and root of ln cosh(4bn^3) = 3bn^4 (spec section 4, claim 10)",
+    source="scalar minimisation of u/(2 tanh^3 u) and root of ln cosh(4bn^3) = 3bn^4 (P10 of docs/theory/hebbian.md)",
 )
 def measure_low_load(key):
     del key
@@ -242,7 +242,7 @@ def measure_field_noise(key, *, sizes, samples: int):
     "within 2e-3 in the Mattis overlap.",
     expected={"|m_MC - m_MF| (r=0.3, M=10, beta=40)": AtMost(2e-3), "|m_MC - m_MF| (r=0.5, M=3, beta=1e4)": AtMost(2e-3)},
     sizes={"quick": {"N": 400, "samples": 8, "sweeps": 300}, "full": {"N": 1000, "samples": 32, "sweeps": 600}},
-    source="spec section 4, claim 12 (prototype: +0.0003 +- 0.0006 and 0.0000)",
+    source="prototype P8 of docs/theory/hebbian.md (+0.0003 +- 0.0006 and 0.0000)",
 )
 def measure_mc_low_load(key, *, N: int, samples: int, sweeps: int):
     model = H.DenseHebbian(4, "all")
@@ -301,7 +301,7 @@ def _mc_high_load(key, N, alphas, beta, samples, sweeps):
     "agrees with the RS overlap to 0.01; above alpha_c (alpha = 0.04) retrieval is lost.",
     expected={"|m_MC - m_RS| (alpha=0.01)": AtMost(0.01), "m_MC (alpha=0.04)": AtMost(0.9)},
     sizes={"quick": {"N": 50, "samples": 6, "sweeps": 60}, "full": {"N": 64, "samples": 32, "sweeps": 200}},
-    source="spec section 4, claim 14 (prototype at N = 50: alpha = 0.04 gives m_MC = 0.48); RS from rs_solve",
+    source="prototype P7 of docs/theory/hebbian.md (N = 50: alpha = 0.04 gives m_MC = 0.48); RS from rs_solve",
 )
 def measure_mc_high_load(key, *, N: int, samples: int, sweeps: int):
     rows = _mc_high_load(key, N, (0.01, 0.04), 50.0, samples, sweeps)
@@ -316,14 +316,14 @@ def measure_mc_high_load(key, *, N: int, samples: int, sweeps: int):
 
 
 @claim(
-    "hebbian.mc_high_load_spec_point",
+    "hebbian.mc_high_load_point",
     statement="High load, P = 4, N = 50, beta = 50: at alpha = 0.02 Monte Carlo keeps m = 0.995 (RS: 0.993).",
     expected={"m_MC (alpha=0.02)": Close(0.993, 0.01)},
     sizes={"quick": {"N": 50, "samples": 16, "sweeps": 200}, "full": {"N": 50, "samples": 32, "sweeps": 400}},
-    source="spec section 4, claim 14 (prototype, 4 samples: 0.995)",
+    source="prototype P7 of docs/theory/hebbian.md (4 samples: 0.995)",
     full_only=True,
 )
-def measure_mc_spec_point(key, *, N: int, samples: int, sweeps: int):
+def measure_mc_high_load_point(key, *, N: int, samples: int, sweeps: int):
     (alpha, m, e, rs), = _mc_high_load(key, N, (0.02,), 50.0, samples, sweeps)
     return Measurement({"m_MC (alpha=0.02)": m}, notes=f"MC {m:.4f} +- {e:.4f} over {samples} samples; RS {rs:.4f}")
 
@@ -386,7 +386,7 @@ def measure_phase_diagram(key, *, points: int):
     expected={"m(N=128, alpha=0.5 alpha_c)": AtLeast(0.95), "m(N=128, alpha=2.0 alpha_c)": AtMost(0.8)},
     sizes={"quick": {"sizes": (32,), "alphas_over_c": (0.5, 2.0), "samples": 2, "sweeps": 10},
            "full": {"sizes": (64, 96, 128), "alphas_over_c": (0.5, 2.0), "samples": 16, "sweeps": 30}},
-    source="spec section 4, claim 15 (GPU-sized); alpha_c from the closed form of claim hebbian.dense_alpha_c_t0",
+    source="GPU-sized; alpha_c from the closed form (H10) of docs/theory/hebbian.md (claim hebbian.dense_alpha_c_t0)",
     full_only=True,
 )
 def measure_finite_size(key, *, sizes, alphas_over_c, samples: int, sweeps: int):

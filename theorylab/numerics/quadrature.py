@@ -13,7 +13,7 @@ The replica computations of theorylab are averages over a standard normal variab
   whose panels break at a kink :math:`z_0` and at :math:`z_0 \pm w`. At low temperature
   :math:`f(z) = \tanh\beta(m + s z)` is a smoothed step at :math:`z_0 = -m/s` of width
   :math:`\sim 1/(\beta s)`; a fixed Gauss-Hermite rule then converges to a wrong value (the
-  hebbian spec measured :math:`m = 0.618` against the exact ``erf(1/sqrt 2) = 0.683`` at
+  prototype P6 of ``docs/theory/hebbian.md`` measured :math:`m = 0.618` against the exact ``erf(1/sqrt 2) = 0.683`` at
   :math:`\beta = 10^4`), while panels that break at the kink keep full accuracy.
 
 A :class:`QuadratureRule` is a pytree of ``nodes`` and ``weights``; :meth:`QuadratureRule.expect`

@@ -3,7 +3,7 @@
 Seed paper: E. Agliari, L. Albanese, F. Alemanno, A. Alessandrelli, A. Barra, F. Giannotti,
 D. Lotito, D. Pedreschi, "Dense Hebbian neural networks: a replica symmetric picture of supervised
 learning", Physica A 626 (2023) 129076. The paper's body could not be read; the equations here are
-derived from first principles (``../shared/specs/hebbian.md``) and checked by sympy
+derived from first principles (the theory note ``docs/theory/hebbian.md``, (H1)-(H11)) and checked by sympy
 (``proofs_checks/hebbian.py``) and Monte Carlo. Which normalisations remain unverified is listed
 in :mod:`theorylab.statmech.hebbian.model` and in ``docs/conventions.md``.
 

@@ -1,7 +1,7 @@
 r"""Monte Carlo of the dense Hebbian network without the P-body tensor.
 
 For Hebbian couplings the energy is a function of per-pattern *power sums*
-:math:`p_k^\mu = \sum_i (\tilde\eta^\mu_i\sigma_i)^k` (hebbian spec, section 1.7):
+:math:`p_k^\mu = \sum_i (\tilde\eta^\mu_i\sigma_i)^k` ((H11) of ``docs/theory/hebbian.md``):
 
 * ``"all"`` (all index tuples): :math:`E = -\kappa N^{1-P}\sum_\mu (p_1^\mu)^P = -\kappa N\sum_\mu n_\mu^P`;
 * ``"distinct"``: :math:`E = -\kappa N^{1-P} P!\sum_\mu e_P(x^\mu)`, with the elementary symmetric

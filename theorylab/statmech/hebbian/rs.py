@@ -1,7 +1,7 @@
 r"""Replica-symmetric theory of the supervised dense Hebbian network at finite temperature.
 
-For even :math:`P \ge 4` and load :math:`\alpha = K/N^{P-1}` the RS free entropy (derived in the
-hebbian spec, section 1.3, by Guerra interpolation; checked by sympy in ``proofs_checks/hebbian.py``) is
+For even :math:`P \ge 4` and load :math:`\alpha = K/N^{P-1}` the RS free entropy ((H4) of
+``docs/theory/hebbian.md``, derived by Guerra interpolation; checked by sympy in ``proofs_checks/hebbian.py``) is
 
 .. math::
 

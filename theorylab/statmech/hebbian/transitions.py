@@ -3,7 +3,7 @@ r"""Transition lines of the RS theory at finite temperature, located as folds to
 * :func:`critical_load` -- the retrieval line :math:`\alpha_c(\beta)`: the fold of the RS equations
   in :math:`\log\alpha` (Newton on :math:`F = 0,\ \det F_x = 0`), warm-started along a ladder of
   temperatures from the zero-temperature fold. Damped iteration with bisection on existence
-  misplaces this line (hebbian spec, pitfall 2: 0.156 instead of 0.1375 for AGS at
+  misplaces this line (P6 of ``docs/theory/hebbian.md``: 0.156 instead of 0.1375 for AGS at
   :math:`\beta = 20`); the fold solve does not.
 * :func:`spinodal_low_load` -- at :math:`\alpha = 0` (sub-extensive load, the "ultra-detection"
   reading) the retrieval branch of a dense network (``P >= 4``) ends at a fold in :math:`\log\beta`.

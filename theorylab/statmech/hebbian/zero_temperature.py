@@ -1,6 +1,6 @@
 r"""Zero-temperature limits of the RS equations, in closed erf form (no quadrature).
 
-**Dense, P >= 4** (hebbian spec, section 1.4; :math:`\kappa` drops out). As :math:`\beta\to\infty`,
+**Dense, P >= 4** ((H9)-(H10) of ``docs/theory/hebbian.md``; :math:`\kappa` drops out). As :math:`\beta\to\infty`,
 :math:`q \to 1` and :math:`\tanh h \to \operatorname{sign} h`, so with
 :math:`u = n^{P-1}/\sqrt{2\alpha\nu}` (:math:`\nu` = :attr:`~theorylab.statmech.hebbian.model.DenseHebbian.noise_factor`)
 
