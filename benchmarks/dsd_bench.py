@@ -2,12 +2,12 @@
 
 All three compute the same thing: the two-step learner (CNN or LCN, b = 0.4) trained on the first
 N samples of one pool per seed, for every N of a 24-point grid up to 4096, and its test error
-from 2^15 projection draws (spec A7):
+from 2^15 projection draws (docs/theory/dsd.md, "Measuring N*"):
 
 1. theorylab: ``error_curves``, one ``jit`` with seeds and grid points ``vmap``-ed over nested
    masks of one pool;
 2. a jit-per-N loop: the same JAX learner called on ``x[:N]`` for each seed and N (a new shape,
-   so one compilation per grid size, the spec prototype's first design);
+   so one compilation per grid size, the design of the first prototype);
 3. a NumPy loop: the learner and the projection test error in NumPy, one (seed, N) at a time.
 
 Compilation is reported separately (theorylab: first call minus second). Every implementation

@@ -1,4 +1,4 @@
-"""DSD sample-complexity tasks (theorylab.learning.dsd), derived and checked with sympy (spec A5).
+"""DSD sample-complexity tasks (theorylab.learning.dsd), derived and checked with sympy ((D2)-(D6) of docs/theory/dsd.md).
 
 * The sampler's moments for k = 2, d = 1 by summing over (y, i*) and integrating the noise,
   against ``moments`` (both noise placements).
@@ -7,8 +7,8 @@
 * The Gaussian mean-shift KL, ||Delta||^2 / (2 sigma^2), by integration (per coordinate).
 * Fano's bound P_err >= 1 - (N kappa + log 2) / log M solved for N, with log M = c d and the
   per-sample KL kappa = 1 / (2 k sigma^2): N >= sigma^2 k d (2 c (1 - P_err)) - ..., i.e.
-  N = Omega(sigma^2 k d) (the standard argument, not the paper's; spec A5 [R]).
-* The elasticities d log N / d log k and d log N / d log d of the four rates (spec A4.5), by sympy
+  N = Omega(sigma^2 k d) (the standard argument, not the paper's; (D6) of the theory note).
+* The elasticities d log N / d log k and d log N / d log d of the four rates (D5), by sympy
   differentiation, against ``theory_exponent`` (both noise scalings).
 """
 
@@ -120,7 +120,7 @@ def check_fano_sample_bound() -> CheckResult:
 def check_rate_elasticities() -> CheckResult:
     """d log N / d log x of the four rates (constants 1), sigma fixed or sigma = c / sqrt(k), by sympy;
     compared with ``theory_exponent`` at several (k, d); e.g. the CNN k-elasticity at fixed sigma is
-    k/(k+d) + 1/ln(kd), and with sigma = c/sqrt(k) it is -d/(k+d) + 1/ln(kd) (spec A4.5)."""
+    k/(k+d) + 1/ln(kd), and with sigma = c/sqrt(k) it is -d/(k+d) + 1/ln(kd) ((D5) of docs/theory/dsd.md)."""
     k, d, c = sp.symbols("k d c", positive=True)
     from theorylab.learning.dsd import theory_exponent
 

@@ -1,13 +1,13 @@
 """Claims for the DSD sample-complexity separation (Lahoti, Karp, Winston, Singh & Li, ICLR 2024).
 
-Only the paper's abstract could be read (spec A1): the distribution, the architectures and the
+Only the paper's abstract could be read (see ``docs/theory/dsd.md``): the distribution, the architectures and the
 two-step learner are reconstructions, and the paper proves rates without constants, so nothing
 here reproduces a printed number of the paper. The expected values come from closed forms
-(moments, the linear floor, the elasticities of the stated rates), from the spec's independent
-Monte Carlo (the oracle-error table, ``dsd_closed.py``), or from the spec's prototype (the
-separation ratio, ``dsd_proto2.py``). Exponents are local log-log slopes over small ranges and
-are compared with the theory's slopes over the same ranges with the spec's loose tolerance
-(+-0.3): the measurements can be consistent with the rates, never verify the lower bounds.
+(moments (D2), the linear floor (D3), the elasticities of the stated rates (D5)), from an independent
+prototype Monte Carlo (the oracle-error table, P2 of the theory note), or from the prototype's
+separation ratios (P3). Exponents are local log-log slopes over small ranges and are compared with
+the theory's slopes over the same ranges with a loose tolerance (+-0.3, because the rates carry
+unknown constants and log factors): the measurements can be consistent with the rates, never verify the lower bounds.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from theorylab.claims.base import AtLeast, AtMost, Between, claim, Close, Measur
 from theorylab.learning import dsd
 
 C = 0.6  #: sigma = C / sqrt(k): sigma sqrt(k) = 0.6, below the linear floor's reach
-B = 0.4  #: LSA threshold of the two-step learner (spec A4.3-A4.4)
+B = 0.4  #: LSA threshold of the two-step learner (the prototypes' P2-P3, docs/theory/dsd.md)
 
 
 def _grid(n_max: int, points: int) -> np.ndarray:
@@ -47,7 +47,7 @@ def _theory_slope(rate: str, over: str, xs, other: float, scaling: str) -> float
               "E[y x] patch 0, coordinate 0 (w*/k = 1/12)": Close(1 / 12, 3e-3),
               "E[y x] patch 2, coordinate 1 (w*/k = 1/6)": Close(1 / 6, 3e-3)},
     sizes={"quick": {"n": 400_000}, "full": {"n": 2_000_000}},
-    source="closed forms (sympy: proofs_checks/dsd.py); spec A4.1 (prototype MC 0.083 / 0.167 / 0.168); "
+    source="closed forms (D2) (sympy: proofs_checks/dsd.py); prototype P1 of docs/theory/dsd.md (MC 0.083 / 0.167 / 0.168); "
     "tolerance 5 standard errors",
 )
 def measure_moments(key, *, n: int):
@@ -78,7 +78,7 @@ def measure_moments(key, *, n: int):
     expected={"Phi(-1/(sigma sqrt k)) at sigma sqrt(k) = 0.6": Close(0.04779, 5e-6),
               "|MC error of sign(<x, sum mu_i>) - floor| / se": AtMost(5.0)},
     sizes={"quick": {"n": 400_000}, "full": {"n": 4_000_000}},
-    source="closed form (spec A4.2; sympy integral in proofs_checks/dsd.py); Monte Carlo tolerance 5 standard errors",
+    source="closed form (D3) of docs/theory/dsd.md (sympy integral in proofs_checks/dsd.py); Monte Carlo tolerance 5 standard errors",
 )
 def measure_linear_floor(key, *, n: int):
     k = 16
@@ -101,7 +101,7 @@ def measure_linear_floor(key, *, n: int):
               "oracle error k=16": Close(0.00005, 2.5e-5),
               "|sampled (d=64) - convolution (k=4)| / se": AtMost(5.0)},
     sizes={"quick": {"mc_samples": 2**20}, "full": {"mc_samples": 2**23}},
-    source="spec A4.3 (dsd_closed.py: Monte Carlo, 2e6 samples, 0.03224 +- 0.00012, 0.00399 +- 0.00004, 0.00005); "
+    source="prototype P2 of docs/theory/dsd.md (Monte Carlo, 2e6 samples, 0.03224 +- 0.00012, 0.00399 +- 0.00004, 0.00005); "
     "tolerance 5 of its standard errors",
 )
 def measure_oracle_table(key, *, mc_samples: int):
@@ -139,7 +139,7 @@ def draw_separation(data):
     expected={"LCN/CNN N* ratio at k=16": AtLeast(5.0), "log-log slope of the ratio in k": AtLeast(0.5)},
     sizes={"quick": {"ks": (4, 8, 16, 32), "d": 32, "seeds": 8, "n_max": 4096},
            "full": {"ks": (4, 8, 16, 32), "d": 32, "seeds": 32, "n_max": 4096}},
-    source="spec A4.4 (prototype dsd_proto2.py: ratios 4.9, 9.6, 40, 69 at k = 4, 8, 16, 32); the sweep's "
+    source="prototype P3 of docs/theory/dsd.md (ratios 4.9, 9.6, 40, 69 at k = 4, 8, 16, 32); the sweep's "
     "time is a benchmark figure, not a claim",
     figure=draw_separation,
 )
@@ -177,8 +177,8 @@ def measure_separation(key, *, ks, d: int, seeds: int, n_max: int):
                   _theory_slope("lcn_lower", "k", (4, 8, 16, 32), 32, "inverse_sqrt_k") - 0.3,
                   _theory_slope("lcn_upper", "k", (4, 8, 16, 32), 32, "inverse_sqrt_k") + 0.3)},
     sizes={"quick": {"seeds": 8, "n_max": 8192, "gap": 0.005}, "full": {"seeds": 32, "n_max": 8192, "gap": 0.005}},
-    source="spec A4.5 (elasticities of the rates, constants 1; sympy in proofs_checks/dsd.py), tolerance +-0.3 "
-    "(spec A10); slopes of the closed-form rates over the same points",
+    source="elasticities of the rates (D5), constants 1 (sympy in proofs_checks/dsd.py; docs/theory/dsd.md), "
+    "tolerance +-0.3 (unknown constants and log factors); slopes of the closed-form rates over the same points",
 )
 def measure_exponents(key, *, seeds: int, n_max: int, gap: float):
     grid = _grid(n_max, 28)
@@ -199,7 +199,7 @@ def measure_exponents(key, *, seeds: int, n_max: int, gap: float):
              f"[{cnn_d.confidence_interval()[0]:.2f}, {cnn_d.confidence_interval()[1]:.2f}], LCN d "
              f"[{lcn_d.confidence_interval()[0]:.2f}, {lcn_d.confidence_interval()[1]:.2f}], LCN k "
              f"[{lcn_k.confidence_interval()[0]:.2f}, {lcn_k.confidence_interval()[1]:.2f}]. The CNN's k-exponent is not judged: its N* falls to about 3 for k >= 16 in this "
-             f"regime, where slopes are meaningless (spec A2)")
+             f"regime, where slopes are meaningless (docs/theory/dsd.md, measuring N*)")
     return Measurement({"CNN d-exponent (k=4)": cnn_d.value, "LCN d-exponent (k=4)": lcn_d.value,
                         "LCN k-exponent (d=32)": lcn_k.value}, notes=notes)
 
@@ -212,7 +212,7 @@ def measure_exponents(key, *, seeds: int, n_max: int, gap: float):
     expected={"log-log slope of N*_FCN / N*_LCN in k": AtLeast(1.0)},
     sizes={"quick": {"ks": (8, 12), "d": 16, "seeds": 2, "n_max": 2048, "steps": 300},
            "full": {"ks": (8, 12, 16, 24), "d": 16, "seeds": 4, "n_max": 16384, "steps": 2000}},
-    source="spec A4.6 (GPU-sized; theory: FCN Omega(k^2 d) against LCN O(k(k+d))); GD over a learning-rate "
+    source="(D5) of docs/theory/dsd.md (GPU-sized; theory: FCN Omega(k^2 d) against LCN O(k(k+d))); GD over a learning-rate "
     "grid (ten times the authors', see theorylab.learning.dsd.training), chosen on a validation pool",
 )
 def measure_fcn_gd(key, *, ks, d: int, seeds: int, n_max: int, steps: int):

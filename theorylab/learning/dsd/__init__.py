@@ -3,7 +3,7 @@
 Seed paper: A. Lahoti, S. Karp, E. Winston, A. Singh, Y. Li, "Role of locality and weight sharing
 in image-based tasks: a sample complexity separation between CNNs, LCNs, and FCNs", ICLR 2024.
 Only the abstract could be read; the distribution, the architectures and the two-step algorithm
-are reconstructed from the public reviews (spec A1, ``docs/conventions``).
+are reconstructed from the public reviews (``docs/theory/dsd.md``, equations (D1)-(D6)).
 
 * :class:`DSD` (a NumPyro distribution) and its closed forms: :func:`moments`,
   :func:`linear_floor`, :func:`oracle_error` (exact convolution), :func:`bayes_error`;

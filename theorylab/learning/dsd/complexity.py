@@ -3,7 +3,7 @@
 ``N*(target)`` is the smallest training-set size at which the learner's mean test error (over
 seeds) reaches the target. One pool of ``max(n_grid)`` samples is drawn per seed and every grid
 size trains on its first ``n`` samples through a mask, so one compilation serves the whole grid
-and the curves are nested (spec A2). N* is read off the seed-averaged curve by log-linear
+and the curves are nested (``docs/theory/dsd.md``, "Measuring N*"). N* is read off the seed-averaged curve by log-linear
 interpolation between the two grid points that bracket the target; its confidence interval comes
 from resampling the seeds (percentile bootstrap). Exponents are log-log slopes of N* against
 ``k`` or ``d``, with an interval from the same bootstrap (or a NumPyro regression).
@@ -246,7 +246,7 @@ def sample_complexity(key, dist: DSD, learner, n_grid, *, target: float | None =
                       reference_threshold: float | None = None, num_seeds: int = 8, test_samples: int = 2**15,
                       bootstrap: int = 1000, validation_samples: int = 1000) -> SampleComplexity:
     """``N*`` at ``target`` (default: the oracle LSA error at the learner's threshold plus ``gap``;
-    spec A4.4 uses ``gap = 0.03``).
+    the authors' rule, as the theory note records it, is ``gap = 0.03``).
 
     Raises ``ValueError`` when the target is at or below the Bayes risk (its Monte Carlo estimate
     plus three standard errors: no learner can reach it);
@@ -457,7 +457,7 @@ def fit_exponent_bayes(key, results: Sequence[SampleComplexity], over: str = "k"
 # ---------------------------------------------------------------------------------------------
 # theory
 
-#: The four rates with constants 1 (spec A1, sigma-explicit forms from secondary sources).
+#: The four rates (D5) of docs/theory/dsd.md with constants 1 (sigma-explicit forms from secondary sources).
 RATES = {
     "cnn_upper": lambda k, d, s: s**2 * (k + d) * jnp.log(k * d),
     "lcn_upper": lambda k, d, s: s**2 * k * (k + d) * jnp.log(k * d),
@@ -467,7 +467,7 @@ RATES = {
 
 
 def theory_rates(k, d, sigma) -> dict:
-    """The bounds of spec A1 with every constant set to 1: CNN ``O(s^2 (k+d) ln kd)``, LCN
+    """The bounds (D5) of ``docs/theory/dsd.md`` with every constant set to 1: CNN ``O(s^2 (k+d) ln kd)``, LCN
     ``O(s^2 k (k+d) ln kd)`` and ``Omega(s^2 k d)``, FCN ``Omega(s^2 k^2 d)``."""
     k = check_integer(k, "k", minimum=1)
     d = check_integer(d, "d", minimum=1)

@@ -5,12 +5,12 @@ which is the class of algorithms the DSD lower bounds cover. Every learner takes
 ``x`` of shape ``(n, k, d)``, labels ``y`` and a 0/1 ``mask`` selecting the samples it may use, so
 one compiled function serves every sample size (nested subsets of one pool, ``vmap`` over masks).
 
-* :class:`TwoStep` (spec A1, a reconstruction): two projected gradient steps on the correlation
+* :class:`TwoStep` (a reconstruction, ``docs/theory/dsd.md``): two projected gradient steps on the correlation
   loss ``-mean(y f(x))``. The first at threshold 0 from ``w0`` (the linear regime: from
   ``w0 = 0`` the step is the correlation ``mean(y x)`` in the architecture's parametrisation), the
   second at threshold ``b``, each followed by normalising every filter to the unit sphere.
-  ``step_sizes = (inf, inf)`` (the default) takes each step's direction alone, as the spec's
-  prototype; the secondary sources quote ``eta_1 = 1, eta_2 = 1e3 k`` with an initialisation of
+  ``step_sizes = (inf, inf)`` (the default) takes each step's direction alone, as the
+  prototypes of the theory note (P3); the secondary sources quote ``eta_1 = 1, eta_2 = 1e3 k`` with an initialisation of
   variance ``1/(100 k^2 d^2)``, which ``TwoStep.paper(k, d)`` builds.
 * :class:`GradientDescent`: full-batch gradient descent on the squared loss ``(f(x) - y)^2`` (the
   paper's risk per the secondary sources; ``loss="logistic"`` is the alternative) from a small
