@@ -1,4 +1,4 @@
-"""Franz-Parisi potentials (theorylab.statmech.franz_parisi), derived and checked with sympy (spec section 5).
+"""Franz-Parisi potentials (theorylab.statmech.franz_parisi), derived and checked with sympy ((F1)-(F10) of docs/theory/franz_parisi.md).
 
 * The inner saddle of the spherical p-spin potential: d/dqt of the RS exponent is
   ``(qt - q^2)/(2(1-qt)^2) - beta^2 p qt^(p-1)/4``; the reference temperature does not enter it.

@@ -170,7 +170,7 @@ def test_task1_is_converged_in_the_quadrature(task1_alpha1):
 
 def test_fixed_gauss_hermite_is_not_enough_at_low_temperature(task1_alpha1):
     # the kink panels matter: Gauss-Hermite with 80 nodes, at the same conjugates, misses E<m> by more
-    # than the claims' tolerance (the spec's pitfall: GH-80 converged to p = 0.656 instead of 0.6307)
+    # than the claims' tolerance (P5 of docs/theory/franz_parisi.md: GH-80 converged to p = 0.656 instead of 0.6307)
     from theorylab.numerics import gauss_hermite
     from theorylab.statmech.franz_parisi import perceptron as P
 

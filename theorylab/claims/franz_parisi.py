@@ -1,12 +1,12 @@
 """Claims for Franz-Parisi potentials: the spherical p-spin model (Franz & Parisi 1995) and continual
 learning of a binary perceptron (Li, Huang, Zou & Huang, Phys. Rev. E 108, 014309, 2023).
 
-Neither paper's text could be read (spec franzparisi.md). The p-spin values are closed forms derived
-in the spec and checked with sympy (``proofs_checks/franz_parisi.py``); the measurements below find
-them from the potential itself (grids, bisection, scalar minimisation), not from the closed forms.
-The continual-learning values come from the spec's independent prototype (its own quadrature and
-solver, ``final_runs.log``), whose equations were checked against the authors' hand-written
-derivatives; none is our output pasted back. The gradient-training claims depend on the training
+Neither paper's text could be read (see the theory note, ``docs/theory/franz_parisi.md``). The p-spin
+values are closed forms (F1)-(F5) derived there and checked with sympy (``proofs_checks/franz_parisi.py``);
+the measurements below find them from the potential itself (grids, bisection, scalar minimisation),
+not from the closed forms. The continual-learning values come from an independent prototype (its
+own quadrature and solver; P1-P7 of the theory note), whose equations were checked against the
+authors' hand-written derivatives; none is our output pasted back. The gradient-training claims depend on the training
 hyper-parameters (the authors tuned weight decay per load): they are consistency checks.
 """
 
@@ -53,7 +53,7 @@ def _kauzmann_from_potential(p, bracket):
     "franz_parisi.td_p3",
     statement="Spherical 3-spin: the FP potential first develops a secondary minimum at T_d = sqrt(3/8).",
     expected={"T_d (p=3)": Close(math.sqrt(3 / 8), 1e-7)},
-    source="closed form T_d^2 = p (p-2)^(p-2) / (2 (p-1)^(p-1)) (spec 1B; sympy in proofs_checks/franz_parisi.py)",
+    source="closed form T_d^2 = p (p-2)^(p-2) / (2 (p-1)^(p-1)) ((F4) of docs/theory/franz_parisi.md; sympy in proofs_checks/franz_parisi.py)",
 )
 def measure_td_p3(key):
     del key
@@ -67,7 +67,7 @@ def measure_td_p3(key):
     "T_K = 0.5860540; dV there changes sign.",
     expected={"T_K (p=3)": Close(0.5860540, 1e-6), "dV at the secondary minimum, T = 0.5858": AtMost(0.0),
               "dV at the secondary minimum, T = 0.5863": AtLeast(0.0)},
-    source="spec 1B / section 4 item 2 (sympy nsolve; prototype dV = -9.9e-5 at T = 0.5858)",
+    source="(F5) of docs/theory/franz_parisi.md (sympy nsolve; prototype P7: dV = -9.9e-5 at T = 0.5858)",
 )
 def measure_tk_p3(key):
     del key
@@ -86,7 +86,7 @@ def measure_tk_p3(key):
     expected={"q of the barrier": Close(0.4, 1e-7), "q of the metastable minimum": Close(0.6, 1e-7),
               "dV(barrier)": Close(0.6 * (0.5 * math.log(5 / 3) - 11 / 45), 1e-7),
               "dV(minimum)": Close(0.6 * (0.5 * math.log(5 / 2) - 0.45), 1e-7)},
-    source="closed forms (spec section 4 item 3; sympy)",
+    source="closed forms at T = 0.6 (docs/theory/franz_parisi.md, after (F5); sympy)",
 )
 def measure_stationary_t06(key):
     del key
@@ -100,14 +100,14 @@ def measure_stationary_t06(key):
                        notes="roots of the autodiff dV/dq (brentq), then dV from the potential. The RS potential on the "
                        f"branch of qt continuous from q = 0 has a further maximum at q = {extra:.4f} (qt = "
                        f"{float(FP.potential(extra, T).q_tilde):.4f} != q, dV = {float(FP.potential(extra, T).dV):.6f}) and a "
-                       "minimum near q = 0.33, where the RS ansatz of the constrained replicas is doubtful (spec section 10)")
+                       "minimum near q = 0.33, where the RS ansatz of the constrained replicas is doubtful (docs/theory/franz_parisi.md, 'Open')")
 
 
 @claim(
     "franz_parisi.p4_p5",
     statement="p = 4: T_d = 2 sqrt(6)/9 and T_K = 0.5030394; p = 5: T_d = 3 sqrt(30)/32 and T_K = 0.4614799.",
     expected={f"T_{kind} (p={p})": Close(_P[p][i], 1e-6) for p in (4, 5) for i, kind in enumerate(("d", "K"))},
-    source="closed forms and sympy nsolve (spec 1B)",
+    source="closed forms (F4) and sympy nsolve for T_K (docs/theory/franz_parisi.md)",
 )
 def measure_p45(key):
     del key
@@ -123,7 +123,7 @@ def measure_p45(key):
     statement="The potential is differentiable through its inner saddle: autodiff dV/dq equals the envelope "
     "formula, and dV/dT equals finite differences.",
     expected={"max relative |autodiff dV/dq - envelope|": AtMost(1e-7), "|autodiff dV/dT - finite difference|": AtMost(1e-8)},
-    source="envelope theorem (spec section 4 item 5)",
+    source="envelope theorem, (F3) of docs/theory/franz_parisi.md",
 )
 def measure_gradients(key):
     del key
@@ -149,7 +149,7 @@ def measure_gradients(key):
               "q* (alpha=1)": Close(0.911751, 1e-4), "eps (alpha=1)": Close(0.282758, 1e-4),
               "eps (alpha=0.5)": Close(0.355433, 1e-4), "eps (alpha=2, high branch)": Close(1.3275e-3, 2e-5),
               "r (alpha=2, high branch)": Close(0.988999, 1e-4)},
-    source="spec sections 1A and 4 items 6-7 (prototype with converged quadrature, final_runs.log)",
+    source="prototype P1-P2 of docs/theory/franz_parisi.md (converged quadrature)",
 )
 def measure_task1(key):
     del key
@@ -195,7 +195,7 @@ def draw_transition(data):
     expected={"alpha_c": Between(1.64, 1.66), "Phi_high - Phi_low at alpha = 1.6": Close(-0.113, 0.005),
               "eps (alpha=1.5, high branch)": Close(0.0492, 1e-3)},
     sizes={"quick": {"points": 100}, "full": {"points": 100}},
-    source="spec section 4 item 8 (prototype: alpha_c ~ 1.649); the sweep time is a benchmark figure, not a claim",
+    source="prototype P3 of docs/theory/franz_parisi.md (alpha_c ~ 1.649); the sweep time is a benchmark figure, not a claim",
     figure=draw_transition,
 )
 def measure_transition(key, *, points: int):
@@ -243,7 +243,7 @@ def _lowest_high(high):
     expected={"eps1 (r0=0.0, alpha2=2.0)": Close(0.2325, 2e-3), "eps2 (r0=0.0, alpha2=2.0)": Close(0.4201, 2e-3),
               "eps1 (r0=-0.5, alpha2=0.5)": Close(0.1202, 2e-3), "eps2 (r0=-0.5, alpha2=0.5)": Close(0.6444, 2e-3),
               "eps1 (r0=0.5, alpha2=5.0)": Close(1 / 3, 1e-3), "eps2 (r0=0.5, alpha2=5.0)": AtMost(1e-3)},
-    source="spec sections 1A and 4 item 9 (final_task2.json); 1/3 = arccos(r0)/pi is geometric",
+    source="prototype P4 of docs/theory/franz_parisi.md; 1/3 = arccos(r0)/pi is geometric",
 )
 def measure_task2(key):
     del key
@@ -264,7 +264,7 @@ def measure_task2(key):
     "within 0.03. Depends on the training hyper-parameters (the authors' alpha = 1 setting).",
     expected={"|p_SGD - p_theory| (alpha=1)": AtMost(0.03)},
     sizes={"quick": {"n": 1000, "seeds": 8}, "full": {"n": 1000, "seeds": 20}},
-    source="spec section 4 item 10 (prototype: 0.647 +- 0.003, |diff| = 0.016)",
+    source="prototype P6 of docs/theory/franz_parisi.md (0.647 +- 0.003, |diff| = 0.016)",
 )
 def measure_sgd_task1(key, *, n: int, seeds: int):
     theory = MODEL.task1(1.0, "low")
@@ -275,7 +275,7 @@ def measure_sgd_task1(key, *, n: int, seeds: int):
                        notes=f"N = {n}, {seeds} seeds, Adam lr 0.002, batch 64, weight decay 0.03, 2000 epochs: p_SGD = "
                        f"{p.mean():.4f} +- {p.std(ddof=1) / math.sqrt(seeds):.4f}, theory {float(theory.p):.4f}; mean tanh^2 h "
                        f"= {float(np.mean(res.q_star)):.3f} against the theory's q* = {float(theory.q_star):.3f} (not expected to "
-                       f"match, spec)")
+                       f"match: P6 of docs/theory/franz_parisi.md)")
 
 
 @claim(
@@ -285,7 +285,7 @@ def measure_sgd_task1(key, *, n: int, seeds: int):
     "theory's eps1 and eps2 at r0 = 0, alpha1 = alpha2 = 2. Depends on the training hyper-parameters.",
     expected={"|eps1_SGD - eps1_theory|": AtMost(0.03), "|eps2_SGD - eps2_theory|": AtMost(0.03)},
     sizes={"quick": {"n": 1000, "seeds": 3}, "full": {"n": 1000, "seeds": 8}},
-    source="spec section 4 item 9 (prototype: up to 0.025 and 0.026)",
+    source="prototype P6 of docs/theory/franz_parisi.md (up to 0.025 and 0.026)",
 )
 def measure_sgd_task2(key, *, n: int, seeds: int):
     theory = MODEL.task2(MODEL.reference(MODEL.task1(2.0, "high")), 2.0, 0.0, 1.0)

@@ -1,8 +1,8 @@
 """Continual learning of a binary perceptron as a Franz-Parisi computation (replica symmetric).
 
 Li, Huang, Zou & Huang, Phys. Rev. E 108, 014309 (2023). The paper's text could not be read; the
-free entropies below are reconstructed from the authors' public code (github Chan-Li/VCL, spec
-section 1A), whose hand-written derivatives equal ``jax.grad`` of these functions.
+free entropies below are reconstructed from the authors' public code (github Chan-Li/VCL; equations (F6)-(F10)
+of ``docs/theory/franz_parisi.md``), whose hand-written derivatives equal ``jax.grad`` of these functions.
 
 **Model.** Teacher ``w0 in {+-1}^N``, inputs ``x in {+-1}^N``, labels ``sign(w0 . x)``; the student
 is a mean-field distribution over binary weights with means ``m_i in [-1, 1]``, and the Gibbs
@@ -24,7 +24,7 @@ becomes the half-line ``u > 0``). The saddle point is ``q = E<m>^2, r = E<m>, q*
 ``qh = -2 alpha dG_E/dq``, ``rh = alpha dG_E/dr``, ``qh* = alpha dG_E/dq*``; the generalisation
 error is ``arccos(p)/pi`` with ``p = E<sign m>``.
 
-**Quadrature at low temperature** (spec section 2). At ``beta = 20`` the conjugates reach
+**Quadrature at low temperature** (the theory note, "Numerics"). At ``beta = 20`` the conjugates reach
 10^2-10^3, ``<m>`` switches sign at ``z0 = -rh/sqrt(qh)`` over a width ``1/sqrt(qh)``, and fixed
 Gauss-Hermite rules converge to wrong saddle points (GH-80 gave ``p = 0.656`` for the correct
 ``0.6307`` at ``alpha = 1``). The ``z``-average uses composite Gauss-Legendre panels broken at
@@ -36,7 +36,7 @@ doubles every rule for convergence checks.
 points stays admissible), then Newton (optimistix) on ``g(x) - x`` in unconstrained coordinates
 ``q* = sigmoid(a), q = q* sigmoid(b), r = sqrt(q) tanh(c)``, which keep ``r^2 < q < q* < 1``.
 Newton converges where the damped iteration is unstable (the map's spectral radius reaches 1-3 on
-the low branch, spec); every result carries its status, residual and spectral radius.
+the low branch; docs/theory/franz_parisi.md); every result carries its status, residual and spectral radius.
 """
 
 from __future__ import annotations

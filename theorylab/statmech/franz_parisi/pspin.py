@@ -3,8 +3,8 @@
 Franz & Parisi (J. Phys. I 5, 1401, 1995): the free energy of a system at temperature ``T``
 constrained to overlap ``q`` with an equilibrium reference configuration (paramagnetic, at
 temperature ``T_ref``; ``T_ref = T`` by default). For the spherical p-spin model with
-``E[H(s) H(t)] = (N/2)(s.t/N)^p`` the RS potential relative to ``q = 0`` is (spec 1B; derived
-and checked in ``proofs_checks/franz_parisi.py``)
+``E[H(s) H(t)] = (N/2)(s.t/N)^p`` the RS potential relative to ``q = 0`` is ((F1)-(F2) of
+``docs/theory/franz_parisi.md``; checked in ``proofs_checks/franz_parisi.py``)
 
 ``-beta dV(q) = extr_qt [ beta beta' q^p / 2 - beta^2 qt^p / 4 + ln(1 - qt)/2 + (qt - q^2) / (2 (1 - qt)) ]``
 
@@ -16,7 +16,7 @@ has several roots (low temperature) the smallest is taken: the branch continuous
 On that branch the RS potential at ``T = 0.6`` (p = 3) has, besides the textbook barrier at
 ``q = 0.4`` and minimum at ``q = 0.6`` (both with ``qt = q``), a further maximum near ``q = 0.27``
 and minimum near ``q = 0.33`` with ``qt != q``, where the RS ansatz of the constrained replicas is
-doubtful (spec section 10; documented, not corrected).
+doubtful (the theory note's "Open" paragraph; documented, not corrected).
 
 At ``qt = q`` (and ``T_ref = T``) the stationary points satisfy ``T^2 = (p/2) q^(p-2) (1 - q)``:
 a secondary minimum exists below ``T_d^2 = p (p-2)^(p-2) / (2 (p-1)^(p-1))`` (at
@@ -111,7 +111,7 @@ _SCAN = 1024  #: grid points used to bracket the smallest root of the inner equa
 
 def _solve_qt(q, beta, p):
     """The smallest root of the inner equation on ``[q^2, 1)``: the branch continuous from
-    ``qt = q^2`` at ``q = 0`` (the spec prototype's continuation). At low temperature (below about
+    ``qt = q^2`` at ``q = 0`` (the prototype's continuation). At low temperature (below about
     T = 0.52 for p = 3) the equation can have three roots; a sign scan on ``_SCAN`` points brackets
     the first sign change, then bisection (optimistix, implicit gradients) refines it."""
     # below q = 1e-100 the bracket [q^2, 1) underflows; there qt = q^2 to far below float64 resolution

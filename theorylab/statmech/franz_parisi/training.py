@@ -1,6 +1,6 @@
 """Gradient training of the continual-learning perceptron in field space (the theory's counterpart).
 
-Variational continual learning as in the authors' code (spec 1A): the student is the mean-field
+Variational continual learning as in the authors' code (``docs/theory/franz_parisi.md``): the student is the mean-field
 distribution ``q_h(w) = prod_i e^{h_i w_i} / (2 cosh h_i)`` over binary weights, with means
 ``m = tanh h``. The loss of a data set is the sum of the variational energies
 
@@ -9,7 +9,7 @@ distribution ``q_h(w) = prod_i e^{h_i w_i} / (2 cosh h_i)`` over binary weights,
 (the CLT for the pre-activation; the ``1/sqrt(N)`` scalings cancel), and task 2 adds
 ``gamma KL(q_h || q_h1)`` to the task-1 fields ``h1``, written in natural parameters,
 ``sum_i (h_i - h1_i) tanh h_i - ln cosh h_i + ln cosh h1_i`` (the form in means produced NaN in
-float32 in the spec's runs). Training is Adam with decoupled weight decay on ``h``
+float32 in a prototype run). Training is Adam with decoupled weight decay on ``h``
 (:class:`theorylab.numerics.Adam`), minibatches reshuffled every epoch, ``lax.scan`` over steps and
 ``vmap`` over seeds. The error of a student is that of its clipped weights,
 ``arccos(sign(h) . w0 / N) / pi``, the quantity the theory's ``eps`` predicts.
@@ -132,10 +132,10 @@ class ContinualRun(NamedTuple):
 def continual_learning(key, n: int, alpha1: float, alpha2: float | None = None, r0: float = 0.0, gamma: float = 1.0, *,
                        task1=(None, 5000, Adam(1e-3, weight_decay=1e-3)),
                        task2=(None, 20000, Adam(5e-3, weight_decay=1e-3)), dtype=None) -> ContinualRun:
-    """One seed of the two-task protocol (spec 1A, ``SecondTaskGD.py``): fields ``N(0, 1)``, task 1
+    """One seed of the two-task protocol (the authors' ``SecondTaskGD.py``, docs/theory/franz_parisi.md): fields ``N(0, 1)``, task 1
     without KL, then task 2 with ``gamma KL(h || h1)``. ``task1``/``task2`` are
     ``(batch_size, epochs, optimizer)``; ``alpha2=None`` stops after task 1. ``vmap`` over keys
-    for seeds. ``dtype``: ``None`` (float64) or ``jnp.float32`` (the spec's runs; about twice as fast)."""
+    for seeds. ``dtype``: ``None`` (float64) or ``jnp.float32`` (the prototype's runs; about twice as fast)."""
     key = check_key(key)
     dtype = float_dtype(dtype)
     k1, k2, k3, k_init, k_t1, k_t2 = jax.random.split(key, 6)
