@@ -196,10 +196,20 @@ def test_affine_reparametrisation_invariance(entries, b1, b2):
 
 
 def test_exact_risks_match_reference_values_and_decrease():
+    """The closed forms (N6) and (N8) of docs/theory/pn_criterion.md, evaluated here in mpmath at 30
+    digits (independent of JAX), and the prototype's recorded values (P1, P2 there) to their digits."""
+    import mpmath as mp
+
+    mp.mp.dps = 30
+    ns = [5, 10, 40]
+    gamma_ref = [float(mp.digamma(2 * n) - mp.log(2 * n) + 1 / mp.mpf(2 * n - 1)) for n in ns]  # (N6), k = 2
+    normal_ref = [float((mp.digamma(mp.mpf(n - 1) / 2) - mp.log(mp.mpf(n) / 2)) / 2 + mp.mpf(2) / (n - 3))
+                  for n in ns]  # (N8)
+    np.testing.assert_allclose(gamma_ref, [0.0602786071838, 0.0274232976355, 0.00639520721820], atol=1e-12)  # P1
+    np.testing.assert_allclose(normal_ref, [0.753246801612, 0.175430792677, 0.0284650889899], atol=1e-11)  # P2
     np.testing.assert_allclose(np.asarray(exact_risk_exponential_gamma(jnp.array([5.0, 10.0, 40.0]), 2.0)),
-                               [0.0602786071838, 0.0274232976355, 0.00639520721820], atol=1e-12)
-    np.testing.assert_allclose(np.asarray(exact_risk_normal(jnp.array([5.0, 10.0, 40.0]))),
-                               [0.753246801612, 0.175430792677, 0.0284650889899], atol=1e-11)
+                               gamma_ref, rtol=0, atol=1e-14)  # psi(nk) - log(nk) cancels: absolute, not relative
+    np.testing.assert_allclose(np.asarray(exact_risk_normal(jnp.array([5.0, 10.0, 40.0]))), normal_ref, rtol=0, atol=1e-14)
     ns = jnp.arange(6.0, 200.0)
     assert np.all(np.diff(np.asarray(exact_risk_normal(ns))) < 0)
     assert np.all(np.diff(np.asarray(exact_risk_mvn(ns, 3))) < 0)
@@ -228,8 +238,9 @@ def test_thresholds_and_n_required():
     co = risk_coefficients(normal(), tr)
     r = 0.02
     n1, n2 = n_required(co, r, order=1), n_required(co, r)
-    assert n1 == pytest.approx(87.5)  # spec 1.5: Laplace, first order
-    assert n2 == pytest.approx(91.96, abs=0.01)  # spec 1.5: second order
+    c1, c2 = 7 / 4, 197 / 24  # Laplace truth under the normal model, (N7) of docs/theory/pn_criterion.md
+    assert n1 == pytest.approx(c1 / r)  # (N11), first order: 87.5 (P7)
+    assert n2 == pytest.approx((c1 + np.sqrt(c1**2 + 4 * r * c2)) / (2 * r), rel=1e-10)  # (N11): 91.96 (P7)
     assert float(risk_expansion(co, n2)) == pytest.approx(r, rel=1e-12)
 
 
@@ -250,7 +261,7 @@ def test_pn_criterion_and_selection():
     x = np.random.default_rng(5).normal(size=400)
     res = pn_criterion(normal(), x, eps=0.05)
     assert res.accept and res.regime_ok and res.p == 2 and res.n == 400
-    assert res.n_required == pytest.approx(50.0, rel=0.25)  # Gaussian truth: 54.7 at eps = 0.05 (spec 1.5)
+    assert res.n_required == pytest.approx(50.0, rel=0.25)  # Gaussian truth: (N11) with C1 = 1, C2 = 61/12 gives 54.7 at eps = 0.05 (P7 of docs/theory/pn_criterion.md)
     small = pn_criterion(normal(), x[:20], eps=0.05)
     assert not small.accept
     y = np.random.default_rng(6).beta(2, 5, size=3000)

@@ -1,9 +1,9 @@
 """Claims of Sheena (2021), the p-n criterion: the MLE's KL risk toward the information projection.
 
-The paper's body could not be read (``../shared/specs/pn.md``, "Read this first"): its printed
+The paper's body could not be read (see the theory note, ``docs/theory/pn_criterion.md``): its printed
 n^-2 term, Bayes-error inequality and data-set verdicts are unknown. The claims below therefore
 check the expansion that theorylab derives from first principles against independent truth:
-exact finite-n risks and their sympy series, mpmath values recorded in the spec, closed-form
+exact finite-n risks and their sympy series, mpmath values recorded in the theory note (P1-P4), closed-form
 moment formulas, statsmodels' TIC, and Monte Carlo with stated standard errors.
 """
 
@@ -103,7 +103,7 @@ def normal_c2_closed_form(raw):
     "coefficient is (k-1)/k!: 1/2, 1/3, 1/8, 1/30, 1/144.",
     expected={f"k={k}": Close((k - 1) / factorial(k), 1e-15) for k in range(2, 7)},
     sizes={"quick": {}, "full": {}},
-    source="derivation in ../shared/specs/pn.md section 1.3; values are (k-1)/k!",
+    source="(N2) of docs/theory/pn_criterion.md (sympy, proofs_checks/pn.py); values are (k-1)/k!",
 )
 def measure_bregman(key):
     del key
@@ -122,7 +122,7 @@ def measure_bregman(key):
               "|MC - exact| / SE": AtMost(3.0)},
     sizes={"quick": {"reps": 20000}, "full": {"reps": 200000}},
     source="series of the exact risk psi(nk) - log(nk) + 1/(nk-1) (sympy, proofs_checks/pn.py); mpmath value "
-    "from ../shared/specs/pn.md section 4 item 2",
+    "P1 of docs/theory/pn_criterion.md (exact risk (N6))",
 )
 def measure_exponential_gamma(key, *, reps: int):
     k = 2
@@ -144,7 +144,7 @@ def measure_exponential_gamma(key, *, reps: int):
               "exact R_10": Close(0.175430792677, 1e-11), "exact R_40": Close(0.0284650889899, 1e-12),
               "|MC - exact| / SE": AtMost(3.0)},
     sizes={"quick": {"reps": 20000}, "full": {"reps": 200000}},
-    source="Wishart-moment exact risk and its sympy series; mpmath values from ../shared/specs/pn.md section 4 item 3",
+    source="Wishart-moment exact risk and its sympy series; mpmath values P2 of docs/theory/pn_criterion.md (exact risk (N8))",
 )
 def measure_normal_gaussian(key, *, reps: int):
     truth = truth_from_raw_moments(NORMAL_TRUTHS["gaussian"][0], [1, 2])
@@ -169,7 +169,7 @@ def measure_normal_gaussian(key, *, reps: int):
               "C2 laplace - closed form": Close(0.0, 1e-9), "C2 student_t10 - closed form": Close(0.0, 1e-9),
               "C2 uniform - closed form": Close(0.0, 1e-9)},
     sizes={"quick": {}, "full": {}},
-    source="closed forms from ../shared/specs/pn.md section 1.3, re-derived by sympy in proofs_checks/pn.py",
+    source="closed forms (N7) of docs/theory/pn_criterion.md, re-derived by sympy in proofs_checks/pn.py",
 )
 def measure_normal_other_truths(key):
     del key
@@ -194,7 +194,7 @@ def measure_normal_other_truths(key):
               "exact R(d=2, n=50)": Close(0.0574208235750, 1e-12), "exact R(d=3, n=20)": Close(0.355357446478, 1e-11),
               "exact R(d=3, n=50)": Close(0.107073736399, 1e-11)},
     sizes={"quick": {}, "full": {}},
-    source="series of the Wishart exact risk (sympy); mpmath values from ../shared/specs/pn.md section 4 item 5",
+    source="series of the Wishart exact risk (sympy); mpmath values P3 of docs/theory/pn_criterion.md (exact risk (N9))",
 )
 def measure_mvn(key):
     del key
@@ -232,7 +232,7 @@ def draw_second_order(data):
     "and the second-order error is within 3% at n = 40.",
     expected={"min (|err1| - |err2|)": AtLeast(0.0), "max |err2| at n=40": AtMost(0.03)},
     sizes={"quick": {"reps": 100000}, "full": {"reps": 400000}},
-    source="Monte Carlo with a control variate (SE quoted in the notes); the expansion is (N5) of "
+    source="Monte Carlo with a control variate (SE quoted in the notes); the expansion is (N3)-(N5) of "
     "docs/theory/pn_criterion.md",
     figure=draw_second_order,
 )
@@ -267,7 +267,7 @@ def measure_second_order(key, *, reps: int, ns=(20, 40)):
     expected={"theta*_1": Close(10.3348955454, 1e-8), "theta*_2": Close(-24.6442573464, 1e-8),
               "theta*_3": Close(9.33295134572, 1e-8), "C1": Close(1.22092372981, 1e-8), "C2": Close(11.5118963895, 1e-8)},
     sizes={"quick": {}, "full": {}},
-    source="mpmath computation independent of JAX, ../shared/specs/pn.md section 4 item 7",
+    source="mpmath computation independent of JAX, P4 of docs/theory/pn_criterion.md",
 )
 def measure_cubic(key):
     del key
@@ -285,7 +285,7 @@ def measure_cubic(key):
     expected={"|dC1| affine": AtMost(1e-10), "|dC2| affine": AtMost(1e-9), "|dC1| location-scale": AtMost(1e-10),
               "|dC2| location-scale": AtMost(1e-9), "Pythagoras violation": AtMost(1e-13)},
     sizes={"quick": {}, "full": {}},
-    source="exact identities (../shared/specs/pn.md sections 1.3 and 4 item 8)",
+    source="exact identities (affine invariance of (N4)-(N5) and the Pythagorean identity, docs/theory/pn_criterion.md; P8)",
 )
 def measure_invariances(key):
     truth = truth_from_raw_moments(NORMAL_TRUTHS["laplace"][0], [1, 2])
@@ -362,7 +362,7 @@ def _tv_normals(m1, s1, m2, s2, nodes=4001):
               "Pinsker violations, n=20": AtMost(0.0), "Pinsker violations, n=80": AtMost(0.0)},
     sizes={"quick": {"reps": 4000}, "full": {"reps": 40000}},
     source="Pinsker's inequality and Jensen (theorylab's instantiation of the paper's unread bound, "
-    "../shared/specs/pn.md section 1.5)",
+    "(N10) of docs/theory/pn_criterion.md; prototype P6)",
 )
 def measure_bayes_error(key, *, reps: int):
     fam = normal()
@@ -395,7 +395,7 @@ def measure_bayes_error(key, *, reps: int):
               "|err1| - |err2|": AtLeast(0.0)},
     sizes={"quick": {"reps": 1000, "n": 400}, "full": {"reps": 20000, "n": 400}},
     source="exact C2 = [d(d+2)(d+3) - d(d+1)(2d+1)/12 - d(d+1)/2 - d/3]/2 and the Wishart exact risk "
-    "(../shared/specs/pn.md section 1.3; section 4 item 11a)",
+    "((N9) of docs/theory/pn_criterion.md)",
     full_only=True,
 )
 def measure_mvn_d11(key, *, reps: int, n: int):
@@ -425,7 +425,7 @@ def measure_mvn_d11(key, *, reps: int, n: int):
     "beats the first order.",
     expected={"|err1| - |err2|": AtLeast(0.0), "|err2|": AtMost(0.03), "|C2| / (n C1)": AtMost(0.5)},
     sizes={"quick": {"reps": 100000, "n": 200}, "full": {"reps": 1000000, "n": 200}},
-    source="Monte Carlo with vmapped Newton MLEs (../shared/specs/pn.md section 4 item 11b); the 3% bound is the "
+    source="Monte Carlo with vmapped Newton MLEs ((N3)-(N5) of docs/theory/pn_criterion.md); the 3% bound is the "
     "one item 6 sets for the normal models",
     full_only=True,
 )

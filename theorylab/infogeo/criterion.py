@@ -13,8 +13,8 @@ needed is :math:`n^* = [C_1 + \sqrt{C_1^2 + 4 r C_2}]/(2r)` (first order: :math:
 
 **Provenance.** The paper (Sheena 2021) states that it combines the risk expansion with a
 sufficient condition from a Bayes-error target, but its exact inequality could not be read. The
-Pinsker-Jensen threshold above is theorylab's instantiation (``../shared/specs/pn.md`` section
-1.5); the ``bound`` argument keeps the choice explicit. ``regime_ok`` flags when the expansion can
+Pinsker-Jensen threshold above is theorylab's instantiation ((N10)-(N11) of
+``docs/theory/pn_criterion.md``); the ``bound`` argument keeps the choice explicit. ``regime_ok`` flags when the expansion can
 be trusted: :math:`|C_2|/(n C_1) < 0.5` and a positive second-order risk.
 """
 

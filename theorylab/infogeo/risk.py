@@ -22,7 +22,7 @@ and third cumulant of :math:`t`, :math:`S = G^{-1}\Sigma G^{-1}`,
 **Provenance.** The paper (Sheena 2021, arXiv:2105.08947) expands :math:`R_n` to order
 :math:`n^{-2}`, but its printed expression could not be read. This :math:`C_2` is derived from first
 principles (Taylor expansion of the Bregman divergence in mean coordinates,
-``../shared/specs/pn.md`` section 1.3) and confirmed against the exact finite-``n`` risks of the
+(N2)-(N5) of ``docs/theory/pn_criterion.md``) and confirmed against the exact finite-``n`` risks of the
 exponential-Gamma, normal-normal and multivariate-normal cases (``proofs_checks/pn.py``) and by
 Monte Carlo. It is invariant under affine reparametrisation of ``t``.
 

@@ -81,7 +81,7 @@ _ENTROPIC_OFFSETS = (0.0, -1.0, 1.0, -3.0, 3.0, -10.0, 10.0, -40.0, 40.0)
 
 
 class QuadratureSpec(eqx.Module):
-    """Quadrature orders (static; every result is computed on one spec). A frozen configuration."""
+    """Quadrature orders (static; every result is computed with one set of rules). A frozen configuration."""
 
     entropic_order: int = eqx.field(default=48, static=True)  #: Legendre nodes per panel of the z-average (10 panels)
     m_nodes: int = eqx.field(default=400, static=True)  #: Legendre nodes for m in [-1, 1] (task 1)
