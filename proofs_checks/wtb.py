@@ -1,4 +1,4 @@
-"""Weighted tallying bandits (theorylab.bandits), derived and checked with sympy (spec B5).
+"""Weighted tallying bandits (theorylab.bandits), derived and checked with sympy ((B1)-(B8) of docs/theory/bandits.md).
 
 * The elimination radius inverts the union bound 2 K T log2(T) exp(-N r^2 / (2 s^2)) = delta.
 * On the threshold instance a history-blind policy that settles on the best constant arm has
@@ -45,7 +45,7 @@ def check_confidence_radius_inversion() -> CheckResult:
 @symbolic_check
 def check_threshold_linear_cpr_limit() -> CheckResult:
     """CPR / T of a policy that plays a* only in isolated rounds (fraction rho) and otherwise the best
-    constant arm b tends to f_b - f*(W) as rho -> 0, and equals 0.35 on the spec's instance."""
+    constant arm b tends to f_b - f*(W) as rho -> 0, and equals 0.35 on the threshold instance (P1 of docs/theory/bandits.md)."""
     rho, f_b, f_star, f_partial = sp.symbols("rho f_b f_star f_partial", nonnegative=True)
     per_round = (1 - rho) * (f_b - f_star) + rho * (f_partial - f_star)
     limit = sp.limit(per_round, rho, 0)
@@ -108,8 +108,8 @@ def check_tally_sum_identity() -> CheckResult:
 @symbolic_check
 def check_reo_slack_linear_curve() -> CheckResult:
     """Always playing a learning-curve arm f = c + s tau / W (s < 0) costs T f(W) + (-s / W) sum_j j w_j:
-    the prefix tallies miss W by sum_{t=1}^{m-1} (W - P_t) = sum_j j w_j. On the spec's instance
-    (w = (1, .5, .25), s = -0.7) that is 0.4, and the exact DP finds OPT_200 - 200 f* = 0.4."""
+    the prefix tallies miss W by sum_{t=1}^{m-1} (W - P_t) = sum_j j w_j. On the REO instance of
+    P5 in docs/theory/bandits.md (w = (1, .5, .25), s = -0.7) that is 0.4, and the exact DP finds OPT_200 - 200 f* = 0.4."""
     m = 4
     w = sp.symbols(f"w0:{m}", positive=True)
     W = sum(w)

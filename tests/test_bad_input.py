@@ -165,12 +165,12 @@ def check(function: str, build, argument: str, value, arguments):
     assert not outcome.startswith("bad"), f"{function}({argument}={value!r}): {outcome}: {detail}"
 
 
-def corrupt(function, call, spec, arguments=None, max_examples=None):
-    """A hypothesis test body: ``spec`` maps argument names to strategies of bad values; ``call(**kw)``."""
-    names = sorted(spec)
+def corrupt(function, call, bad_values, arguments=None, max_examples=None):
+    """A hypothesis test body: ``bad_values`` maps argument names to strategies of bad values; ``call(**kw)``."""
+    names = sorted(bad_values)
     arguments = tuple(arguments or names)
 
-    @given(st.sampled_from(names).flatmap(lambda n: st.tuples(st.just(n), spec[n])))
+    @given(st.sampled_from(names).flatmap(lambda n: st.tuples(st.just(n), bad_values[n])))
     def run(case):
         name, value = case
         check(function, lambda v: call(**{name: v}), name, value, arguments)

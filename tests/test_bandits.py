@@ -2,7 +2,7 @@
 
 Expected values come from independent sources: plain-Python re-implementations of the tally and
 of the policies written from their definitions, brute-force enumeration of action sequences,
-closed forms (constant-policy costs, the REO bounds), the numbers of spec B4 item 5 (computed by
+closed forms (constant-policy costs, the REO bounds), the numbers of P5 in docs/theory/bandits.md (computed by
 a separate prototype), and Monte Carlo with stated tolerances.
 """
 
@@ -164,7 +164,7 @@ def test_reo_on_the_spec_instances():
 
 
 def test_exact_opt_matches_spec_numbers_and_brute_force():
-    """Spec B4 item 5 (independent prototype): OPT_6, OPT_10, OPT_12 = 1.6, 2.4, 2.8 on the REO
+    """P5 of docs/theory/bandits.md (independent prototype): OPT_6, OPT_10, OPT_12 = 1.6, 2.4, 2.8 on the REO
     instance; OPT_10 = 6.257143 and OPT_200 / 200 = 0.642 on the boredom instance."""
     w = [1.0, 0.5, 0.25]
     reo = wtb.TallyingBandit(w, wtb.LinearLoss([0.9, 0.45], [-0.7, 0.0]))
@@ -419,7 +419,7 @@ def test_simulate_vmaps_over_instances_and_traces_match_totals():
 
 
 def test_threshold_instance_separates_ucb1_from_se_wtb():
-    """Spec B4 item 1 in miniature: UCB1's CPR/T approaches 0.45 - 0.1 = 0.35 (closed form,
+    """P1 of docs/theory/bandits.md in miniature: UCB1's CPR/T approaches 0.45 - 0.1 = 0.35 (closed form,
     theorylab.proofs_checks.wtb), SE-WTB's falls well below it."""
     env = threshold_env()
     T = 16000

@@ -94,7 +94,7 @@ def test_max_steps_reports_status_not_junk():
 
 
 def test_orthogonal_design_lasso_is_soft_thresholding():
-    """C5's identity: X^T X = N I makes the sklearn Lasso soft thresholding of X^T y / N."""
+    """The identity behind (S3) of docs/theory/sparse.md: X^T X = N I makes the sklearn Lasso soft thresholding of X^T y / N."""
     rng = np.random.default_rng(5)
     n, d = 64, 16
     X = np.linalg.qr(rng.standard_normal((n, d)))[0] * np.sqrt(n)
@@ -288,7 +288,7 @@ def test_slow_rate_bound_never_violated():
 
 
 def test_alpha_theory_noise_event():
-    """C4 in miniature: P(|X^T xi|_inf / N > alpha_theory) <= delta (+3 SE), 2000 draws."""
+    """(S6) of docs/theory/sparse.md in miniature: P(|X^T xi|_inf / N > alpha_theory) <= delta (+3 SE), 2000 draws."""
     rng = np.random.default_rng(40)
     n, d, sigma, delta = 40, 50, 0.5, 0.1
     X = rng.standard_normal((n, d))

@@ -1,4 +1,4 @@
-r"""Prediction error against N, sample complexity N*(eps) and its growth in d (issue 6, item 7).
+r"""Prediction error against N, sample complexity N*(eps) and its growth in d (docs/theory/sparse.md).
 
 :func:`error_curves` draws, for each N on a grid, ``trials`` independent (design, support, coefficients,
 noise) problems and fits every requested method to each; the trials run through ``lax.map`` inside one

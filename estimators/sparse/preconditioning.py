@@ -1,4 +1,4 @@
-r"""Preconditioned Lasso and a data-driven preconditioner search (issue 6, item 3).
+r"""Preconditioned Lasso and a data-driven preconditioner search ((S5) of docs/theory/sparse.md).
 
 The preconditioned Lasso (Kelner, Koehler, Meka & Rohatgi 2021) picks an invertible S, normalises the
 columns of XS to norm :math:`\sqrt N`, solves the Lasso for v and returns :math:`\hat w = S\hat v`. For any X,

@@ -426,7 +426,7 @@ def measure_mvn_d11(key, *, reps: int, n: int):
     expected={"|err1| - |err2|": AtLeast(0.0), "|err2|": AtMost(0.03), "|C2| / (n C1)": AtMost(0.5)},
     sizes={"quick": {"reps": 100000, "n": 200}, "full": {"reps": 1000000, "n": 200}},
     source="Monte Carlo with vmapped Newton MLEs ((N3)-(N5) of docs/theory/pn_criterion.md); the 3% bound is the "
-    "one item 6 sets for the normal models",
+    "one claim pn.second_order_improves sets for the normal models",
     full_only=True,
 )
 def measure_polynomial_degree5(key, *, reps: int, n: int):

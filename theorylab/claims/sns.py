@@ -5,7 +5,7 @@ from secondary summaries, and the expected figures below come from closed forms,
 references computed in the same run (assignment / HiGHS EMD), from OTT-JAX run in the same run, or
 from independent prototype measurements (P1-P10 of the transport theory note,
 ``docs/theory/transport.md``), each stated in
-``source``. G1/G2 are GPU-sized and run only with ``--full``.
+``source``. The two GPU-sized claims (``sns.large_assignment``, ``sns.bandwidth``) run only with ``--full``.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def _normalise(X):
 @claim(
     "sparse.slow_rate",
     statement="For any X, if alpha >= |X^T xi|_inf / N the Lasso's error is <= 4 alpha |w*|_1, and the "
-              "preconditioned Lasso's <= 4 alpha' |S^-1 w*|_1 (C3: zero violations); on cluster contrasts a "
+              "preconditioned Lasso's <= 4 alpha' |S^-1 w*|_1 ((S5): zero violations); on cluster contrasts a "
               "good preconditioner shrinks the l1 norm (the prototype's oracle basis, P1 of the theory note: 13.4x).",
     expected={"violations": AtMost(0), "median |w*|_1 / |S^-1 w*|_1 (clusters)": AtLeast(5.0)},
     sizes={"quick": {"instances": 20}, "full": {"instances": 120}},
@@ -129,7 +129,7 @@ def measure_slow_rate(key, *, instances: int):
 @claim(
     "sparse.noise_event",
     statement="P(|X^T xi|_inf / N > sigma sqrt(2 log(2d/delta)/N)) <= delta for Gaussian noise and columns "
-              "of norm sqrt(N) (C4, delta = 0.1).",
+              "of norm sqrt(N) ((S6), delta = 0.1).",
     expected={"P(event fails)": AtMost(0.1 + 3 * math.sqrt(0.09 / 5000))},
     sizes={"quick": {"draws": 5000}, "full": {"draws": 50000}},
     source="Gaussian tail + union bound; the bound is the quick size's delta + 3 SE",
@@ -149,7 +149,7 @@ def measure_noise_event(key, *, draws: int):
 @claim(
     "sparse.orthogonal_lasso",
     statement="On an orthogonal design the Lasso is soft thresholding; its error is sum_j s^2 R(w_j/s, alpha/s), "
-              "exactly 0.419945 for N = 64, d = 16, w = (3, -2, 1, 0.5, 0, ...), sigma = 1, alpha = 0.3 (C5).",
+              "exactly 0.419945 for N = 64, d = 16, w = (3, -2, 1, 0.5, 0, ...), sigma = 1, alpha = 0.3 ((S3)-(S4)).",
     expected={"closed form": Close(C5_EXACT, 1e-6), "|Monte Carlo - exact| / SE": AtMost(4.0),
               "max |lasso - soft threshold|": AtMost(1e-8)},
     sizes={"quick": {"draws": 4000}, "full": {"draws": 40000}},
@@ -175,7 +175,7 @@ def measure_orthogonal_lasso(key, *, draws: int):
 @claim(
     "sparse.best_subset",
     statement="Exhaustive best subset attains the enumeration minimum, and with sigma = 0, N >= 2k it "
-              "returns the true support with zero error (C6).",
+              "returns the true support with zero error.",
     expected={"max relative |RSS - enumeration|": AtMost(1e-10), "noiseless RSS / |y|^2": AtMost(1e-20),
               "wrong supports (noiseless)": AtMost(0)},
     sizes={"quick": {"trials": 3}, "full": {"trials": 20}},
@@ -204,7 +204,7 @@ def measure_best_subset(key, *, trials: int):
 @claim(
     "sparse.condition_number",
     statement="The equicorrelated cluster design has cond(Sigma) = (s + delta^2)/delta^2: 4001 for s = 10 "
-              "and 1201 for s = 3 at delta = 0.05 (C8).",
+              "and 1201 for s = 3 at delta = 0.05 ((S7)).",
     expected={"cond, s = 10 (eigvalsh)": Close(4001.0, 1e-6), "cond, s = 3 (eigvalsh)": Close(1201.0, 1e-6)},
     source="exact eigenvalues 1 - rho and 1 + (s-1) rho (sympy in proofs_checks/sparse.py)",
 )
@@ -225,7 +225,7 @@ def _median_table(curves):
     "sparse.random_vs_worst_case",
     statement="On ill-conditioned designs with random supports the preconditioned Lasso's median error at "
               "N << d is at most half of LassoCV's and far below OMP's; OMP fails on contrasts; LassoCV is "
-              "within 2x of the oracle on random +-1 values (C7 and the issue's headline).",
+              "within 2x of the oracle on random +-1 values (P4 of the theory note, and the paper's headline).",
     expected={"precond / LassoCV (worst-case pairs)": AtMost(0.5),
               "precond / LassoCV (random support)": AtMost(0.5),
               "OMP(k) median (random support)": AtLeast(0.5),
