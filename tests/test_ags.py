@@ -130,6 +130,7 @@ def test_critical_line_is_decreasing_and_converged():
 
 def test_critical_load_zero_and_very_low_temperature():
     zero = ags_critical_load(0.0)
+    # sympy nsolve of alpha'(y) = 0: (H8) of docs/theory/hebbian.md, proofs_checks/ags.py
     assert float(zero.alpha_c) == pytest.approx(0.137905566, abs=1e-9) and bool(zero.converged)
     both = ags_critical_load([0.01, 0.0])  # below the ladder start, unsorted
     assert np.all(np.asarray(both.converged))

@@ -281,7 +281,7 @@ def test_gaussian_estimator_matches_numpy_formulas():
     raw = M.gaussian_mi(x, y, bias_correct=False)
     assert raw.value == pytest.approx(plug, abs=1e-12)
     lo, hi = est.confidence_interval(0.95)
-    assert hi - lo == pytest.approx(2 * 1.959963984540054 * est.standard_error, rel=1e-12)
+    assert hi - lo == pytest.approx(2 * 1.959963984540054 * est.standard_error, rel=1e-12)  # the normal 97.5% quantile
     assert est.to("bits").value == pytest.approx(est.value / LN2, rel=1e-14)
 
 
