@@ -16,6 +16,7 @@ version = release
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",  # the "Start here" table at the top of each API page (no stub pages)
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     # copies MathJax 3 into _static/mathjax and points mathjax_path there: the site renders its
@@ -32,6 +33,7 @@ nb_execution_show_tb = True
 nb_merge_streams = True
 nb_render_markdown_format = "myst"  # Markdown outputs (the claim table) may contain pipe tables
 
+autosummary_generate = False
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
