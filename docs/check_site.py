@@ -44,8 +44,20 @@ SCREENSHOTS = {
 #: JavaScript run in each page once MathJax has finished: what the reader sees, as numbers.
 _INSPECT = r"""
 const done = arguments[arguments.length - 1];
+const proseText = () => {  // visible text outside code, scripts and typeset math
+  const skip = new Set(['PRE', 'CODE', 'SCRIPT', 'STYLE', 'MJX-CONTAINER', 'TEXTAREA']);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode: n => {
+      for (let e = n.parentElement; e; e = e.parentElement) { if (skip.has(e.tagName)) return NodeFilter.FILTER_REJECT; }
+      return NodeFilter.FILTER_ACCEPT;
+    }});
+  let out = '';
+  while (walker.nextNode()) out += walker.currentNode.nodeValue + ' ';
+  return out;
+};
 const report = () => {
   const text = document.body.innerText;
+  const prose = proseText();
   const mathNodes = document.querySelectorAll('.math, span.math, div.math');
   const imgs = Array.from(document.images).map(i => ({src: i.getAttribute('src'),
                                                       ok: i.complete && i.naturalWidth > 0}));
@@ -57,15 +69,27 @@ const report = () => {
     mathErrors: Array.from(document.querySelectorAll('mjx-merror')).map(
       e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 160)),
     rawLatex: (text.match(/\\\(|\\\[|\$\$|\\begin\{/g) || []).length,
+    // TeX that escaped the math parser: a $ followed by a command, or a bare command in prose
+    strayTex: (prose.match(/\$[^$]{0,120}?\\[A-Za-z]+|\\(?:mathrm|frac|langle|rangle|varepsilon|sqrt|times|sum|le|ge|alpha|beta|gamma|Delta)\b/g) || []).slice(0, 3),
+    controlChars: /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(prose),
     images: imgs,
     tables: tables,
     links: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))
              .filter(h => !/^(https?:|mailto:|tel:|javascript:)/.test(h)),
   });
 };
-if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-  MathJax.startup.promise.then(report, report);
-} else { report(); }
+// MathJax loads deferred: wait for the page's load event, then (when the page has formulas) for
+// MathJax's start-up promise, polling for up to 20 s before reporting what is there.
+const hasMath = document.querySelectorAll('.math').length > 0;
+const started = Date.now();
+const wait = () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    MathJax.startup.promise.then(report, report);
+  } else if (!hasMath || Date.now() - started > 20000) {
+    report();
+  } else { setTimeout(wait, 50); }
+};
+if (document.readyState === 'complete') { wait(); } else { window.addEventListener('load', wait); }
 """
 
 
@@ -149,6 +173,10 @@ def check_page(driver, base: str, rel: str, site: pathlib.Path | None = None) ->
         problems.append(f"MathJax could not typeset a formula: {error}")
     if seen["rawLatex"]:
         problems.append(f"{seen['rawLatex']} raw LaTeX delimiter(s) visible in the text")
+    for snippet in seen["strayTex"]:
+        problems.append(f"TeX outside math (a formula the Markdown did not parse): {snippet!r}")
+    if seen["controlChars"]:
+        problems.append("control characters in the text (a backslash escape eaten on the way, e.g. '\\v' in '\\varepsilon')")
     for img in seen["images"]:
         if not img["ok"]:
             problems.append(f"image did not load: {img['src']}")

@@ -53,7 +53,8 @@ def site(tmp_path_factory):
     bad = PAGE.format(head=MATHJAX.format(prefix=""), body=(
         '<div class="math notranslate nohighlight">\\[\\begin{split} a \\tag{2} \\\\ b \\end{split}\\]</div>'
         '<img src="missing.png" alt="gone">'
-        '<a href="nowhere.html">dead</a> <a href="sub/other.html#elsewhere">dead anchor</a>'))
+        '<a href="nowhere.html">dead</a> <a href="sub/other.html#elsewhere">dead anchor</a>'
+        '<p>$\\langle C, P_\x0barepsilon$ in a table cell the Markdown did not parse</p>'))
     (root / "bad.html").write_text(bad)
     raw = PAGE.format(head="", body='<div class="math notranslate nohighlight">\\[\\min_{P \\ge 0} x\\]</div>')
     (root / "raw.html").write_text(raw)
@@ -94,6 +95,7 @@ def test_what_a_reader_would_see_broken_is_reported(browser, site):
     assert "image did not load: missing.png" in text
     assert "broken link: nowhere.html (no such page)" in text
     assert "broken link: sub/other.html#elsewhere (no anchor #elsewhere" in text
+    assert "TeX outside math" in text and "control characters in the text" in text  # seen on a theory note
 
 
 def test_formulas_without_mathjax_show_as_raw_latex_and_are_reported(browser, site):

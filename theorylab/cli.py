@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import sys
+import warnings
 
 __all__ = ["main"]
 
@@ -116,9 +117,11 @@ def _cmd_verify(args) -> int:
     if args.workers is not None and args.workers < 1:
         print(f"theorylab verify: --workers must be >= 1, got {args.workers}", file=sys.stderr)
         return 2
-    with _executor(args) as executor:
+    with _executor(args) as executor, warnings.catch_warnings():
+        # the report keeps every claim's figure open until it saves them (and then closes them)
+        warnings.filterwarnings("ignore", message="More than 20 figures have been opened")
         results = run_claims(jax.random.key(args.seed), claims, size=size, progress=not args.no_progress,
-                             executor=executor)
+                             executor=executor, figures=bool(args.report))
     width = shutil.get_terminal_size((132, 24)).columns
     table = format_table(results, width=max(width, 100))
     if args.json:
