@@ -520,3 +520,79 @@ def test_protocol_bad_input_and_bootstrap_rules():
         M.bootstrap(jax.random.key(0), x, y, "ksg")
     b = M.bootstrap(jax.random.key(0), x, y, "gaussian", n_resamples=50)
     assert b.standard_error > 0 and b.diagnostics["bootstrap_values"].shape == (50,)
+
+
+# ---------------------------------------------------------------------------------------------
+# the verdict's marginal check and the bias-aware interval ((M12), (M13) of docs/theory/mutual_information.md)
+
+def test_normal_scores_are_rank_preserving_standard_normal_quantiles():
+    """Independent source: scipy's rankdata and the normal quantile function."""
+    from scipy.stats import norm, rankdata
+
+    a = np.random.default_rng(0).standard_cauchy((200, 3))
+    z = np.asarray(M.transforms.normal_scores(a))
+    for j in range(3):
+        expected = norm.ppf(rankdata(a[:, j]) / 201)
+        np.testing.assert_allclose(z[:, j], expected, atol=1e-12)
+    assert np.asarray(M.transforms.normal_scores(a[:, 0])).shape == (200,)
+    with pytest.raises(ValueError, match="`a`"):
+        M.transforms.normal_scores(np.zeros((1, 2)))
+
+
+def test_power_law_limit_recovers_an_exact_power_law():
+    """Level means I_inf + c gamma^a with a on the grid are fitted exactly (closed form: zero residual)."""
+    from theorylab.estimators.mutual_information.protocol import power_law_limit
+    from theorylab.estimators.mutual_information.subsampling import Subsamples
+
+    gammas = tuple(range(1, 11))
+    for a, c in ((1.0, -0.02), (0.5, -0.15), (0.3, -0.4)):
+        estimates = tuple(np.full(g, 0.9 + c * g**a) for g in gammas)
+        sub = Subsamples(gammas, estimates, tuple(10_000 // g for g in gammas), 10_000, "synthetic")
+        limit, exponent = power_law_limit(sub)
+        assert exponent == pytest.approx(a) and limit == pytest.approx(0.9, abs=1e-10)
+
+
+def test_marginal_check_flags_heavy_tails_and_passes_gaussians():
+    """Student-t with one degree of freedom (KSG is biased by its tails: P9 of the theory note) is
+    flagged by the normal-scores check on each of three datasets; bivariate Gaussians never are."""
+    for seed in range(3):
+        key = jax.random.key(40 + seed)
+        t = M.JointStudentT(jnp.eye(2), 1, 1.0).sample(key, (2000,))
+        res = M.estimate_with_ci(jax.random.fold_in(key, 1), t[:, :1], t[:, 1:], "ksg")
+        assert not res.reliable and any("normal scores" in r for r in res.reasons)
+        g = M.correlated_pair(0.75).sample(key, (2000,))
+        res = M.estimate_with_ci(jax.random.fold_in(key, 1), g[:, :1], g[:, 1:], "ksg")
+        assert not any("normal scores" in r for r in res.reasons)
+        assert abs(res.diagnostics["marginal_shift"]) <= 3 * res.diagnostics["marginal_shift_se"]
+
+
+def test_bias_aware_interval_contains_the_plain_one_and_matches_confidence_interval():
+    key = jax.random.key(3)
+    xy = M.JointGaussian(M.dense_covariance(5, 5), 5).sample(key, (1000,))
+    res = M.estimate_with_ci(jax.random.fold_in(key, 1), xy[:, :5], xy[:, 5:], "ksg")
+    hn = res.diagnostics["hn_ci"]
+    assert res.ci.low <= hn.low and res.ci.high >= hn.high
+    assert res.confidence_interval(res.level) == pytest.approx(tuple(res.ci), abs=1e-12)
+    assert res.confidence_interval(res.level, kind="full") == pytest.approx(tuple(hn), abs=1e-12)
+    if abs(res.diagnostics["drift_t"]) > 2:  # widened towards the power-law limit, which lies above (KSG underestimates)
+        assert res.diagnostics["bias_shift"] > 0 and res.ci.high >= hn.high + res.diagnostics["bias_shift"] - 1e-12
+    plain = M.estimate_with_ci(jax.random.fold_in(key, 1), xy[:, :5], xy[:, 5:], "ksg", marginal_check=False)
+    assert math.isnan(plain.diagnostics["marginal_shift"]) and plain.value == res.value
+
+
+def test_gaussian_protocol_at_n5000_finishes():
+    """Regression: the Gaussian estimator's protocol at N = 5000 (5x5, ten split counts) deadlocked
+    XLA's CPU runtime when its chunks were vmapped (no CPU, every thread waiting). Run in a child
+    process so that a recurrence fails this test instead of hanging the suite."""
+    import subprocess
+    import sys
+
+    code = ("import jax, numpy as np\n"
+            "import theorylab.estimators.mutual_information as M\n"
+            "x = np.random.default_rng(0).normal(size=(5000, 5)); y = x + np.random.default_rng(1).normal(size=x.shape)\n"
+            "r = M.estimate_with_ci(jax.random.key(1), x, y, 'gaussian')\n"
+            "print(r.value)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    exact = -0.5 * 5 * np.log(1 - 0.5)  # five canonical correlations 1/sqrt(2): (M1)
+    assert abs(float(done.stdout.split()[-1]) - exact) < 0.05

@@ -20,9 +20,10 @@ class MIEstimator(Protocol):
     """What the subsampling protocol needs of an estimator.
 
     ``statistic(key, x, y)`` must be a pure JAX function returning the estimate in nats (the
-    protocol maps it with ``vmap`` over disjoint chunks), and the object must be hashable with equal
-    configurations comparing equal (it is a static argument of the compiled programs: frozen
-    :class:`equinox.Module` estimators with static fields are).
+    protocol maps it with ``vmap`` over disjoint chunks, or with ``lax.map`` when the estimator sets
+    ``chunk_batching = "map"``), and the object must be hashable with equal configurations comparing
+    equal (it is a static argument of the compiled programs: frozen :class:`equinox.Module`
+    estimators with static fields are).
     """
 
     name: str

@@ -133,6 +133,10 @@ class GaussianMI(eqx.Module):
 
     uses_neighbours = False
     min_reliable_samples = 50
+    #: the protocol runs this estimator's chunks one after the other (``lax.map``): vmapped, the batched
+    #: QR / SVD calls of the ten split counts in one program deadlocked XLA's CPU runtime at N = 5000
+    #: (every thread waiting, no CPU; jax 0.10.2 on 2 cores)
+    chunk_batching = "map"
 
     def __init__(self, bias_correct: bool = True):
         self.bias_correct = bool(bias_correct)

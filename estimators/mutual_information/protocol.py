@@ -62,6 +62,7 @@ __all__ = [
     "extrapolate",
     "consistency",
     "estimate_with_ci",
+    "power_law_limit",
     "bootstrap",
 ]
 
@@ -86,6 +87,11 @@ class Extrapolation(NamedTuple):
 
     def __float__(self) -> float:
         return float(self.value)
+
+
+_DRIFT_T = 2.0  #: |t| of the WLS slope in gamma beyond which the estimate drifts with the chunk size
+_DRIFT_REASON = "the estimate drifts with gamma"
+_BIAS_FLOOR = 0.1  #: nats: below this the relative-shift rule compares with 0.1 nats instead of the estimate
 
 
 def _design(gammas, values_by_gamma, degree):
@@ -145,7 +151,7 @@ def consistency(sub: Subsamples, extrapolation: Extrapolation | None = None, *, 
     beta, se, _ = _wls(*_design(list(sub.gammas), list(sub.estimates), 1)) if finite else ([0, 0], [1, 1], 0)
     t_drift = float(beta[1] / se[1]) if finite and se[1] > 0 else (0.0 if finite else float("nan"))
     if finite and abs(t_drift) > drift_t:
-        reasons.append(f"the estimate drifts with gamma (slope t = {t_drift:+.2f}): the estimator is biased at this N")
+        reasons.append(f"{_DRIFT_REASON} (slope t = {t_drift:+.2f}): the estimator is biased at this N")
     if not ex.linear_region_found:
         reasons.append("no linear region in gamma with enough levels (curvature of the estimate vs 1/N)")
     shift = abs(ex.value - ex.loo_gamma1_value) if math.isfinite(ex.loo_gamma1_value) else 0.0
@@ -164,18 +170,79 @@ def consistency(sub: Subsamples, extrapolation: Extrapolation | None = None, *, 
             "infonce_ceiling": ceiling, "linear_region": ex.gammas_used}
 
 
+#: exponents a tried for the bias law I(N / gamma) = I_inf + c gamma^a ((M13) of the theory note): 1 is the
+#: 1/N law of smooth estimators; kNN estimators in d dimensions approach their limit more slowly
+_BIAS_EXPONENTS = tuple(np.round(np.arange(0.25, 1.0001, 0.05), 2))
+
+
+def power_law_limit(sub: Subsamples) -> tuple[float, float]:
+    r"""The large-N limit of the chunk estimates under a power law in the chunk size.
+
+    Fits the level means :math:`\bar I_\gamma` (each has variance about :math:`\sigma_N^2`, the same for
+    every :math:`\gamma`, since a level averages :math:`\gamma` chunks of size :math:`N/\gamma`) by least
+    squares to :math:`I_\infty + c\,\gamma^a` for each exponent :math:`a` in 0.25, 0.30, ..., 1 and keeps the
+    best fit: :math:`a = 1` is the 1/N bias of the linear extrapolation; smaller :math:`a` is the slower
+    approach of kNN estimators in several dimensions. Returns :math:`(I_\infty, a)` ((M13) of
+    ``docs/theory/mutual_information.md``).
+    """
+    g = np.asarray(sub.gammas, float)
+    means = np.array([float(np.mean(v)) for v in sub.estimates])
+    best = (float("inf"), float(means[int(np.argmin(g))]), 1.0)
+    for a in _BIAS_EXPONENTS:
+        X = np.stack([np.ones_like(g), g**a], axis=1)
+        coef, *_ = np.linalg.lstsq(X, means, rcond=None)
+        sse = float(np.sum((X @ coef - means) ** 2))
+        if sse < best[0]:
+            best = (sse, float(coef[0]), float(a))
+    return best[1], best[2]
+
+
+def _marginal_sensitivity(key, x, y, est, gammas, sub: Subsamples):
+    """The estimator on the normal scores of every coordinate, on the same chunks as ``sub``; returns the
+    full-sample difference raw - scores and its Holmes-Nemenman standard error ((M12) of the theory note)."""
+    from theorylab.estimators.mutual_information.transforms import normal_scores
+
+    xa, ya = _checks.paired(x, y)
+    scored = subsample(key, normal_scores(xa), normal_scores(ya), est, gammas)  # same key: same chunks
+    paired = Subsamples(sub.gammas, tuple(a - b for a, b in zip(sub.estimates, scored.estimates)),
+                        sub.chunk_sizes, sub.n_samples, sub.method)
+    return sub.full - scored.full, math.sqrt(hn_variance(paired)), scored.full
+
+
 def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=DEFAULT_GAMMAS,
-                     units: str = "nats", delta: float = 0.1, min_points: int = 5, **estimator_kwargs) -> MIResult:
-    """Estimate, confidence intervals and reliability verdict in one call.
+                     units: str = "nats", delta: float = 0.1, min_points: int = 5, marginal_check: bool = True,
+                     max_relative_bias: float = 0.1, marginal_z: float = 3.0, **estimator_kwargs) -> MIResult:
+    r"""Estimate, confidence intervals and reliability verdict in one call.
 
     ``estimator`` is ``"ksg"`` (default, k = 5), ``"ksg2"``, ``"gaussian"``, ``"neural"`` or an
     estimator object (``KSG(k=3)``, ``GaussianMI()``, ``NeuralMI(...)``); extra keyword arguments
     configure a named estimator. Returns an :class:`MIResult` holding the full-sample estimate with
-    its Holmes-Nemenman interval and the extrapolated estimate with its WLS interval.
+    its bias-aware interval ``ci``, its Holmes-Nemenman interval and the extrapolated estimate with its
+    WLS interval.
+
+    **The interval** ((M13) of ``docs/theory/mutual_information.md``). When the estimate drifts with
+    the chunk size (WLS slope :math:`|t| > 2`), the Holmes-Nemenman interval is widened towards the
+    large-N limit :math:`\hat I_\infty` of a power law in the chunk size (:func:`power_law_limit`) by the
+    shift :math:`\hat b = \hat I_\infty - \hat I_N` (the union of the interval and its copy shifted by
+    :math:`\hat b`); otherwise ``ci`` is the Holmes-Nemenman interval.
+
+    **The verdict** (``reliable``; ``reasons`` says what failed), in addition to the checks of
+    :func:`consistency` other than the drift (which widens the interval instead):
+
+    * the measured shift is large: :math:`|\hat b| > ` ``max_relative_bias`` (0.1) times
+      :math:`\max(|\hat I_\infty|, 0.1)` with a significant drift: the estimator is far from its
+      large-N limit and the extrapolation carries too much;
+    * ``marginal_check`` (default on): the estimate moves when every coordinate is replaced by its
+      normal scores, a map that leaves MI unchanged: :math:`|\hat I_N - \hat I_N^{\,\text{scores}}|`
+      exceeds ``marginal_z`` (3) Holmes-Nemenman standard errors of the paired difference **and** the
+      half-width of the interval: the value depends on the marginals (heavy tails, strong maps), so
+      neither number can be trusted. It runs the protocol a second time.
     """
     key = check_key(key)
     lv = _checks.level(level)
     unit = _checks.unit_factor(units)
+    check_positive(max_relative_bias, "max_relative_bias")
+    check_positive(marginal_z, "marginal_z")
     if 1 not in _gammas(gammas):
         raise ValueError("`gammas` must include 1 (the full-sample estimate)")
     est = resolve_estimator(estimator, **estimator_kwargs)
@@ -186,16 +253,37 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     full, se = sub.full, math.sqrt(var)
     lo, hi = t_interval(full, se, dof, lv)
     elo, ehi = ex.confidence_interval(lv)
+    drifting = math.isfinite(checks["drift_t"]) and abs(checks["drift_t"]) > _DRIFT_T
+    limit, exponent = power_law_limit(sub) if drifting else (full, float("nan"))
+    shift = limit - full if math.isfinite(limit) else 0.0
+    blo, bhi = min(lo, lo + shift), max(hi, hi + shift)
+    reasons = [r for r in checks["reasons"] if not r.startswith(_DRIFT_REASON)]
+    if drifting and abs(shift) > max_relative_bias * max(abs(limit), _BIAS_FLOOR):
+        reasons.append(f"extrapolating to infinite N moves the estimate by {shift * unit:+.3g} {units} "
+                       f"(> {max_relative_bias:.0%} of it): the estimator is far from its large-N limit at this N")
+    marginal = {"marginal_shift": float("nan"), "marginal_shift_se": float("nan"), "normal_scores_value": float("nan")}
+    if marginal_check and all(np.all(np.isfinite(v)) for v in sub.estimates):
+        diff, diff_se, scored = _marginal_sensitivity(key, x, y, est, gammas, sub)
+        marginal = {"marginal_shift": diff * unit, "marginal_shift_se": diff_se * unit,
+                    "normal_scores_value": scored * unit}
+        # the normal-scores estimate is as valid an estimate of the same MI: the interval covers it too
+        blo, bhi = min(blo, lo - diff), max(bhi, hi - diff)
+        if abs(diff) > marginal_z * diff_se and abs(diff) > (hi - lo) / 2:
+            reasons.append(f"the estimate moves by {diff * unit:+.3g} {units} ({abs(diff) / diff_se:.1f} standard "
+                           f"errors) when the marginals are replaced by their normal scores, which leaves MI "
+                           f"unchanged: it depends on the marginals")
     return MIResult(
         value=full * unit, standard_error=se * unit, dof=dof,
         extrapolated=ex.value * unit, extrapolated_standard_error=ex.standard_error * unit, extrapolated_dof=ex.dof,
-        level=lv, ci=Interval(lo * unit, hi * unit), extrapolated_ci=Interval(elo * unit, ehi * unit),
-        reliable=checks["reliable"], reasons=tuple(checks["reasons"]), units=units, method=est.name,
+        level=lv, ci=Interval(blo * unit, bhi * unit), extrapolated_ci=Interval(elo * unit, ehi * unit),
+        reliable=not reasons, reasons=tuple(reasons), units=units, method=est.name,
         n_samples=sub.n_samples, gammas=sub.gammas,
         subsample_estimates=tuple(tuple(float(v) * unit for v in vals) for vals in sub.estimates),
         diagnostics={"drift_t": checks["drift_t"], "loo_gamma1_shift": checks["loo_gamma1_shift"] * unit,
                      "linear_region": checks["linear_region"], "slope": ex.slope * unit,
-                     "infonce_ceiling": checks["infonce_ceiling"] * unit, "chunk_sizes": sub.chunk_sizes},
+                     "infonce_ceiling": checks["infonce_ceiling"] * unit, "chunk_sizes": sub.chunk_sizes,
+                     "bias_shift": shift * unit, "bias_exponent": exponent, "hn_ci": Interval(lo * unit, hi * unit),
+                     **marginal},
     )
 
 

@@ -85,8 +85,13 @@ class MIResult(NamedTuple):
       linear region of gamma, with its regression standard error (``extrapolated_standard_error``,
       ``extrapolated_dof``).
 
-    ``reliable`` is False when any consistency check fires; ``reasons`` says which.
-    ``level`` is the level of the intervals stored in ``ci`` and ``extrapolated_ci``.
+    ``ci`` is the bias-aware interval ((M13) of ``docs/theory/mutual_information.md``): the
+    Holmes-Nemenman interval, widened towards the power-law limit of the chunk estimates when the
+    estimate drifts with the chunk size (``diagnostics["bias_shift"]``) and towards the estimate on the
+    normal scores of the data (``diagnostics["marginal_shift"]``); the plain interval is
+    ``diagnostics["hn_ci"]``. ``reliable`` is
+    False when any check fires; ``reasons`` says which. ``level`` is the level of the intervals stored
+    in ``ci`` and ``extrapolated_ci``.
     """
 
     value: float
@@ -110,20 +115,30 @@ class MIResult(NamedTuple):
     def __float__(self) -> float:
         return float(self.value)
 
-    def confidence_interval(self, level: float = 0.95, *, kind: str = "full") -> Interval:
+    def confidence_interval(self, level: float = 0.95, *, kind: str = "bias_aware") -> Interval:
         """Interval at ``level`` (``ci`` holds the one at the level the protocol ran with).
 
-        ``kind="full"``: the full-sample estimate with the Holmes-Nemenman standard error (it
-        ignores the estimator's bias); ``kind="extrapolated"``: the WLS intercept interval (it
-        corrects a 1/N bias but undercovers when the subsample estimates are correlated; see the
-        docs' conventions).
+        ``kind="bias_aware"`` (default, as ``ci``): the Holmes-Nemenman interval widened towards the
+        extrapolated value by the measured shift; ``kind="full"``: the full-sample estimate with the
+        Holmes-Nemenman standard error alone (it ignores the estimator's bias);
+        ``kind="extrapolated"``: the WLS intercept interval (it corrects a 1/N bias but undercovers
+        when the subsample estimates are correlated; see the docs' conventions).
         """
         lv = _checks.level(level)
+        if kind == "bias_aware":
+            lo, hi = _interval(self.value, self.standard_error, self.dof, lv)
+            diag = self.diagnostics or {}
+            shift = float(diag.get("bias_shift", 0.0))
+            blo, bhi = min(lo, lo + shift), max(hi, hi + shift)
+            marginal = float(diag.get("marginal_shift", float("nan")))
+            if math.isfinite(marginal):  # the normal-scores estimate, with the same half-width
+                blo, bhi = min(blo, lo - marginal), max(bhi, hi - marginal)
+            return Interval(blo, bhi)
         if kind == "full":
             return _interval(self.value, self.standard_error, self.dof, lv)
         if kind == "extrapolated":
             return _interval(self.extrapolated, self.extrapolated_standard_error, self.extrapolated_dof, lv)
-        raise ValueError(f"`kind` must be 'full' or 'extrapolated', got {kind!r}")
+        raise ValueError(f"`kind` must be 'bias_aware', 'full' or 'extrapolated', got {kind!r}")
 
     def summary(self) -> str:
         """One paragraph: both estimates with their intervals and the reliability verdict."""
@@ -132,6 +147,6 @@ class MIResult(NamedTuple):
         flag = "reliable" if self.reliable else "UNRELIABLE: " + "; ".join(self.reasons)
         return (
             f"{self.method}, N = {self.n_samples}: I = {self.value:.4f} {self.units} "
-            f"[{lo:.4f}, {hi:.4f}] ({self.level:.0%}, Holmes-Nemenman); extrapolated "
+            f"[{lo:.4f}, {hi:.4f}] ({self.level:.0%}, Holmes-Nemenman, bias-aware); extrapolated "
             f"{self.extrapolated:.4f} [{elo:.4f}, {ehi:.4f}]; {flag}"
         )

@@ -61,7 +61,11 @@ def _subsample_jit(key, x, y, estimator, gammas):
     for gamma, kg in zip(gammas, jax.random.split(kfit, len(gammas))):
         m = n // gamma
         idx = perm[: gamma * m].reshape(gamma, m)
-        out.append(jax.vmap(estimator.statistic)(jax.random.split(kg, gamma), x[idx], y[idx]))
+        args = (jax.random.split(kg, gamma), x[idx], y[idx])
+        if getattr(estimator, "chunk_batching", "vmap") == "map":
+            out.append(jax.lax.map(lambda a: estimator.statistic(*a), args))
+        else:
+            out.append(jax.vmap(estimator.statistic)(*args))
     return tuple(out)
 
 

@@ -16,7 +16,7 @@ from jax.scipy.stats import norm
 
 from theorylab.validation import as_float_array, check_positive
 
-__all__ = ["InvertibleMap", "normal_cdf", "half_cube", "asinh", "wiggly", "spiral"]
+__all__ = ["InvertibleMap", "normal_cdf", "half_cube", "asinh", "wiggly", "spiral", "normal_scores"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,3 +92,19 @@ def spiral(speed: float = 1.0) -> InvertibleMap:
         return v.at[:, 0].set(first).at[:, 1].set(second)
 
     return InvertibleMap("spiral", lambda v: rotate(v, 1.0), lambda v: rotate(v, -1.0))
+
+
+def normal_scores(a):
+    r"""Each column replaced by its normal scores :math:`\Phi^{-1}(\mathrm{rank}/(N + 1))`.
+
+    A strictly increasing map of each coordinate (on the sample: ranks 1..N, ties broken by order), so
+    it leaves mutual information unchanged while giving every marginal a Gaussian shape: an estimator
+    whose value moves under it depends on the marginals, which MI does not ((M12) of
+    ``docs/theory/mutual_information.md``). ``a`` is ``(N,)`` or ``(N, d)``; the result has its shape.
+    """
+    arr = as_float_array(a, "a")
+    if arr.ndim not in (1, 2) or arr.shape[0] < 2:
+        raise ValueError(f"`a` must have shape (N,) or (N, d) with N >= 2, got {arr.shape}")
+    n = arr.shape[0]
+    ranks = jnp.argsort(jnp.argsort(arr, axis=0), axis=0) + 1
+    return norm.ppf(ranks / (n + 1.0)).astype(arr.dtype)
