@@ -596,3 +596,15 @@ def test_gaussian_protocol_at_n5000_finishes():
     assert done.returncode == 0, done.stderr[-2000:]
     exact = -0.5 * 5 * np.log(1 - 0.5)  # five canonical correlations 1/sqrt(2): (M1)
     assert abs(float(done.stdout.split()[-1]) - exact) < 0.05
+
+
+def test_a_wide_interval_is_not_called_reliable():
+    """200 weakly dependent pairs (rho = 0.3, I = 0.047 nats): the interval's half-width is far above 25% of
+    0.1 nats, so the verdict refuses, and says why."""
+    key = jax.random.key(8)
+    g = M.correlated_pair(0.3).sample(key, (200,))
+    res = M.estimate_with_ci(jax.random.fold_in(key, 1), g[:, :1], g[:, 1:], "ksg", k=3)
+    assert (res.ci.high - res.ci.low) / 2 > 0.025
+    assert not res.reliable and any("too wide" in r for r in res.reasons)
+    with pytest.raises(ValueError, match="max_relative_width"):
+        M.estimate_with_ci(key, g[:, :1], g[:, 1:], "ksg", max_relative_width=0.0)

@@ -119,3 +119,25 @@ def test_study_on_a_process_pool_equals_in_process():
         out = M.calibration_study(key, TASKS[:1], ESTIMATORS[:1], sample_sizes=(300,), num_seeds=4, executor=pool)
     for field in ("value", "lower", "upper", "reliable"):
         assert np.array_equal(getattr(ref, field), getattr(out, field))
+
+
+def test_suite_targets_and_their_figure_on_a_hand_made_study():
+    """The claim mi.suite_calibration's three numbers, on a study small enough to count by hand."""
+    from theorylab.claims.mi import draw_suite_calibration, suite_targets
+
+    names = ("1v1-normal-0.75", "multinormal-dense-5-5", "student-identity-1-1-df1")
+    truth = np.array([0.4, 0.6, 0.2])
+    # [task, estimator, size, seed]: one estimator, sizes (1000, 5000), four seeds
+    value = np.broadcast_to(truth[:, None, None, None], (3, 1, 2, 4)).copy()
+    value[2, 0, :, 3] = 0.4  # the Student-t task: one run off by 100% ...
+    reliable = np.ones((3, 1, 2, 4), bool)
+    reliable[1, 0, 1, 2:] = False  # dense 5x5 at N = 5000: half the runs refused
+    lower, upper = value - 0.01, value + 0.01  # ... and its interval misses
+    study = M.CalibrationStudy(tasks=names, estimators=("KSG k=5",), sample_sizes=np.array([1000, 5000]),
+                               truth=truth, value=value, lower=lower, upper=upper, reliable=reliable, level=0.95)
+    got = suite_targets(study, slice(2, 4))  # held-out seeds 2 and 3
+    assert got["worst coverage of reliable intervals"] == 0.5  # the Student-t task: 1 of 2 reliable runs covers
+    assert got["reliable results off by > 25%"] == 2.0  # seed 3 of the Student-t task, at both sizes
+    assert got["min reliable fraction, Gaussian 1x1 and 5x5 at the largest N"] == 0.0
+    fig = draw_suite_calibration({"study": study, "held_out": slice(2, 4)})
+    assert len(fig.axes) == 1

@@ -211,7 +211,8 @@ def _marginal_sensitivity(key, x, y, est, gammas, sub: Subsamples):
 
 def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=DEFAULT_GAMMAS,
                      units: str = "nats", delta: float = 0.1, min_points: int = 5, marginal_check: bool = True,
-                     max_relative_bias: float = 0.1, marginal_z: float = 3.0, **estimator_kwargs) -> MIResult:
+                     max_relative_bias: float = 0.1, marginal_z: float = 3.0, max_relative_width: float = 0.25,
+                     **estimator_kwargs) -> MIResult:
     r"""Estimate, confidence intervals and reliability verdict in one call.
 
     ``estimator`` is ``"ksg"`` (default, k = 5), ``"ksg2"``, ``"gaussian"``, ``"neural"`` or an
@@ -236,13 +237,16 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
       normal scores, a map that leaves MI unchanged: :math:`|\hat I_N - \hat I_N^{\,\text{scores}}|`
       exceeds ``marginal_z`` (3) Holmes-Nemenman standard errors of the paired difference **and** the
       half-width of the interval: the value depends on the marginals (heavy tails, strong maps), so
-      neither number can be trusted. It runs the protocol a second time.
+      neither number can be trusted. It runs the protocol a second time;
+    * the interval is too wide to say much: its half-width exceeds ``max_relative_width`` (0.25) times
+      :math:`\max(|\hat I_N|, 0.1)` ("reliable" promises the value to within that fraction).
     """
     key = check_key(key)
     lv = _checks.level(level)
     unit = _checks.unit_factor(units)
     check_positive(max_relative_bias, "max_relative_bias")
     check_positive(marginal_z, "marginal_z")
+    check_positive(max_relative_width, "max_relative_width")
     if 1 not in _gammas(gammas):
         raise ValueError("`gammas` must include 1 (the full-sample estimate)")
     est = resolve_estimator(estimator, **estimator_kwargs)
@@ -272,6 +276,10 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
             reasons.append(f"the estimate moves by {diff * unit:+.3g} {units} ({abs(diff) / diff_se:.1f} standard "
                            f"errors) when the marginals are replaced by their normal scores, which leaves MI "
                            f"unchanged: it depends on the marginals")
+    half_width = (bhi - blo) / 2
+    if not half_width <= max_relative_width * max(abs(full), _BIAS_FLOOR):
+        reasons.append(f"the {lv:.0%} interval is {2 * half_width * unit:.3g} {units} wide, more than "
+                       f"{max_relative_width:.0%} of the estimate either way: too wide to call the value reliable")
     return MIResult(
         value=full * unit, standard_error=se * unit, dof=dof,
         extrapolated=ex.value * unit, extrapolated_standard_error=ex.standard_error * unit, extrapolated_dof=ex.dof,
