@@ -21,11 +21,15 @@ r"""Subsample-and-extrapolate protocol: error bars and reliability checks for an
    the largest :math:`\gamma` is dropped while its curvature is both large, :math:`|a_2/a_1|\ge\delta`,
    and significant, :math:`|a_2| > 2\,\mathrm{se}(a_2)`). The intercept at :math:`\gamma = 0` and its
    t interval (dof = points - 2) are reported.
-4. **Consistency checks** combined into ``reliable``: drift of the estimate with :math:`\gamma`
+4. **Consistency checks** (:func:`consistency`): drift of the estimate with :math:`\gamma`
    (WLS slope t-statistic beyond 2), no linear region with at least ``min_points`` levels, a
    shift of the intercept when :math:`\gamma = 1` is left out (beyond 20% and beyond twice its
    standard error), the InfoNCE ceiling :math:`\hat I > 0.85\log B`, chunks smaller than the
-   estimator's reliable minimum, and non-finite chunk estimates.
+   estimator's reliable minimum, and non-finite chunk estimates. :func:`estimate_with_ci` turns them
+   into ``reliable`` with three changes ((M12)-(M13) of the theory note): a drift widens the interval
+   towards a power-law limit and fails the result only when the implied shift exceeds 10%; the
+   estimate must not move when the marginals are replaced by their normal scores; and the interval
+   must be narrower than 25% of the estimate either way.
 
 Two deviations from NeuralMI, both to keep unbiased estimators from being flagged by noise: the
 curvature and leave-out rules also ask for statistical significance (NeuralMI's ratio tests divide
@@ -225,7 +229,8 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     the chunk size (WLS slope :math:`|t| > 2`), the Holmes-Nemenman interval is widened towards the
     large-N limit :math:`\hat I_\infty` of a power law in the chunk size (:func:`power_law_limit`) by the
     shift :math:`\hat b = \hat I_\infty - \hat I_N` (the union of the interval and its copy shifted by
-    :math:`\hat b`); otherwise ``ci`` is the Holmes-Nemenman interval.
+    :math:`\hat b`); with the marginal check on, it also covers the same interval centred on the
+    normal-scores estimate. Without a drift or that check, ``ci`` is the Holmes-Nemenman interval.
 
     **The verdict** (``reliable``; ``reasons`` says what failed), in addition to the checks of
     :func:`consistency` other than the drift (which widens the interval instead):
