@@ -59,9 +59,9 @@ class Registry(Generic[T]):
         for name in modules:
             importlib.import_module(f"{self.package}.{name}")
         rank = {f"{self.package}.{name}": i for i, name in enumerate(modules)}
-        order = list(self._entries)
+        # a stable sort by module keeps the definition (insertion) order within a module
         return [(name, obj) for name, (module, obj) in
-                sorted(self._entries.items(), key=lambda kv: (rank.get(kv[1][0], len(rank)), order.index(kv[0])))]
+                sorted(self._entries.items(), key=lambda kv: rank.get(kv[1][0], len(rank)))]
 
     def __repr__(self) -> str:
         return f"Registry({self.package!r}, {self.kind!r}, {len(self._entries)} registered)"

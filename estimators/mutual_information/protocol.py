@@ -50,7 +50,7 @@ import numpy as np
 
 from theorylab.estimators.mutual_information import _checks
 from theorylab.estimators.mutual_information.estimator import resolve_estimator
-from theorylab.estimators.mutual_information.result import MIEstimate, MIResult
+from theorylab.estimators.mutual_information.result import MIEstimate, MIResult, _widened
 from theorylab.estimators.mutual_information.subsampling import (
     DEFAULT_GAMMAS,
     Subsamples,
@@ -94,7 +94,6 @@ class Extrapolation(NamedTuple):
 
 
 _DRIFT_T = 2.0  #: |t| of the WLS slope in gamma beyond which the estimate drifts with the chunk size
-_DRIFT_REASON = "the estimate drifts with gamma"
 _BIAS_FLOOR = 0.1  #: nats: below this the relative-shift rule compares with 0.1 nats instead of the estimate
 
 
@@ -145,7 +144,7 @@ def extrapolate(sub: Subsamples, *, delta: float = 0.1, min_points: int = 5) -> 
 
 
 def consistency(sub: Subsamples, extrapolation: Extrapolation | None = None, *, estimator=None,
-                drift_t: float = 2.0, loo_tolerance: float = 0.2) -> dict:
+                drift_t: float = _DRIFT_T, loo_tolerance: float = 0.2) -> dict:
     """The reliability checks; returns ``{"reliable": bool, "reasons": [...], <figures>}``."""
     ex = extrapolation if extrapolation is not None else extrapolate(sub)
     reasons = []
@@ -155,7 +154,7 @@ def consistency(sub: Subsamples, extrapolation: Extrapolation | None = None, *, 
     beta, se, _ = _wls(*_design(list(sub.gammas), list(sub.estimates), 1)) if finite else ([0, 0], [1, 1], 0)
     t_drift = float(beta[1] / se[1]) if finite and se[1] > 0 else (0.0 if finite else float("nan"))
     if finite and abs(t_drift) > drift_t:
-        reasons.append(f"{_DRIFT_REASON} (slope t = {t_drift:+.2f}): the estimator is biased at this N")
+        reasons.append(f"the estimate drifts with gamma (slope t = {t_drift:+.2f}): the estimator is biased at this N")
     if not ex.linear_region_found:
         reasons.append("no linear region in gamma with enough levels (curvature of the estimate vs 1/N)")
     shift = abs(ex.value - ex.loo_gamma1_value) if math.isfinite(ex.loo_gamma1_value) else 0.0
@@ -258,29 +257,29 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     sub = subsample(key, x, y, est, gammas)
     var, dof = hn_variance(sub, return_dof=True)
     ex = extrapolate(sub, delta=delta, min_points=min_points)
-    checks = consistency(sub, ex, estimator=est)
+    checks = consistency(sub, ex, estimator=est, drift_t=math.inf)  # a drift widens the interval instead
     full, se = sub.full, math.sqrt(var)
     lo, hi = t_interval(full, se, dof, lv)
     elo, ehi = ex.confidence_interval(lv)
     drifting = math.isfinite(checks["drift_t"]) and abs(checks["drift_t"]) > _DRIFT_T
     limit, exponent = power_law_limit(sub) if drifting else (full, float("nan"))
     shift = limit - full if math.isfinite(limit) else 0.0
-    blo, bhi = min(lo, lo + shift), max(hi, hi + shift)
-    reasons = [r for r in checks["reasons"] if not r.startswith(_DRIFT_REASON)]
+    reasons = list(checks["reasons"])
     if drifting and abs(shift) > max_relative_bias * max(abs(limit), _BIAS_FLOOR):
         reasons.append(f"extrapolating to infinite N moves the estimate by {shift * unit:+.3g} {units} "
                        f"(> {max_relative_bias:.0%} of it): the estimator is far from its large-N limit at this N")
-    marginal = {"marginal_shift": float("nan"), "marginal_shift_se": float("nan"), "normal_scores_value": float("nan")}
+    diff = float("nan")
+    marginal = {"marginal_shift": diff, "marginal_shift_se": diff, "normal_scores_value": diff}
     if marginal_check and all(np.all(np.isfinite(v)) for v in sub.estimates):
         diff, diff_se, scored = _marginal_sensitivity(key, x, y, est, gammas, sub)
         marginal = {"marginal_shift": diff * unit, "marginal_shift_se": diff_se * unit,
                     "normal_scores_value": scored * unit}
-        # the normal-scores estimate is as valid an estimate of the same MI: the interval covers it too
-        blo, bhi = min(blo, lo - diff), max(bhi, hi - diff)
         if abs(diff) > marginal_z * diff_se and abs(diff) > (hi - lo) / 2:
             reasons.append(f"the estimate moves by {diff * unit:+.3g} {units} ({abs(diff) / diff_se:.1f} standard "
                            f"errors) when the marginals are replaced by their normal scores, which leaves MI "
                            f"unchanged: it depends on the marginals")
+    # the normal-scores estimate is as valid an estimate of the same MI: the interval covers it too
+    blo, bhi = _widened(lo, hi, shift, -diff)
     half_width = (bhi - blo) / 2
     if not half_width <= max_relative_width * max(abs(full), _BIAS_FLOOR):
         reasons.append(f"the {lv:.0%} interval is {2 * half_width * unit:.3g} {units} wide, more than "

@@ -31,6 +31,13 @@ def _interval(value: float, standard_error: float, dof: float, level: float) -> 
     return t_interval(value, standard_error, dof, level)
 
 
+def _widened(low: float, high: float, *shifts: float) -> Interval:
+    """``[low, high]`` together with its copies shifted by each finite ``shift``: the bias-aware interval
+    ((M13) of ``docs/theory/mutual_information.md``)."""
+    finite = [s for s in shifts if math.isfinite(s)]
+    return Interval(min([low] + [low + s for s in finite]), max([high] + [high + s for s in finite]))
+
+
 class MIEstimate(NamedTuple):
     """One mutual-information estimate.
 
@@ -126,14 +133,10 @@ class MIResult(NamedTuple):
         """
         lv = _checks.level(level)
         if kind == "bias_aware":
-            lo, hi = _interval(self.value, self.standard_error, self.dof, lv)
             diag = self.diagnostics or {}
-            shift = float(diag.get("bias_shift", 0.0))
-            blo, bhi = min(lo, lo + shift), max(hi, hi + shift)
-            marginal = float(diag.get("marginal_shift", float("nan")))
-            if math.isfinite(marginal):  # the normal-scores estimate, with the same half-width
-                blo, bhi = min(blo, lo - marginal), max(bhi, hi - marginal)
-            return Interval(blo, bhi)
+            # towards the power-law limit, and onto the normal-scores estimate with the same half-width
+            return _widened(*_interval(self.value, self.standard_error, self.dof, lv),
+                           float(diag.get("bias_shift", 0.0)), -float(diag.get("marginal_shift", float("nan"))))
         if kind == "full":
             return _interval(self.value, self.standard_error, self.dof, lv)
         if kind == "extrapolated":
