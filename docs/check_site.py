@@ -78,16 +78,12 @@ const report = () => {
              .filter(h => !/^(https?:|mailto:|tel:|javascript:)/.test(h)),
   });
 };
-// MathJax loads deferred: wait for the page's load event, then (when the page has formulas) for
-// MathJax's start-up promise, polling for up to 20 s before reporting what is there.
-const hasMath = document.querySelectorAll('.math').length > 0;
-const started = Date.now();
+// MathJax loads deferred: the load event fires once every script has run (or failed to load), so
+// then either MathJax has started (wait for its typesetting) or it never will (report what is there).
 const wait = () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     MathJax.startup.promise.then(report, report);
-  } else if (!hasMath || Date.now() - started > 20000) {
-    report();
-  } else { setTimeout(wait, 50); }
+  } else { report(); }
 };
 if (document.readyState === 'complete') { wait(); } else { window.addEventListener('load', wait); }
 """
@@ -122,7 +118,7 @@ def _browser():
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=opts)
-    driver.set_script_timeout(60)
+    driver.set_script_timeout(600)  # a guard against a page that never finishes, not a speed limit
     return driver
 
 
