@@ -137,7 +137,17 @@ def test_suite_targets_and_their_figure_on_a_hand_made_study():
                                truth=truth, value=value, lower=lower, upper=upper, reliable=reliable, level=0.95)
     got = suite_targets(study, slice(2, 4))  # held-out seeds 2 and 3
     assert got["worst coverage of reliable intervals"] == 0.5  # the Student-t task: 1 of 2 reliable runs covers
+    assert got["rows with reliable coverage observed below 0.9"] == 2.0  # that task at both sizes
+    # ... but 1 covered of 2 is not significantly below 0.9: P(X <= 1 | n = 2, p = 0.9) = 1 - 0.9**2 = 0.19
+    row = [r for r in study.summary(slice(2, 4)) if r.task == names[2]][0]
+    assert (row.reliable_runs, row.reliable_covered) == (2, 1)
+    assert row.coverage_p_value(0.9) == pytest.approx(1 - 0.9**2, rel=1e-12)
+    assert got["rows with reliable coverage significantly below 0.9"] == 0.0
     assert got["reliable results off by > 25%"] == 2.0  # seed 3 of the Student-t task, at both sizes
     assert got["min reliable fraction, Gaussian 1x1 and 5x5 at the largest N"] == 0.0
+    # both held-out Student-t runs miss: P(X <= 0 | 2, 0.9) = 0.1**2 = 0.01 < 0.05 at each size
+    study.value[2, 0, :, 2] = 0.4
+    study.lower[2, 0, :, 2], study.upper[2, 0, :, 2] = 0.39, 0.41
+    assert suite_targets(study, slice(2, 4))["rows with reliable coverage significantly below 0.9"] == 2.0
     fig = draw_suite_calibration({"study": study, "held_out": slice(2, 4)})
     assert len(fig.axes) == 1

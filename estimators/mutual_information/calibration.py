@@ -43,6 +43,16 @@ class CalibrationRow(NamedTuple):
     reliable_fraction: float  #: share of runs labelled reliable
     reliable_coverage: float  #: share of reliable runs whose interval contains the truth (nan: none reliable)
     worst_reliable_relative_error: float  #: largest ``abs(estimate - truth) / truth`` over reliable runs (nan: none)
+    reliable_runs: int  #: number of runs labelled reliable
+    reliable_covered: int  #: how many of them have an interval that contains the truth
+
+    def coverage_p_value(self, target: float = 0.9) -> float:
+        """One-sided exact binomial p-value of ``reliable_covered`` out of ``reliable_runs`` against a
+        coverage of ``target``: small when the reliable intervals cover less often than ``target``
+        beyond Monte Carlo noise (1.0 when no run is reliable)."""
+        from scipy import stats
+
+        return float(stats.binom.cdf(self.reliable_covered, self.reliable_runs, target)) if self.reliable_runs else 1.0
 
 
 class CalibrationStudy(NamedTuple):
@@ -80,7 +90,8 @@ class CalibrationStudy(NamedTuple):
                         bias=float(np.mean(v) - truth), coverage=float(np.mean(cov)),
                         reliable_fraction=float(np.mean(rel)),
                         reliable_coverage=float(np.mean(cov[rel])) if rel.any() else float("nan"),
-                        worst_reliable_relative_error=float(rel_err.max()) if rel.any() else float("nan")))
+                        worst_reliable_relative_error=float(rel_err.max()) if rel.any() else float("nan"),
+                        reliable_runs=int(rel.sum()), reliable_covered=int(cov[rel].sum())))
         return rows
 
     def table(self, seed_subset=None) -> str:
@@ -89,7 +100,8 @@ class CalibrationStudy(NamedTuple):
                  "|---|---|---|---|---|---|---|---|---|"]
         for r in self.summary(seed_subset):
             lines.append(f"| {r.task} | {r.estimator} | {r.n_samples} | {r.truth:.4f} | {r.bias:+.4f} | "
-                         f"{r.coverage:.2f} | {r.reliable_fraction:.2f} | {r.reliable_coverage:.2f} | "
+                         f"{r.coverage:.2f} | {r.reliable_fraction:.2f} | {r.reliable_coverage:.2f} "
+                         f"({r.reliable_covered}/{r.reliable_runs}) | "
                          f"{r.worst_reliable_relative_error:.3f} |")
         return "\n".join(lines)
 

@@ -24,6 +24,10 @@ class MIEstimator(Protocol):
     ``chunk_batching = "map"``), and the object must be hashable with equal configurations comparing
     equal (it is a static argument of the compiled programs: frozen :class:`equinox.Module`
     estimators with static fields are).
+
+    Optional: ``bias_exponent_floor(dim_x, dim_y)``, the smallest exponent :math:`a` of a bias law
+    :math:`N^{-a}` the protocol should allow when it widens the interval
+    (:func:`~theorylab.estimators.mutual_information.protocol.slowest_bias_exponent`; 1/4 without it).
     """
 
     name: str

@@ -258,6 +258,14 @@ class KSG(eqx.Module):
         """Smallest chunk the estimator accepts (2k + 2)."""
         return 2 * self.k + 2
 
+    def bias_exponent_floor(self, dim_x: int = 1, dim_y: int = 1) -> float:
+        r"""The slowest bias law the protocol allows, :math:`N^{-a}` with :math:`a = \min(1/4, 2/d)` in
+        :math:`d = d_x + d_y` joint dimensions: kNN estimators of smooth densities approach their limit
+        as :math:`N^{-2/d}` (Berrett, Samworth & Yuan, Ann. Statist. 47, 2019; Delattre & Fournier,
+        J. Stat. Plan. Inference 185, 2017), and more slowly where the density has edges ((M13) of the
+        MI theory note)."""
+        return min(0.25, 2.0 / (int(dim_x) + int(dim_y)))
+
     def statistic(self, key, x, y):
         """The KSG estimate in nats (pure; ``key`` is unused)."""
         del key

@@ -26,8 +26,9 @@ r"""Subsample-and-extrapolate protocol: error bars and reliability checks for an
    shift of the intercept when :math:`\gamma = 1` is left out (beyond 20% and beyond twice its
    standard error), the InfoNCE ceiling :math:`\hat I > 0.85\log B`, chunks smaller than the
    estimator's reliable minimum, and non-finite chunk estimates. :func:`estimate_with_ci` turns them
-   into ``reliable`` with three changes ((M12)-(M13) of the theory note): a drift widens the interval
-   towards a power-law limit and fails the result only when the implied shift exceeds 10%; the
+   into ``reliable`` with three changes ((M12)-(M13) of the theory note): the interval is widened
+   towards power-law limits of the chunk estimates (the slowest bias law the estimator allows, always;
+   the best fit under a drift), and a drift fails the result only when the implied shift exceeds 10%; the
    estimate must not move when the marginals are replaced by their normal scores; and the interval
    must be narrower than 25% of the estimate either way.
 
@@ -67,6 +68,7 @@ __all__ = [
     "consistency",
     "estimate_with_ci",
     "power_law_limit",
+    "slowest_bias_exponent",
     "bootstrap",
 ]
 
@@ -173,25 +175,50 @@ def consistency(sub: Subsamples, extrapolation: Extrapolation | None = None, *, 
             "infonce_ceiling": ceiling, "linear_region": ex.gammas_used}
 
 
-#: exponents a tried for the bias law I(N / gamma) = I_inf + c gamma^a ((M13) of the theory note): 1 is the
-#: 1/N law of smooth estimators; kNN estimators in d dimensions approach their limit more slowly
-_BIAS_EXPONENTS = tuple(np.round(np.arange(0.25, 1.0001, 0.05), 2))
+#: the slowest bias law assumed for an estimator that does not declare one (``bias_exponent_floor``)
+_DEFAULT_EXPONENT_FLOOR = 0.25
 
 
-def power_law_limit(sub: Subsamples) -> tuple[float, float]:
+def slowest_bias_exponent(estimator, dim_x: int, dim_y: int) -> float:
+    r"""The smallest exponent :math:`a` of the bias law :math:`I(N) - I_\infty \propto N^{-a}` that the
+    protocol allows for ``estimator`` on ``dim_x + dim_y`` joint dimensions ((M13) of the theory note).
+
+    Estimators declare it with an optional ``bias_exponent_floor(dim_x, dim_y)`` method: KSG
+    :math:`\min(1/4, 2/d)` (the kNN bias rate in :math:`d` joint dimensions, floored at 1/4 for densities
+    with edges), the bias-corrected Gaussian estimator 1 (its remaining bias is :math:`O(1/N)`); an
+    estimator without one gets 1/4.
+    """
+    floor = getattr(estimator, "bias_exponent_floor", None)
+    a = float(floor(int(dim_x), int(dim_y))) if floor is not None else _DEFAULT_EXPONENT_FLOOR
+    if not 0.0 < a <= 1.0:
+        raise ValueError(f"{getattr(estimator, 'name', estimator)!r}.bias_exponent_floor gave {a}; expected an "
+                         "exponent in (0, 1]")
+    return a
+
+
+def _exponent_grid(floor: float) -> tuple[float, ...]:
+    """The exponents tried by :func:`power_law_limit`: ``floor``, then the multiples of 0.05 above it, up to 1."""
+    return (float(floor),) + tuple(a for a in np.round(np.arange(0.05, 1.0001, 0.05), 2) if a > floor + 1e-9)
+
+
+def power_law_limit(sub: Subsamples, *, exponents=None) -> tuple[float, float]:
     r"""The large-N limit of the chunk estimates under a power law in the chunk size.
 
     Fits the level means :math:`\bar I_\gamma` (each has variance about :math:`\sigma_N^2`, the same for
     every :math:`\gamma`, since a level averages :math:`\gamma` chunks of size :math:`N/\gamma`) by least
-    squares to :math:`I_\infty + c\,\gamma^a` for each exponent :math:`a` in 0.25, 0.30, ..., 1 and keeps the
-    best fit: :math:`a = 1` is the 1/N bias of the linear extrapolation; smaller :math:`a` is the slower
-    approach of kNN estimators in several dimensions. Returns :math:`(I_\infty, a)` ((M13) of
+    squares to :math:`I_\infty + c\,\gamma^a` for each exponent :math:`a` in ``exponents`` (default 0.25,
+    0.30, ..., 1) and keeps the best fit: :math:`a = 1` is the 1/N bias of the linear extrapolation;
+    smaller :math:`a` is the slower approach of kNN estimators in several dimensions. With one exponent it
+    is the limit under that law. Returns :math:`(I_\infty, a)` ((M13) of
     ``docs/theory/mutual_information.md``).
     """
+    exps = _exponent_grid(_DEFAULT_EXPONENT_FLOOR) if exponents is None else tuple(float(a) for a in exponents)
+    if not exps or not all(0.0 < a <= 2.0 for a in exps):
+        raise ValueError(f"`exponents` must be a non-empty sequence of exponents in (0, 2], got {exponents!r}")
     g = np.asarray(sub.gammas, float)
     means = np.array([float(np.mean(v)) for v in sub.estimates])
     best = (float("inf"), float(means[int(np.argmin(g))]), 1.0)
-    for a in _BIAS_EXPONENTS:
+    for a in exps:
         X = np.stack([np.ones_like(g), g**a], axis=1)
         coef, *_ = np.linalg.lstsq(X, means, rcond=None)
         sse = float(np.sum((X @ coef - means) ** 2))
@@ -224,12 +251,18 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     its bias-aware interval ``ci``, its Holmes-Nemenman interval and the extrapolated estimate with its
     WLS interval.
 
-    **The interval** ((M13) of ``docs/theory/mutual_information.md``). When the estimate drifts with
-    the chunk size (WLS slope :math:`|t| > 2`), the Holmes-Nemenman interval is widened towards the
-    large-N limit :math:`\hat I_\infty` of a power law in the chunk size (:func:`power_law_limit`) by the
-    shift :math:`\hat b = \hat I_\infty - \hat I_N` (the union of the interval and its copy shifted by
-    :math:`\hat b`); with the marginal check on, it also covers the same interval centred on the
-    normal-scores estimate. Without a drift or that check, ``ci`` is the Holmes-Nemenman interval.
+    **The interval** ((M13) of ``docs/theory/mutual_information.md``): the union of the
+    Holmes-Nemenman interval and its copies shifted by
+
+    * :math:`\hat b_{\rm slow} = \hat I_\infty(a_{\min}) - \hat I_N`, always: the large-N limit of the chunk
+      estimates under the slowest bias law :math:`\gamma^{a_{\min}}` the estimator allows
+      (:func:`slowest_bias_exponent`; KSG :math:`\min(1/4, 2/d)` in :math:`d` joint dimensions, Gaussian 1):
+      a bias that the chunk sizes :math:`N/10 \dots N` show only as a drift below significance;
+    * :math:`\hat b = \hat I_\infty - \hat I_N` when the estimate drifts with the chunk size (WLS slope
+      :math:`|t| > 2`): the limit of the best-fitting power law (:func:`power_law_limit`, exponents from
+      :math:`a_{\min}` to 1);
+    * with the marginal check on, the difference to the normal-scores estimate (the same interval centred
+      on that estimate).
 
     **The verdict** (``reliable``; ``reasons`` says what failed), in addition to the checks of
     :func:`consistency` other than the drift (which widens the interval instead):
@@ -254,6 +287,7 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     if 1 not in _gammas(gammas):
         raise ValueError("`gammas` must include 1 (the full-sample estimate)")
     est = resolve_estimator(estimator, **estimator_kwargs)
+    x, y = _checks.paired(x, y)
     sub = subsample(key, x, y, est, gammas)
     var, dof = hn_variance(sub, return_dof=True)
     ex = extrapolate(sub, delta=delta, min_points=min_points)
@@ -262,8 +296,12 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     lo, hi = t_interval(full, se, dof, lv)
     elo, ehi = ex.confidence_interval(lv)
     drifting = math.isfinite(checks["drift_t"]) and abs(checks["drift_t"]) > _DRIFT_T
-    limit, exponent = power_law_limit(sub) if drifting else (full, float("nan"))
+    floor = slowest_bias_exponent(est, x.shape[1], y.shape[1])
+    limit, exponent = power_law_limit(sub, exponents=_exponent_grid(floor)) if drifting else (full, float("nan"))
     shift = limit - full if math.isfinite(limit) else 0.0
+    # the bias a drift below significance could hide, under the slowest law the estimator allows
+    slow_limit = power_law_limit(sub, exponents=(floor,))[0]
+    slow_shift = slow_limit - full if math.isfinite(slow_limit) else 0.0
     reasons = list(checks["reasons"])
     if drifting and abs(shift) > max_relative_bias * max(abs(limit), _BIAS_FLOOR):
         reasons.append(f"extrapolating to infinite N moves the estimate by {shift * unit:+.3g} {units} "
@@ -279,7 +317,7 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
                            f"errors) when the marginals are replaced by their normal scores, which leaves MI "
                            f"unchanged: it depends on the marginals")
     # the normal-scores estimate is as valid an estimate of the same MI: the interval covers it too
-    blo, bhi = _widened(lo, hi, shift, -diff)
+    blo, bhi = _widened(lo, hi, shift, slow_shift, -diff)
     half_width = (bhi - blo) / 2
     if not half_width <= max_relative_width * max(abs(full), _BIAS_FLOOR):
         reasons.append(f"the {lv:.0%} interval is {2 * half_width * unit:.3g} {units} wide, more than "
@@ -294,7 +332,8 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
         diagnostics={"drift_t": checks["drift_t"], "loo_gamma1_shift": checks["loo_gamma1_shift"] * unit,
                      "linear_region": checks["linear_region"], "slope": ex.slope * unit,
                      "infonce_ceiling": checks["infonce_ceiling"] * unit, "chunk_sizes": sub.chunk_sizes,
-                     "bias_shift": shift * unit, "bias_exponent": exponent, "hn_ci": Interval(lo * unit, hi * unit),
+                     "bias_shift": shift * unit, "bias_exponent": exponent,
+                     "slow_bias_shift": slow_shift * unit, "slowest_bias_exponent": floor, "hn_ci": Interval(lo * unit, hi * unit),
                      **marginal},
     )
 

@@ -94,8 +94,9 @@ class MIResult(NamedTuple):
 
     ``ci`` is the bias-aware interval ((M13) of ``docs/theory/mutual_information.md``): the
     Holmes-Nemenman interval, widened towards the power-law limit of the chunk estimates when the
-    estimate drifts with the chunk size (``diagnostics["bias_shift"]``) and towards the estimate on the
-    normal scores of the data (``diagnostics["marginal_shift"]``); the plain interval is
+    estimate drifts with the chunk size (``diagnostics["bias_shift"]``), towards their limit under the
+    slowest bias law the estimator allows (``diagnostics["slow_bias_shift"]``, always) and towards the
+    estimate on the normal scores of the data (``diagnostics["marginal_shift"]``); the plain interval is
     ``diagnostics["hn_ci"]``. ``reliable`` is
     False when any check fires; ``reasons`` says which. ``level`` is the level of the intervals stored
     in ``ci`` and ``extrapolated_ci``.
@@ -125,8 +126,8 @@ class MIResult(NamedTuple):
     def confidence_interval(self, level: float = 0.95, *, kind: str = "bias_aware") -> Interval:
         """Interval at ``level`` (``ci`` holds the one at the level the protocol ran with).
 
-        ``kind="bias_aware"`` (default, as ``ci``): the Holmes-Nemenman interval widened towards the
-        extrapolated value by the measured shift; ``kind="full"``: the full-sample estimate with the
+        ``kind="bias_aware"`` (default, as ``ci``): the Holmes-Nemenman interval widened by the measured
+        shifts (towards the power-law limits and the normal-scores estimate); ``kind="full"``: the full-sample estimate with the
         Holmes-Nemenman standard error alone (it ignores the estimator's bias);
         ``kind="extrapolated"``: the WLS intercept interval (it corrects a 1/N bias but undercovers
         when the subsample estimates are correlated; see the docs' conventions).
@@ -134,9 +135,10 @@ class MIResult(NamedTuple):
         lv = _checks.level(level)
         if kind == "bias_aware":
             diag = self.diagnostics or {}
-            # towards the power-law limit, and onto the normal-scores estimate with the same half-width
+            # towards the power-law limits, and onto the normal-scores estimate with the same half-width
             return _widened(*_interval(self.value, self.standard_error, self.dof, lv),
-                           float(diag.get("bias_shift", 0.0)), -float(diag.get("marginal_shift", float("nan"))))
+                            float(diag.get("bias_shift", 0.0)), float(diag.get("slow_bias_shift", 0.0)),
+                            -float(diag.get("marginal_shift", float("nan"))))
         if kind == "full":
             return _interval(self.value, self.standard_error, self.dof, lv)
         if kind == "extrapolated":
