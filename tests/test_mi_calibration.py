@@ -145,9 +145,15 @@ def test_suite_targets_and_their_figure_on_a_hand_made_study():
     assert got["rows with reliable coverage significantly below 0.9"] == 0.0
     assert got["reliable results off by > 25%"] == 2.0  # seed 3 of the Student-t task, at both sizes
     assert got["min reliable fraction, Gaussian 1x1 and 5x5 at the largest N"] == 0.0
+    # dense 5x5 at N = 5000: 0 reliable of 2, P(X <= 0 | 2, 0.7) = 0.3**2 = 0.09: not significant
+    assert got["Gaussian 1x1 and 5x5 rows at the largest N reliable significantly less than 70%"] == 0.0
+    everything = suite_targets(study)  # all four seeds: 2 of 4, P(X <= 2 | 4, 0.7) = 0.3483 (by hand)
+    row5 = [r for r in study.summary() if r.task == names[1] and r.n_samples == 5000][0]
+    assert row5.reliable_fraction_p_value(0.7) == pytest.approx(0.3**4 + 4 * 0.7 * 0.3**3 + 6 * 0.7**2 * 0.3**2)
+    assert everything["min reliable fraction, Gaussian 1x1 and 5x5 at the largest N"] == 0.5
     # both held-out Student-t runs miss: P(X <= 0 | 2, 0.9) = 0.1**2 = 0.01 < 0.05 at each size
     study.value[2, 0, :, 2] = 0.4
     study.lower[2, 0, :, 2], study.upper[2, 0, :, 2] = 0.39, 0.41
     assert suite_targets(study, slice(2, 4))["rows with reliable coverage significantly below 0.9"] == 2.0
-    fig = draw_suite_calibration({"study": study, "held_out": slice(2, 4)})
+    fig = draw_suite_calibration({"study": study, "seeds": slice(2, 4)})
     assert len(fig.axes) == 1

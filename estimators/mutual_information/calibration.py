@@ -50,9 +50,18 @@ class CalibrationRow(NamedTuple):
         """One-sided exact binomial p-value of ``reliable_covered`` out of ``reliable_runs`` against a
         coverage of ``target``: small when the reliable intervals cover less often than ``target``
         beyond Monte Carlo noise (1.0 when no run is reliable)."""
-        from scipy import stats
+        return _binomial_lower_tail(self.reliable_covered, self.reliable_runs, target)
 
-        return float(stats.binom.cdf(self.reliable_covered, self.reliable_runs, target)) if self.reliable_runs else 1.0
+    def reliable_fraction_p_value(self, target: float = 0.7) -> float:
+        """The same test for ``reliable_runs`` out of ``runs`` against a reliable fraction of ``target``."""
+        return _binomial_lower_tail(self.reliable_runs, self.runs, target)
+
+
+def _binomial_lower_tail(successes: int, runs: int, rate: float) -> float:
+    """P(X <= successes) for X ~ Binomial(runs, rate) (1.0 without runs)."""
+    from scipy import stats
+
+    return float(stats.binom.cdf(successes, runs, rate)) if runs else 1.0
 
 
 class CalibrationStudy(NamedTuple):

@@ -30,7 +30,7 @@ r"""Subsample-and-extrapolate protocol: error bars and reliability checks for an
    towards power-law limits of the chunk estimates (the slowest bias law the estimator allows, always;
    the best fit under a drift), and a drift fails the result only when the implied shift exceeds 10%; the
    estimate must not move when the marginals are replaced by their normal scores; and the interval
-   must be narrower than 25% of the estimate either way.
+   at 99.9% must promise the value to within 25% of the truth.
 
 Two deviations from NeuralMI, both to keep unbiased estimators from being flagged by noise: the
 curvature and leave-out rules also ask for statistical significance (NeuralMI's ratio tests divide
@@ -60,7 +60,7 @@ from theorylab.estimators.mutual_information.subsampling import (
     subsample,
 )
 from theorylab.numerics.estimate import Interval, t_interval
-from theorylab.validation import check_integer, check_key, check_positive
+from theorylab.validation import check_in_range, check_integer, check_key, check_positive
 
 __all__ = [
     "Extrapolation",
@@ -241,7 +241,8 @@ def _marginal_sensitivity(key, x, y, est, gammas, sub: Subsamples):
 
 def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=DEFAULT_GAMMAS,
                      units: str = "nats", delta: float = 0.1, min_points: int = 5, marginal_check: bool = True,
-                     max_relative_bias: float = 0.1, marginal_z: float = 3.0, max_relative_width: float = 0.25,
+                     max_relative_bias: float = 0.1, marginal_z: float = 3.0, max_relative_error: float = 0.25,
+                     promise_level: float = 0.999,
                      **estimator_kwargs) -> MIResult:
     r"""Estimate, confidence intervals and reliability verdict in one call.
 
@@ -275,15 +276,19 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
       exceeds ``marginal_z`` (3) Holmes-Nemenman standard errors of the paired difference **and** the
       half-width of the interval: the value depends on the marginals (heavy tails, strong maps), so
       neither number can be trusted. It runs the protocol a second time;
-    * the interval is too wide to say much: its half-width exceeds ``max_relative_width`` (0.25) times
-      :math:`\max(|\hat I_N|, 0.1)` ("reliable" promises the value to within that fraction).
+    * the estimate cannot be promised to within ``max_relative_error`` (:math:`r` = 0.25) of the truth:
+      the bias-aware interval at ``promise_level`` (99.9%, so that a promise broken by noise is rare
+      across hundreds of results) holds a value :math:`t` with :math:`|\hat I_N - t| > r\,t`, i.e. it
+      reaches below :math:`\hat I_N - \frac{r}{1+r}m` or above :math:`\hat I_N + \frac{r}{1-r}m`, with
+      :math:`m = \max(|\hat I_N|, 0.1\ \text{nats})`.
     """
     key = check_key(key)
     lv = _checks.level(level)
     unit = _checks.unit_factor(units)
     check_positive(max_relative_bias, "max_relative_bias")
     check_positive(marginal_z, "marginal_z")
-    check_positive(max_relative_width, "max_relative_width")
+    check_in_range(max_relative_error, "max_relative_error", 0.0, 1.0, closed=(False, False))
+    promise = _checks.level(promise_level, "promise_level")
     if 1 not in _gammas(gammas):
         raise ValueError("`gammas` must include 1 (the full-sample estimate)")
     est = resolve_estimator(estimator, **estimator_kwargs)
@@ -318,10 +323,11 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
                            f"unchanged: it depends on the marginals")
     # the normal-scores estimate is as valid an estimate of the same MI: the interval covers it too
     blo, bhi = _widened(lo, hi, shift, slow_shift, -diff)
-    half_width = (bhi - blo) / 2
-    if not half_width <= max_relative_width * max(abs(full), _BIAS_FLOOR):
-        reasons.append(f"the {lv:.0%} interval is {2 * half_width * unit:.3g} {units} wide, more than "
-                       f"{max_relative_width:.0%} of the estimate either way: too wide to call the value reliable")
+    plo, phi = _widened(*t_interval(full, se, dof, promise), shift, slow_shift, -diff)
+    scale, r = max(abs(full), _BIAS_FLOOR), max_relative_error
+    if not (plo >= full - r / (1 + r) * scale and phi <= full + r / (1 - r) * scale):
+        reasons.append(f"the {promise:.1%} interval [{plo * unit:.3g}, {phi * unit:.3g}] {units} holds values from "
+                       f"which the estimate is more than {r:.0%} away: too wide to promise the value to within {r:.0%}")
     return MIResult(
         value=full * unit, standard_error=se * unit, dof=dof,
         extrapolated=ex.value * unit, extrapolated_standard_error=ex.standard_error * unit, extrapolated_dof=ex.dof,
