@@ -551,6 +551,39 @@ def test_power_law_limit_recovers_an_exact_power_law():
         sub = Subsamples(gammas, estimates, tuple(10_000 // g for g in gammas), 10_000, "synthetic")
         limit, exponent = power_law_limit(sub)
         assert exponent == pytest.approx(a) and limit == pytest.approx(0.9, abs=1e-10)
+        # a law slower than the default grid: found when the grid reaches it, and fitted alone exactly
+        assert power_law_limit(sub, exponents=(a,))[0] == pytest.approx(0.9, abs=1e-10)
+    slow = tuple(np.full(g, 0.9 - 0.5 * g**0.15) for g in gammas)
+    sub = Subsamples(gammas, slow, tuple(10_000 // g for g in gammas), 10_000, "synthetic")
+    assert power_law_limit(sub, exponents=(0.15, 0.2, 0.25))[1] == pytest.approx(0.15)
+    assert power_law_limit(sub, exponents=(0.15, 0.2, 0.25))[0] == pytest.approx(0.9, abs=1e-10)
+    for bad in ((), (0.0,), (-0.5, 1.0)):
+        with pytest.raises(ValueError, match="`exponents`"):
+            power_law_limit(sub, exponents=bad)
+
+
+def test_slowest_bias_exponent_per_estimator():
+    """KSG: min(1/4, 2/d) in d = dx + dy joint dimensions (the kNN rate 2/d, floored at 1/4); the
+    bias-corrected Gaussian estimator: 1 (its remaining bias is O(1/N), (M5)); an estimator that declares
+    nothing: 1/4; a declared exponent outside (0, 1] is refused, naming the estimator."""
+    from theorylab.estimators.mutual_information.protocol import slowest_bias_exponent
+
+    assert slowest_bias_exponent(M.KSG(), 1, 1) == 0.25 and slowest_bias_exponent(M.KSG(k=3), 2, 2) == 0.25
+    assert slowest_bias_exponent(M.KSG(), 5, 5) == pytest.approx(0.2)
+    assert slowest_bias_exponent(M.KSG(), 25, 25) == pytest.approx(0.04)
+    assert slowest_bias_exponent(M.GaussianMI(), 5, 5) == 1.0
+
+    class Plain:
+        name = "plain"
+
+    assert slowest_bias_exponent(Plain(), 3, 3) == 0.25
+
+    class Broken(Plain):
+        def bias_exponent_floor(self, dim_x, dim_y):
+            return 1.5
+
+    with pytest.raises(ValueError, match="'plain'.bias_exponent_floor gave 1.5"):
+        slowest_bias_exponent(Broken(), 1, 1)
 
 
 def test_marginal_check_flags_heavy_tails_and_passes_gaussians():
@@ -577,6 +610,10 @@ def test_bias_aware_interval_contains_the_plain_one_and_matches_confidence_inter
     assert res.confidence_interval(res.level, kind="full") == pytest.approx(tuple(hn), abs=1e-12)
     if abs(res.diagnostics["drift_t"]) > 2:  # widened towards the power-law limit, which lies above (KSG underestimates)
         assert res.diagnostics["bias_shift"] > 0 and res.ci.high >= hn.high + res.diagnostics["bias_shift"] - 1e-12
+    # always widened to the limit under the slowest law KSG allows in 10 joint dimensions (a = 0.2)
+    assert res.diagnostics["slowest_bias_exponent"] == pytest.approx(0.2)
+    slow = res.diagnostics["slow_bias_shift"]
+    assert res.ci.low <= hn.low + slow + 1e-12 and res.ci.high >= hn.high + slow - 1e-12
     plain = M.estimate_with_ci(jax.random.fold_in(key, 1), xy[:, :5], xy[:, 5:], "ksg", marginal_check=False)
     assert math.isnan(plain.diagnostics["marginal_shift"]) and plain.value == res.value
 
