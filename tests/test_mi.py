@@ -684,3 +684,25 @@ def test_the_promise_holds_at_the_promise_level():
     if strict.reliable:
         lo, hi = strict.confidence_interval(0.999)
         assert lo >= strict.value / 1.25 - 1e-12 and hi <= strict.value / 0.75 + 1e-12
+
+
+def test_the_gaussian_estimator_must_agree_with_the_model_free_reference():
+    """On an asinh-mapped Student-t pair (df = 1, identity dispersion: I = 0.2242 nats, (M3)) the Gaussian
+    model sees no linear dependence and returns about 0 with a narrow interval; KSG's interval sits near
+    0.22, so the intervals do not meet and the result is refused ((M15)). On a Gaussian pair they meet."""
+    task = M.tasks.student_t_task(1, 1, 1.0, transform="asinh")
+    for seed in range(2):
+        key = jax.random.key(60 + seed)
+        x, y = task.sample(key, 2000)
+        res = M.estimate_with_ci(jax.random.fold_in(key, 1), x, y, "gaussian")
+        assert abs(res.value) < 0.02 and res.diagnostics["reference_method"] == "ksg1(k=5)"
+        assert res.diagnostics["reference_ci"].low > res.ci.high
+        assert not res.reliable and any("model-free" in r for r in res.reasons)
+        off = M.estimate_with_ci(jax.random.fold_in(key, 1), x, y, "gaussian", reference_check=False)
+        assert off.diagnostics["reference_ci"] is None and not any("model-free" in r for r in off.reasons)
+        g = M.correlated_pair(0.75).sample(key, (2000,))
+        res = M.estimate_with_ci(jax.random.fold_in(key, 1), g[:, :1], g[:, 1:], "gaussian")
+        ref = res.diagnostics["reference_ci"]
+        assert ref.low <= res.ci.high and res.ci.low <= ref.high and not any("model-free" in r for r in res.reasons)
+    # KSG is model-free: it names no reference and runs no second estimator
+    assert M.estimate_with_ci(key, x, y, "ksg").diagnostics["reference_ci"] is None

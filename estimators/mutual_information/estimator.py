@@ -27,7 +27,9 @@ class MIEstimator(Protocol):
 
     Optional: ``bias_exponent_floor(dim_x, dim_y)``, the smallest exponent :math:`a` of a bias law
     :math:`N^{-a}` the protocol should allow when it widens the interval
-    (:func:`~theorylab.estimators.mutual_information.protocol.slowest_bias_exponent`; 1/4 without it).
+    (:func:`~theorylab.estimators.mutual_information.protocol.slowest_bias_exponent`; 1/4 without it), and
+    ``reference_estimator``, a model-free estimator that a model-based one must agree with (the
+    Gaussian estimator names KSG).
     """
 
     name: str

@@ -29,8 +29,9 @@ r"""Subsample-and-extrapolate protocol: error bars and reliability checks for an
    into ``reliable`` with three changes ((M12)-(M13) of the theory note): the interval is widened
    towards power-law limits of the chunk estimates (the slowest bias law the estimator allows, always;
    the best fit under a drift), and a drift fails the result only when the implied shift exceeds 10%; the
-   estimate must not move when the marginals are replaced by their normal scores; and the interval
-   at 99.9% must promise the value to within 25% of the truth.
+   estimate must not move when the marginals are replaced by their normal scores; a model-based
+   estimator must agree with a model-free one; and the interval at 99.9% must promise the value to
+   within 25% of the truth.
 
 Two deviations from NeuralMI, both to keep unbiased estimators from being flagged by noise: the
 curvature and leave-out rules also ask for statistical significance (NeuralMI's ratio tests divide
@@ -227,6 +228,30 @@ def power_law_limit(sub: Subsamples, *, exponents=None) -> tuple[float, float]:
     return best[1], best[2]
 
 
+def _bias_shifts(sub: Subsamples, floor: float, drifting: bool):
+    """``(limit, exponent, shift, slow_shift)`` of (M13): the best-fitting power law's limit and exponent
+    (only under a drift; else the estimate itself and nan), its shift from the full-sample estimate, and
+    the shift to the limit under the slowest law ``floor``."""
+    full = sub.full
+    limit, exponent = power_law_limit(sub, exponents=_exponent_grid(floor)) if drifting else (full, float("nan"))
+    shift = limit - full if math.isfinite(limit) else 0.0
+    # the bias a drift below significance could hide, under the slowest law the estimator allows
+    slow_limit = power_law_limit(sub, exponents=(floor,))[0]
+    slow_shift = slow_limit - full if math.isfinite(slow_limit) else 0.0
+    return limit, exponent, shift, slow_shift
+
+
+def _reference_interval(key, x, y, ref, gammas, level):
+    """The bias-aware interval ((M13), without the marginal check) of the model-free estimator ``ref`` on the
+    same chunks ((M15) of the theory note)."""
+    sub = subsample(key, x, y, ref, gammas)  # same key: same chunks
+    var, dof = hn_variance(sub, return_dof=True)
+    checks = consistency(sub, estimator=ref, drift_t=math.inf)
+    drifting = math.isfinite(checks["drift_t"]) and abs(checks["drift_t"]) > _DRIFT_T
+    _, _, shift, slow_shift = _bias_shifts(sub, slowest_bias_exponent(ref, x.shape[1], y.shape[1]), drifting)
+    return _widened(*t_interval(sub.full, math.sqrt(var), dof, level), shift, slow_shift)
+
+
 def _marginal_sensitivity(key, x, y, est, gammas, sub: Subsamples):
     """The estimator on the normal scores of every coordinate, on the same chunks as ``sub``; returns the
     full-sample difference raw - scores and its Holmes-Nemenman standard error ((M12) of the theory note)."""
@@ -242,7 +267,7 @@ def _marginal_sensitivity(key, x, y, est, gammas, sub: Subsamples):
 def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=DEFAULT_GAMMAS,
                      units: str = "nats", delta: float = 0.1, min_points: int = 5, marginal_check: bool = True,
                      max_relative_bias: float = 0.1, marginal_z: float = 3.0, max_relative_error: float = 0.25,
-                     promise_level: float = 0.999,
+                     promise_level: float = 0.999, reference_check: bool = True,
                      **estimator_kwargs) -> MIResult:
     r"""Estimate, confidence intervals and reliability verdict in one call.
 
@@ -276,6 +301,10 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
       exceeds ``marginal_z`` (3) Holmes-Nemenman standard errors of the paired difference **and** the
       half-width of the interval: the value depends on the marginals (heavy tails, strong maps), so
       neither number can be trusted. It runs the protocol a second time;
+    * ``reference_check`` (default on) for an estimator that names a ``reference_estimator`` (the
+      Gaussian estimator names KSG): the estimator's interval and the reference's bias-aware interval, on
+      the same chunks, do not meet, so the data break the estimator's model ((M15); it runs the reference's
+      protocol once more);
     * the estimate cannot be promised to within ``max_relative_error`` (:math:`r` = 0.25) of the truth:
       the bias-aware interval at ``promise_level`` (99.9%, so that a promise broken by noise is rare
       across hundreds of results) holds a value :math:`t` with :math:`|\hat I_N - t| > r\,t`, i.e. it
@@ -302,11 +331,7 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     elo, ehi = ex.confidence_interval(lv)
     drifting = math.isfinite(checks["drift_t"]) and abs(checks["drift_t"]) > _DRIFT_T
     floor = slowest_bias_exponent(est, x.shape[1], y.shape[1])
-    limit, exponent = power_law_limit(sub, exponents=_exponent_grid(floor)) if drifting else (full, float("nan"))
-    shift = limit - full if math.isfinite(limit) else 0.0
-    # the bias a drift below significance could hide, under the slowest law the estimator allows
-    slow_limit = power_law_limit(sub, exponents=(floor,))[0]
-    slow_shift = slow_limit - full if math.isfinite(slow_limit) else 0.0
+    limit, exponent, shift, slow_shift = _bias_shifts(sub, floor, drifting)
     reasons = list(checks["reasons"])
     if drifting and abs(shift) > max_relative_bias * max(abs(limit), _BIAS_FLOOR):
         reasons.append(f"extrapolating to infinite N moves the estimate by {shift * unit:+.3g} {units} "
@@ -321,6 +346,15 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
             reasons.append(f"the estimate moves by {diff * unit:+.3g} {units} ({abs(diff) / diff_se:.1f} standard "
                            f"errors) when the marginals are replaced by their normal scores, which leaves MI "
                            f"unchanged: it depends on the marginals")
+    reference = {"reference_method": None, "reference_ci": None}
+    ref = getattr(est, "reference_estimator", None) if reference_check else None
+    if ref is not None and all(np.all(np.isfinite(v)) for v in sub.estimates):
+        rlo, rhi = _reference_interval(key, x, y, ref, gammas, lv)
+        reference = {"reference_method": ref.name, "reference_ci": Interval(rlo * unit, rhi * unit)}
+        if hi < rlo or lo > rhi:
+            reasons.append(f"{est.name} and the model-free {ref.name} disagree: their {lv:.0%} intervals "
+                           f"[{lo * unit:.3g}, {hi * unit:.3g}] and [{rlo * unit:.3g}, {rhi * unit:.3g}] {units} "
+                           f"do not meet, so the data break the estimator's model")
     # the normal-scores estimate is as valid an estimate of the same MI: the interval covers it too
     blo, bhi = _widened(lo, hi, shift, slow_shift, -diff)
     plo, phi = _widened(*t_interval(full, se, dof, promise), shift, slow_shift, -diff)
@@ -340,7 +374,7 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
                      "infonce_ceiling": checks["infonce_ceiling"] * unit, "chunk_sizes": sub.chunk_sizes,
                      "bias_shift": shift * unit, "bias_exponent": exponent,
                      "slow_bias_shift": slow_shift * unit, "slowest_bias_exponent": floor, "hn_ci": Interval(lo * unit, hi * unit),
-                     **marginal},
+                     **marginal, **reference},
     )
 
 
