@@ -26,7 +26,7 @@ r"""Subsample-and-extrapolate protocol: error bars and reliability checks for an
    shift of the intercept when :math:`\gamma = 1` is left out (beyond 20% and beyond twice its
    standard error), the InfoNCE ceiling :math:`\hat I > 0.85\log B`, chunks smaller than the
    estimator's reliable minimum, and non-finite chunk estimates. :func:`estimate_with_ci` turns them
-   into ``reliable`` with three changes ((M12)-(M13) of the theory note): the interval is widened
+   into ``reliable`` with these changes ((M12)-(M15) of the theory note): the interval is widened
    towards power-law limits of the chunk estimates (the slowest bias law the estimator allows, always;
    the best fit under a drift), and a drift fails the result only when the implied shift exceeds 10%; the
    estimate must not move when the marginals are replaced by their normal scores; a model-based
@@ -373,8 +373,8 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
                      "linear_region": checks["linear_region"], "slope": ex.slope * unit,
                      "infonce_ceiling": checks["infonce_ceiling"] * unit, "chunk_sizes": sub.chunk_sizes,
                      "bias_shift": shift * unit, "bias_exponent": exponent,
-                     "slow_bias_shift": slow_shift * unit, "slowest_bias_exponent": floor, "hn_ci": Interval(lo * unit, hi * unit),
-                     **marginal, **reference},
+                     "slow_bias_shift": slow_shift * unit, "slowest_bias_exponent": floor,
+                     "hn_ci": Interval(lo * unit, hi * unit), **marginal, **reference},
     )
 
 

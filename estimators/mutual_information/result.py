@@ -127,8 +127,8 @@ class MIResult(NamedTuple):
         """Interval at ``level`` (``ci`` holds the one at the level the protocol ran with).
 
         ``kind="bias_aware"`` (default, as ``ci``): the Holmes-Nemenman interval widened by the measured
-        shifts (towards the power-law limits and the normal-scores estimate); ``kind="full"``: the full-sample estimate with the
-        Holmes-Nemenman standard error alone (it ignores the estimator's bias);
+        shifts (towards the power-law limits and the normal-scores estimate); ``kind="full"``: the
+        full-sample estimate with the Holmes-Nemenman standard error alone (it ignores the estimator's bias);
         ``kind="extrapolated"``: the WLS intercept interval (it corrects a 1/N bias but undercovers
         when the subsample estimates are correlated; see the docs' conventions).
         """
