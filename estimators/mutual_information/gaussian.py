@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from theorylab.estimators.mutual_information import _checks
-from theorylab.estimators.mutual_information.estimator import register_estimator
+from theorylab.estimators.mutual_information.estimator import MIEstimator, register_estimator
 from theorylab.estimators.mutual_information.ground_truth import gaussian_plugin_bias
 from theorylab.estimators.mutual_information.result import MIEstimate
 
@@ -142,8 +142,8 @@ class GaussianMI(eqx.Module):
         self.bias_correct = bool(bias_correct)
 
     @property
-    def reference_estimator(self):
-        """KSG (k = 5): the model-free estimator whose bias-aware interval this estimator's interval must
+    def reference_estimator(self) -> MIEstimator:
+        """The model-free estimator (KSG with k = 5) whose bias-aware interval this estimator's interval must
         meet in :func:`~theorylab.estimators.mutual_information.estimate_with_ci` ((M15) of the MI theory
         note): the Gaussian model sees only linear dependence, and is precise about the wrong number when
         the data are not Gaussian (zero on a Student-t law with identity dispersion or a spiral map)."""
