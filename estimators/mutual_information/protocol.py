@@ -146,16 +146,28 @@ def extrapolate(sub: Subsamples, *, delta: float = 0.1, min_points: int = 5) -> 
     )
 
 
+def _finite(sub: Subsamples) -> bool:
+    return all(np.all(np.isfinite(v)) for v in sub.estimates)
+
+
+def _drift_t(sub: Subsamples) -> float:
+    """t-statistic of the WLS slope of the chunk estimates in gamma ((M11)); nan when an estimate is not
+    finite, 0 when the slope has no spread."""
+    if not _finite(sub):
+        return float("nan")
+    beta, se, _ = _wls(*_design(list(sub.gammas), list(sub.estimates), 1))
+    return float(beta[1] / se[1]) if se[1] > 0 else 0.0
+
+
 def consistency(sub: Subsamples, extrapolation: Extrapolation | None = None, *, estimator=None,
                 drift_t: float = _DRIFT_T, loo_tolerance: float = 0.2) -> dict:
     """The reliability checks; returns ``{"reliable": bool, "reasons": [...], <figures>}``."""
     ex = extrapolation if extrapolation is not None else extrapolate(sub)
     reasons = []
-    finite = all(np.all(np.isfinite(v)) for v in sub.estimates)
+    finite = _finite(sub)
     if not finite:
         reasons.append("non-finite chunk estimates")
-    beta, se, _ = _wls(*_design(list(sub.gammas), list(sub.estimates), 1)) if finite else ([0, 0], [1, 1], 0)
-    t_drift = float(beta[1] / se[1]) if finite and se[1] > 0 else (0.0 if finite else float("nan"))
+    t_drift = _drift_t(sub)
     if finite and abs(t_drift) > drift_t:
         reasons.append(f"the estimate drifts with gamma (slope t = {t_drift:+.2f}): the estimator is biased at this N")
     if not ex.linear_region_found:
@@ -228,17 +240,19 @@ def power_law_limit(sub: Subsamples, *, exponents=None) -> tuple[float, float]:
     return best[1], best[2]
 
 
-def _bias_shifts(sub: Subsamples, floor: float, drifting: bool):
-    """``(limit, exponent, shift, slow_shift)`` of (M13): the best-fitting power law's limit and exponent
-    (only under a drift; else the estimate itself and nan), its shift from the full-sample estimate, and
-    the shift to the limit under the slowest law ``floor``."""
+def _bias_shifts(sub: Subsamples, floor: float, drift_t: float):
+    """``(drifting, limit, exponent, shift, slow_shift)`` of (M13): whether the drift statistic ``drift_t``
+    is significant, the best-fitting power law's limit and exponent (only under a drift; else the estimate
+    itself and nan), its shift from the full-sample estimate, and the shift to the limit under the slowest
+    law ``floor``."""
     full = sub.full
+    drifting = math.isfinite(drift_t) and abs(drift_t) > _DRIFT_T
     limit, exponent = power_law_limit(sub, exponents=_exponent_grid(floor)) if drifting else (full, float("nan"))
     shift = limit - full if math.isfinite(limit) else 0.0
     # the bias a drift below significance could hide, under the slowest law the estimator allows
     slow_limit = power_law_limit(sub, exponents=(floor,))[0]
     slow_shift = slow_limit - full if math.isfinite(slow_limit) else 0.0
-    return limit, exponent, shift, slow_shift
+    return drifting, limit, exponent, shift, slow_shift
 
 
 def _reference_interval(key, x, y, ref, gammas, level):
@@ -246,19 +260,17 @@ def _reference_interval(key, x, y, ref, gammas, level):
     same chunks ((M15) of the theory note)."""
     sub = subsample(key, x, y, ref, gammas)  # same key: same chunks
     var, dof = hn_variance(sub, return_dof=True)
-    checks = consistency(sub, estimator=ref, drift_t=math.inf)
-    drifting = math.isfinite(checks["drift_t"]) and abs(checks["drift_t"]) > _DRIFT_T
-    _, _, shift, slow_shift = _bias_shifts(sub, slowest_bias_exponent(ref, x.shape[1], y.shape[1]), drifting)
+    *_, shift, slow_shift = _bias_shifts(sub, slowest_bias_exponent(ref, x.shape[1], y.shape[1]), _drift_t(sub))
     return _widened(*t_interval(sub.full, math.sqrt(var), dof, level), shift, slow_shift)
 
 
 def _marginal_sensitivity(key, x, y, est, gammas, sub: Subsamples):
     """The estimator on the normal scores of every coordinate, on the same chunks as ``sub``; returns the
-    full-sample difference raw - scores and its Holmes-Nemenman standard error ((M12) of the theory note)."""
+    full-sample difference raw - scores and its Holmes-Nemenman standard error ((M12) of the theory note).
+    ``x`` and ``y`` are already checked (``_checks.paired``)."""
     from theorylab.estimators.mutual_information.transforms import normal_scores
 
-    xa, ya = _checks.paired(x, y)
-    scored = subsample(key, normal_scores(xa), normal_scores(ya), est, gammas)  # same key: same chunks
+    scored = subsample(key, normal_scores(x), normal_scores(y), est, gammas)  # same key: same chunks
     paired = Subsamples(sub.gammas, tuple(a - b for a, b in zip(sub.estimates, scored.estimates)),
                         sub.chunk_sizes, sub.n_samples, sub.method)
     return sub.full - scored.full, math.sqrt(hn_variance(paired)), scored.full
@@ -329,16 +341,16 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     full, se = sub.full, math.sqrt(var)
     lo, hi = t_interval(full, se, dof, lv)
     elo, ehi = ex.confidence_interval(lv)
-    drifting = math.isfinite(checks["drift_t"]) and abs(checks["drift_t"]) > _DRIFT_T
     floor = slowest_bias_exponent(est, x.shape[1], y.shape[1])
-    limit, exponent, shift, slow_shift = _bias_shifts(sub, floor, drifting)
+    drifting, limit, exponent, shift, slow_shift = _bias_shifts(sub, floor, checks["drift_t"])
     reasons = list(checks["reasons"])
     if drifting and abs(shift) > max_relative_bias * max(abs(limit), _BIAS_FLOOR):
         reasons.append(f"extrapolating to infinite N moves the estimate by {shift * unit:+.3g} {units} "
                        f"(> {max_relative_bias:.0%} of it): the estimator is far from its large-N limit at this N")
     diff = float("nan")
     marginal = {"marginal_shift": diff, "marginal_shift_se": diff, "normal_scores_value": diff}
-    if marginal_check and all(np.all(np.isfinite(v)) for v in sub.estimates):
+    finite = _finite(sub)
+    if marginal_check and finite:
         diff, diff_se, scored = _marginal_sensitivity(key, x, y, est, gammas, sub)
         marginal = {"marginal_shift": diff * unit, "marginal_shift_se": diff_se * unit,
                     "normal_scores_value": scored * unit}
@@ -348,7 +360,7 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
                            f"unchanged: it depends on the marginals")
     reference = {"reference_method": None, "reference_ci": None}
     ref = getattr(est, "reference_estimator", None) if reference_check else None
-    if ref is not None and all(np.all(np.isfinite(v)) for v in sub.estimates):
+    if ref is not None and finite:
         rlo, rhi = _reference_interval(key, x, y, ref, gammas, lv)
         reference = {"reference_method": ref.name, "reference_ci": Interval(rlo * unit, rhi * unit)}
         if hi < rlo or lo > rhi:
@@ -356,8 +368,9 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
                            f"[{lo * unit:.3g}, {hi * unit:.3g}] and [{rlo * unit:.3g}, {rhi * unit:.3g}] {units} "
                            f"do not meet, so the data break the estimator's model")
     # the normal-scores estimate is as valid an estimate of the same MI: the interval covers it too
-    blo, bhi = _widened(lo, hi, shift, slow_shift, -diff)
-    plo, phi = _widened(*t_interval(full, se, dof, promise), shift, slow_shift, -diff)
+    shifts = (shift, slow_shift, -diff)
+    blo, bhi = _widened(lo, hi, *shifts)
+    plo, phi = _widened(*t_interval(full, se, dof, promise), *shifts)
     scale, r = max(abs(full), _BIAS_FLOOR), max_relative_error
     if not (plo >= full - r / (1 + r) * scale and phi <= full + r / (1 - r) * scale):
         reasons.append(f"the {promise:.1%} interval [{plo * unit:.3g}, {phi * unit:.3g}] {units} holds values from "
