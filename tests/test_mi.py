@@ -221,7 +221,10 @@ def test_ksg_statistic_vmaps_and_standard_error():
     for i in range(3):
         assert float(batched[i]) == pytest.approx(M.ksg(KEY, xs[i], ys[i], k=5, standard_error=False).value, abs=1e-12)
     est = M.ksg(key, xs[0], ys[0], k=5)
-    assert np.isfinite(est.standard_error) and est.standard_error > 0 and est.dof == 45
+    # splits 2..10 of N = 200, each with its own permutation: dof below sum(gamma - 1) = 44 (the levels share
+    # their points), far above the 8.9 of nested chunks
+    assert np.isfinite(est.standard_error) and est.standard_error > 0 and 30 < est.dof < 44
+    assert est.dof == pytest.approx(M.hn_effective_dof(range(2, 11), 200), rel=1e-12)
     lo, hi = est.confidence_interval(0.9)
     assert lo < est.value < hi
     with pytest.raises(ValueError, match="no standard error"):
@@ -230,12 +233,15 @@ def test_ksg_statistic_vmaps_and_standard_error():
 
 def test_ksg_standard_error_on_small_samples():
     """Fewer splits on small samples (chunks never below 2k + 2 points), none below 4 (2k + 2): the
-    degrees of freedom are sum(gamma - 1) over the splits used, 1 + ... + 6 = 21 for N = 60, k = 3."""
+    degrees of freedom are below sum(gamma - 1) over the splits used, 1 + ... + 6 = 21 for N = 60, k = 3
+    (:func:`hn_effective_dof`, checked by Monte Carlo in
+    ``test_hn_degrees_of_freedom_match_monte_carlo``)."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=(60, 1))
     y = x + rng.normal(size=(60, 1))
     est = M.ksg(KEY, x, y, k=3)
-    assert np.isfinite(est.standard_error) and est.dof == 21
+    assert np.isfinite(est.standard_error) and est.dof == pytest.approx(M.hn_effective_dof(range(2, 8), 60), rel=1e-12)
+    assert 10 < est.dof < 21
     small = M.ksg(KEY, x[:30], y[:30], k=3)
     assert np.isnan(small.standard_error) and "not computed" in small.diagnostics["standard_error"]
 
@@ -442,14 +448,29 @@ class _FirstIndex:
         return x[0, 0]
 
 
-def test_subsample_chunks_are_disjoint_and_nested():
+class _ChunkIndices(_FirstIndex):
+    """Test estimator: the sample indices of the chunk itself (x holds the sample indices)."""
+
+    name = "chunk-indices"
+
+    def statistic(self, key, x, y):
+        return x[:, 0]
+
+
+def test_subsample_chunks_are_disjoint_with_a_permutation_per_level():
+    """Each split count cuts its own permutation into disjoint equal chunks ((M16): a shared permutation
+    would make the levels' spreads correlated); the same key gives the same chunks."""
     n = 103
     idx = np.arange(n, dtype=float)
-    sub = M.subsample(jax.random.key(0), idx, idx, _FirstIndex(), gammas=(1, 2, 4, 5))
-    starts = {g: v.astype(int) for g, v in zip(sub.gammas, sub.estimates)}
+    sub = M.subsample(jax.random.key(0), idx, idx, _ChunkIndices(), gammas=(1, 2, 4, 5))
     assert sub.chunk_sizes == (103, 51, 25, 20)
-    assert starts[2][0] == starts[1][0] == starts[4][0] == starts[5][0]  # one permutation, cut into chunks
-    assert len({*starts[4].tolist()}) == 4 and len({*starts[5].tolist()}) == 5
+    chunks = {g: v.astype(int) for g, v in zip(sub.gammas, sub.estimates)}
+    for g, c in chunks.items():
+        assert c.shape == (g, n // g) and len(set(c.ravel().tolist())) == g * (n // g)  # disjoint
+    # not one permutation cut at different places: the levels' first chunks start differently
+    assert len({chunks[g][0, 0] for g in (1, 2, 4, 5)}) > 1
+    again = M.subsample(jax.random.key(0), idx, idx, _ChunkIndices(), gammas=(1, 2, 4, 5))
+    assert all(np.array_equal(a, b) for a, b in zip(sub.estimates, again.estimates))
 
 
 def test_extrapolation_is_exact_on_noise_free_lines_and_hn_is_unbiased():
@@ -470,7 +491,41 @@ def test_extrapolation_is_exact_on_noise_free_lines_and_hn_is_unbiased():
     draws = np.asarray(draws)
     # sd of one draw is sigma^2 sqrt(2/45); the mean of 2000 has SE 0.0047 sigma^2
     assert np.mean(draws) == pytest.approx(sigma2, rel=0.02)
-    assert M.hn_variance(line, return_dof=True)[1] == 45
+    assert M.hn_variance(line, return_dof=True)[1] == pytest.approx(M.hn_effective_dof(gammas, 1000), rel=1e-12)
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_hn_degrees_of_freedom_match_monte_carlo(nested):
+    """(M16): for a statistic that is a mean over points, the Satterthwaite degrees of freedom
+    2 E[V]^2 / Var V of the Holmes-Nemenman variance V are (tr A)^2 / tr A^2. Monte Carlo: 3000 datasets
+    of N = 600 standard normals, chunk means laid out as ``subsample`` lays out chunks (a permutation per
+    split count) or nested in one permutation; the Monte Carlo value of 2 E[V]^2 / Var V has a relative
+    standard error of about sqrt((2 + 12/nu) / 3000), under 3.5%, and the tolerance is 15%. The two layouts
+    differ by a factor of five (about 43 against 8.9 for gamma = 1..10), so the test tells them apart."""
+    rng = np.random.default_rng(11 + nested)
+    gammas, n = tuple(range(1, 11)), 600
+    draws = []
+    for _ in range(3000):
+        psi = rng.standard_normal(n)
+        shared = rng.permutation(n)
+        est = []
+        for g in gammas:
+            order = shared if nested else rng.permutation(n)
+            est.append(psi[order[: g * (n // g)]].reshape(g, n // g).mean(axis=1))
+        draws.append(M.hn_variance(Subsamples(gammas, tuple(est), tuple(n // g for g in gammas), n, "mean")))
+    draws = np.asarray(draws)
+    monte_carlo = 2 * np.mean(draws) ** 2 / np.var(draws, ddof=1)
+    formula = M.hn_effective_dof(gammas, n, nested=nested)
+    assert monte_carlo == pytest.approx(formula, rel=0.15)
+    assert (formula < 10) if nested else (formula > 40)
+
+
+def test_hn_effective_dof_checks_its_arguments():
+    assert M.hn_effective_dof((1, 2, 3), 100) == pytest.approx(3, rel=0.02)  # independent levels: sum(gamma - 1)
+    with pytest.raises(ValueError, match="gamma >= 2"):
+        M.hn_effective_dof((1,), 100)
+    with pytest.raises(ValueError, match="n_samples"):
+        M.hn_effective_dof((1, 2, 10), 15)
 
 
 def test_consistency_flags_drift_and_not_noise():
@@ -706,3 +761,75 @@ def test_the_gaussian_estimator_must_agree_with_the_model_free_reference():
         assert ref.low <= res.ci.high and res.ci.low <= ref.high and not any("model-free" in r for r in res.reasons)
     # KSG is model-free: it names no reference and runs no second estimator
     assert M.estimate_with_ci(key, x, y, "ksg").diagnostics["reference_ci"] is None
+
+
+def test_gaussian_copula_test_keeps_its_size_and_finds_a_common_scale():
+    """(M17). Size, Monte Carlo: on 300 Gaussian datasets (1x1, rho = 0.75, and 3x3 dense; N = 500) the
+    test rejects at 5% in at most 5% + 3 binomial standard errors (8.8%) of them (the chi-square limit is
+    conservative on normal scores: fewer rejections are allowed). Power: a Student-t law with identity
+    dispersion (df = 5, 5x5: no linear dependence, I = 0.166 nats, (M3)) is rejected at p < 0.001 on each
+    of 10 datasets of N = 1000, where the Gaussian estimate is about 0."""
+    rng = np.random.default_rng(5)
+    cov = np.asarray(M.dense_covariance(3, 3))
+    for draw in (lambda: rng.multivariate_normal([0, 0], [[1, 0.75], [0.75, 1]], 500),
+                 lambda: rng.multivariate_normal(np.zeros(6), cov, 500)):
+        p = []
+        for _ in range(300):
+            z = draw()
+            d = z.shape[1] // 2
+            p.append(M.gaussian_copula_test(z[:, :d], z[:, d:]).p_value)
+        assert np.mean(np.asarray(p) < 0.05) <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 300)
+    task = {t.name: t for t in M.task_suite("full")}["student-identity-5-5-df5"]
+    for seed in range(10):
+        x, y = task.sample(jax.random.key(seed), 1000)
+        test = M.gaussian_copula_test(x, y)
+        assert test.dof == 50 and test.p_value < 1e-3
+        assert abs(M.gaussian_mi(x, y).value) < 0.05
+
+
+def test_gaussian_copula_test_checks_its_input():
+    with pytest.raises(ValueError, match="N > 2 dim_x"):
+        M.gaussian_copula_test(np.ones((6, 3)), np.ones((6, 1)))
+    with pytest.raises(ValueError, match="`y`"):
+        M.gaussian_copula_test(np.ones((20, 1)), np.full((20, 1), np.nan))
+
+
+def test_the_gaussian_estimator_refuses_data_its_model_does_not_fit():
+    """(M17) in the protocol: on a Student-t 5x5 pair (df = 5) the Gaussian estimate is about 0 against
+    I = 0.166 nats and the copula test refuses it, whatever the other checks say; on a Gaussian pair the
+    test's p-value is reported and does not refuse. ``model_check=False`` skips the test; KSG has no
+    model to test."""
+    task = {t.name: t for t in M.task_suite("full")}["student-identity-5-5-df5"]
+    x, y = task.sample(jax.random.key(70), 2000)
+    res = M.estimate_with_ci(jax.random.key(71), x, y, "gaussian")
+    assert res.diagnostics["model_test_p_value"] < 1e-3 and any("gaussian's model" in r for r in res.reasons)
+    off = M.estimate_with_ci(jax.random.key(71), x, y, "gaussian", model_check=False)
+    assert math.isnan(off.diagnostics["model_test_p_value"]) and not any("model:" in r for r in off.reasons)
+    assert math.isnan(M.estimate_with_ci(jax.random.key(71), x, y, "ksg").diagnostics["model_test_p_value"])
+    g = M.correlated_pair(0.75).sample(jax.random.key(72), (2000,))
+    ok = M.estimate_with_ci(jax.random.key(73), g[:, :1], g[:, 1:], "gaussian")
+    assert ok.diagnostics["model_test_p_value"] > 1e-3 and not any("model:" in r for r in ok.reasons)
+    for bad in (0.0, 1.0):
+        with pytest.raises(ValueError, match="model_significance"):
+            M.estimate_with_ci(jax.random.key(71), x, y, "gaussian", model_significance=bad)
+
+
+def test_a_bias_larger_than_the_threshold_under_every_allowed_law_is_refused():
+    """KSG on the sparse 5x5 normal (I = 1.022 nats) at N = 1000 is about 0.45 nats low and its chunk
+    estimates climb with the chunk size. Under a bias law c N^-a with a <= 1 the change from N/2 to N is
+    c (1 - 2^-a) N^-a <= c N^-a, so that change is a lower bound on the bias left at N; here it is above 10%
+    of the estimate, so the result is refused, and the reason names it. Bivariate Gaussians at N = 2000 are
+    not refused for it (three datasets)."""
+    task = {t.name: t for t in M.task_suite("full")}["multinormal-sparse-5-5"]
+    x, y = task.sample(jax.random.key(80), 1000)
+    res = M.estimate_with_ci(jax.random.key(81), x, y, "ksg")
+    least = res.diagnostics["least_bias_shift"]
+    chunks = res.subsample_estimates
+    assert least == pytest.approx(chunks[0][0] - np.mean(chunks[1]), abs=1e-12)
+    assert res.value < 0.8 and abs(res.diagnostics["drift_t"]) > 2
+    assert least > 0.1 * res.value and any("at least" in r for r in res.reasons)
+    assert res.ci.high >= res.value + least  # the interval reaches past the bound (the slowest law goes further)
+    for seed in range(3):
+        g = M.correlated_pair(0.75).sample(jax.random.key(82 + seed), (2000,))
+        ok = M.estimate_with_ci(jax.random.key(90 + seed), g[:, :1], g[:, 1:], "ksg")
+        assert not any("at least" in r for r in ok.reasons)

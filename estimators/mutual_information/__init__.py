@@ -74,10 +74,12 @@ from theorylab.estimators.mutual_information.protocol import (
 from theorylab.estimators.mutual_information.subsampling import (
     DEFAULT_GAMMAS,
     Subsamples,
+    hn_effective_dof,
     hn_variance,
     subsample,
     subsample_statistics,
 )
+from theorylab.estimators.mutual_information.gaussian_copula import CopulaTest, gaussian_copula_test
 from theorylab.estimators.mutual_information.result import MIEstimate, MIResult
 from theorylab.estimators.mutual_information import calibration, tasks
 from theorylab.estimators.mutual_information.calibration import CalibrationRow, CalibrationStudy, calibration_study
@@ -95,7 +97,8 @@ __all__ = [
     "NeuralMI", "neural_mi", "smooth_curve",
     "MIEstimator", "estimator_names", "register_estimator", "resolve_estimator",
     "Extrapolation", "bootstrap", "consistency", "estimate_with_ci", "extrapolate",
-    "DEFAULT_GAMMAS", "Subsamples", "hn_variance", "subsample", "subsample_statistics",
+    "DEFAULT_GAMMAS", "Subsamples", "hn_effective_dof", "hn_variance", "subsample", "subsample_statistics",
+    "CopulaTest", "gaussian_copula_test",
     "MIEstimate", "MIResult",
     "calibration", "tasks", "CalibrationRow", "CalibrationStudy", "calibration_study", "MITask", "task_suite",
 ]

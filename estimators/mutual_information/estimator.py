@@ -27,9 +27,11 @@ class MIEstimator(Protocol):
 
     Optional: ``bias_exponent_floor(dim_x, dim_y)``, the smallest exponent :math:`a` of a bias law
     :math:`N^{-a}` the protocol should allow when it widens the interval
-    (:func:`~theorylab.estimators.mutual_information.protocol.slowest_bias_exponent`; 1/4 without it), and
+    (:func:`~theorylab.estimators.mutual_information.protocol.slowest_bias_exponent`; 1/4 without it);
     ``reference_estimator``, a model-free estimator that a model-based one must agree with (the
-    Gaussian estimator names KSG).
+    Gaussian estimator names KSG); and ``model_test(x, y)``, a test of the estimator's model on the whole
+    sample returning an object with ``statistic`` and ``p_value`` (the Gaussian estimator's is
+    :func:`~theorylab.estimators.mutual_information.gaussian_copula_test`).
     """
 
     name: str

@@ -151,6 +151,14 @@ class GaussianMI(eqx.Module):
 
         return KSG(k=5)
 
+    def model_test(self, x, y):
+        """The test of the estimator's model that the protocol runs on the whole sample
+        (:func:`~theorylab.estimators.mutual_information.gaussian_copula_test`, (M17) of the MI theory note):
+        a small p-value says the normal scores are not jointly Gaussian, so the estimate is not the MI."""
+        from theorylab.estimators.mutual_information.gaussian_copula import gaussian_copula_test
+
+        return gaussian_copula_test(x, y)
+
     @property
     def name(self) -> str:
         """``"gaussian"`` (or ``"gaussian (uncorrected)"``)."""

@@ -87,7 +87,8 @@ class MIResult(NamedTuple):
     Two estimates are reported, never just one number:
 
     * ``value``: the estimator on all N samples, with the Holmes-Nemenman standard error from
-      the disjoint subsamples (``standard_error``, Student-t with ``dof`` = sum over gamma of (gamma - 1));
+      the disjoint subsamples (``standard_error``, Student-t with the ``dof`` of
+      :func:`~theorylab.estimators.mutual_information.hn_effective_dof`);
     * ``extrapolated``: the weighted-least-squares intercept at gamma = 0 (infinite N) over the
       linear region of gamma, with its regression standard error (``extrapolated_standard_error``,
       ``extrapolated_dof``).
