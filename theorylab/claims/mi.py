@@ -552,8 +552,9 @@ def draw_suite_calibration(data):
                     "sample_sizes": (1000, 5000), "num_seeds": 20}},
     source="the issue's targets; exact MI of every task from (M1)-(M4) of docs/theory/mutual_information.md; "
     "the verdict's rules were set on development studies with study keys 2026 and 2027; this claim's study key "
-    "derives from the claim id and the verify seed; the first runs at --seed 0 led to the promise (M14) and the "
-    "reference check (M15), so fresh numbers come from another --seed (the theory note gives both)",
+    "derives from the claim id and the verify seed; runs at --seed 0 and --seed 1 led to (M14)-(M18), and the "
+    "held-out figures of the current rules are from --seed 2 (the theory note, 'The verdict on the benchmark "
+    "tasks')",
     figure=draw_suite_calibration,
 )
 def measure_suite_calibration(key, *, tasks, estimators, sample_sizes, num_seeds: int):
