@@ -788,8 +788,11 @@ def test_gaussian_copula_test_keeps_its_size_and_finds_a_common_scale():
 
 
 def test_gaussian_copula_test_checks_its_input():
-    with pytest.raises(ValueError, match="N > 2 dim_x"):
+    with pytest.raises(ValueError, match="N > dim_x \\+ dim_y \\+ 2"):
         M.gaussian_copula_test(np.ones((6, 3)), np.ones((6, 1)))
+    x = np.random.default_rng(0).normal(size=(50, 2))
+    with pytest.raises(ValueError, match="degenerate residuals"):
+        M.gaussian_copula_test(x, np.exp(x[:, :1]))  # y's scores are x's first column's scores
     with pytest.raises(ValueError, match="`y`"):
         M.gaussian_copula_test(np.ones((20, 1)), np.full((20, 1), np.nan))
 

@@ -19,7 +19,7 @@ independent standard normals, and :math:`w_j` and :math:`w_j^2` are uncorrelated
 
 from __future__ import annotations
 
-import functools
+import math
 from typing import NamedTuple
 
 import jax
@@ -46,10 +46,8 @@ def _r_squared(design, responses):
     return 1.0 - jnp.sum(resid**2, axis=0) / jnp.sum(centred**2, axis=0)
 
 
-@functools.partial(jax.jit)
-def gaussian_copula_statistic(x, y):
-    """The statistic :math:`T` of :func:`gaussian_copula_test` (pure; ``(N, dx)``, ``(N, dy)`` arrays,
-    normal scores taken inside)."""
+@jax.jit
+def _statistic_and_residual_share(x, y):
     from theorylab.estimators.mutual_information.transforms import normal_scores
 
     n = x.shape[0]
@@ -58,27 +56,39 @@ def gaussian_copula_statistic(x, y):
     linear = jnp.concatenate([ones, u], axis=1)
     coef, *_ = jnp.linalg.lstsq(linear, v)
     e = v - linear @ coef
+    # the smallest share of a column of v's variance left in its residual (0: an exact linear function)
+    share = jnp.min(jnp.sum(e**2, axis=0) / jnp.sum((v - jnp.mean(v, axis=0)) ** 2, axis=0))
     chol = jnp.linalg.cholesky(e.T @ e / n)
     w = jax.scipy.linalg.solve_triangular(chol, e.T, lower=True).T  # whitened: w'w / N = I
     squares = jnp.concatenate([ones, u**2], axis=1)
-    return n * jnp.sum(_r_squared(squares, jnp.concatenate([w, w**2], axis=1)))
+    return n * jnp.sum(_r_squared(squares, jnp.concatenate([w, w**2], axis=1))), share
+
+
+def gaussian_copula_statistic(x, y):
+    """The statistic :math:`T` of :func:`gaussian_copula_test` (pure, ``jit``-compiled; ``(N, dx)``,
+    ``(N, dy)`` arrays, normal scores taken inside; no argument checks)."""
+    return _statistic_and_residual_share(x, y)[0]
 
 
 def gaussian_copula_test(x, y) -> CopulaTest:
     r"""Test whether the normal scores of ``(x, y)`` are jointly Gaussian, in the directions that change
     the Gaussian estimator's answer: a mean or a scale of :math:`y` that moves with :math:`x^2`.
 
-    ``x`` is ``(N,)`` or ``(N, dx)``, ``y`` ``(N,)`` or ``(N, dy)``, with ``N > 2 dx + 2``. Returns
+    ``x`` is ``(N,)`` or ``(N, dx)``, ``y`` ``(N,)`` or ``(N, dy)``, with ``N > dx + dy + 2``. Returns
     :class:`CopulaTest`; the p-value is from the :math:`\chi^2_{2 d_x d_y}` limit (its size is checked by
-    Monte Carlo in the test suite).
+    Monte Carlo in the test suite). Raises ``ValueError`` when the residuals are degenerate (a coordinate
+    of ``y`` is, in rank, an exact linear function of ``x``), where the test has nothing to say.
     """
     xa, ya = _checks.paired(x, y)
     n, dx, dy = xa.shape[0], xa.shape[1], ya.shape[1]
-    if n <= 2 * dx + 2 or n <= dx + dy + 1:
-        raise ValueError(f"the Gaussian-copula test needs N > 2 dim_x + 2 and N > dim_x + dim_y + 1 samples; got "
-                         f"N = {n} with dim_x = {dx}, dim_y = {dy}")
+    if n <= dx + dy + 2:
+        raise ValueError(f"the Gaussian-copula test needs N > dim_x + dim_y + 2 samples; got N = {n} with "
+                         f"dim_x = {dx}, dim_y = {dy}")
     from scipy import stats
 
-    statistic = float(gaussian_copula_statistic(xa, ya))
+    statistic, share = (float(v) for v in _statistic_and_residual_share(xa, ya))
+    if not (math.isfinite(statistic) and share > 1e-10):
+        raise ValueError("the Gaussian-copula test has degenerate residuals: the normal scores of `y` are (to "
+                         "rounding) a linear function of those of `x`")
     dof = 2 * dx * dy
     return CopulaTest(statistic, dof, float(stats.chi2.sf(statistic, dof)))

@@ -384,7 +384,7 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
                            f"do not meet, so the data break the estimator's model")
     model = {"model_test_statistic": float("nan"), "model_test_p_value": float("nan")}
     model_test = getattr(est, "model_test", None) if model_check else None
-    if model_test is not None:
+    if model_test is not None and finite:
         test = model_test(x, y)
         model = {"model_test_statistic": float(test.statistic), "model_test_p_value": float(test.p_value)}
         if test.p_value < model_significance:
