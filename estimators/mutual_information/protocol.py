@@ -244,10 +244,10 @@ def power_law_limit(sub: Subsamples, *, exponents=None) -> tuple[float, float]:
 
 
 def _bias_shifts(sub: Subsamples, floor: float, drift_t: float):
-    """``(drifting, limit, exponent, shift, slow_shift)`` of (M13): whether the drift statistic ``drift_t``
-    is significant, the best-fitting power law's limit and exponent (only under a drift; else the estimate
-    itself and nan), its shift from the full-sample estimate, and the shift to the limit under the slowest
-    law ``floor``."""
+    """``(drifting, exponent, shift, slow_shift)`` of (M13): whether the drift statistic ``drift_t`` is
+    significant, the best-fitting power law's exponent and the shift of its limit from the full-sample
+    estimate (only under a drift; else nan and 0), and the shift to the limit under the slowest law
+    ``floor``."""
     full = sub.full
     drifting = math.isfinite(drift_t) and abs(drift_t) > _DRIFT_T
     limit, exponent = power_law_limit(sub, exponents=_exponent_grid(floor)) if drifting else (full, float("nan"))
@@ -255,7 +255,7 @@ def _bias_shifts(sub: Subsamples, floor: float, drift_t: float):
     # the bias a drift below significance could hide, under the slowest law the estimator allows
     slow_limit = power_law_limit(sub, exponents=(floor,))[0]
     slow_shift = slow_limit - full if math.isfinite(slow_limit) else 0.0
-    return drifting, limit, exponent, shift, slow_shift
+    return drifting, exponent, shift, slow_shift
 
 
 def _reference_interval(key, x, y, ref, gammas, level):
@@ -351,7 +351,7 @@ def estimate_with_ci(key, x, y, estimator="ksg", *, level: float = 0.95, gammas=
     lo, hi = t_interval(full, se, dof, lv)
     elo, ehi = ex.confidence_interval(lv)
     floor = slowest_bias_exponent(est, x.shape[1], y.shape[1])
-    drifting, limit, exponent, shift, slow_shift = _bias_shifts(sub, floor, checks["drift_t"])
+    drifting, exponent, shift, slow_shift = _bias_shifts(sub, floor, checks["drift_t"])
     reasons = list(checks["reasons"])
     # a lower bound on the bias left at N under every allowed law c * gamma^a (a <= 1): the change from the
     # first split level g to the full sample is c (1 - g^a), at most (g - 1) times the bias c at N
